@@ -1,0 +1,30 @@
+"""An ``ArgumentParser`` whose errors are one sentence and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+
+class Parser(argparse.ArgumentParser):
+    """Argument parser that reports a bad option as one sentence, no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        message = message[:1].upper() + message[1:]
+        print(
+            f"error: {message.rstrip('.')}. Run '{self.prog} --help' to see the options.",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value

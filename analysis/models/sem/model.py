@@ -1,0 +1,114 @@
+"""The SEM model object: holds a specification; ``fit`` returns frozen results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.errors import UsageError
+from analysis.models.sem.estimate import Defaults, Estimator, Missing, estimate
+from analysis.models.sem.partable import build_partable
+from analysis.models.sem.results import SEMResults
+
+
+@dataclass(frozen=True)
+class SEM:
+    """A structural equation model written in lavaan syntax.
+
+    Parameters
+    ----------
+    model
+        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels, fixed values,
+        ``c(...)`` per group, ``:=`` defined parameters, ``==`` equalities).
+    defaults
+        ``"sem"``: as lavaan's ``sem()``/``cfa()`` (first loading fixed, residual
+        variances and exogenous latent covariances added).  ``"lavaan"``: as
+        ``lavaan(meanstructure = TRUE, int.ov.free = TRUE)`` — nothing else added, so
+        the syntax says everything (the RI-CLPM tutorials use this).
+    meanstructure
+        Model means and intercepts.  Default: as lavaan — on with FIML, with
+        ``defaults="lavaan"``, when the syntax has intercepts, or with equal
+        intercepts/means across groups.
+    fixed_x
+        Treat the moments of exogenous observed covariates as fixed at their sample
+        values (lavaan's ``fixed.x = TRUE``).
+    group_equal
+        Parameter kinds held equal across groups, as lavaan's ``group.equal``:
+        ``"loadings"``, ``"intercepts"``, ``"means"``, ``"residuals"``,
+        ``"residual.covariances"``, ``"lv.variances"``, ``"lv.covariances"``, ``"regressions"``.
+
+    Examples
+    --------
+    >>> res = SEM("f =~ x1 + x2 + x3").fit(df)   # doctest: +SKIP
+    >>> print(res.summary())                      # doctest: +SKIP
+    """
+
+    model: str
+    defaults: Defaults = "sem"
+    meanstructure: bool | None = None
+    fixed_x: bool = True
+    group_equal: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        defaults: Defaults = "sem",
+        meanstructure: bool | None = None,
+        fixed_x: bool = True,
+        group_equal: Sequence[str] = (),
+    ) -> None:
+        if not isinstance(model, str) or not model.strip():
+            raise UsageError("The model syntax is empty.")
+        if defaults not in ("sem", "lavaan"):
+            raise UsageError(f"defaults must be 'sem' or 'lavaan', not {defaults!r}.")
+        object.__setattr__(self, "model", model)
+        object.__setattr__(self, "defaults", defaults)
+        object.__setattr__(self, "meanstructure", meanstructure)
+        object.__setattr__(self, "fixed_x", bool(fixed_x))
+        object.__setattr__(self, "group_equal", tuple(group_equal))
+        # Parse now so syntax errors surface when the model is written, not when fitted.
+        build_partable(model, ngroups=1, defaults=defaults, meanstructure=bool(meanstructure),
+                       fixed_x=fixed_x, group_equal=())
+
+    def fit(
+        self,
+        data: pd.DataFrame,
+        *,
+        group: str | None = None,
+        group_levels: Sequence | None = None,
+        missing: Missing = "auto",
+        estimator: Estimator = "ml",
+    ) -> SEMResults:
+        """Estimate the model; the model object is not changed.
+
+        Parameters
+        ----------
+        data
+            One row per person.
+        group
+            Column defining groups for a multigroup model (one joint likelihood).
+        group_levels
+            Order of the groups (default: sorted values).
+        missing
+            ``"fiml"`` (case-wise likelihood, rows with nothing observed are dropped and
+            counted), ``"listwise"`` (complete rows only; dropped rows counted), or
+            ``"auto"``: FIML when the model's variables have missing values, else ML.
+        estimator
+            ``"ml"``, or ``"mlr"``: ML estimates with sandwich standard errors and the
+            Yuan–Bentler scaled test.
+        """
+        return estimate(
+            self.model,
+            data,
+            group=group,
+            group_levels=list(group_levels) if group_levels is not None else None,
+            defaults=self.defaults,
+            meanstructure=self.meanstructure,
+            fixed_x=self.fixed_x,
+            group_equal=self.group_equal,
+            missing=missing,
+            estimator=estimator,
+        )

@@ -1,0 +1,181 @@
+"""The frozen results of a fitted SEM: parameter table, fit indices, summary."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PARAMETER_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+FIT_KEYS = [
+    "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+    "srmr", "logl", "aic", "bic", "npar", "nobs",
+]
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe scalar: NaN/inf become None, numpy scalars become Python ones."""
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return x if math.isfinite(x) else None
+    return x
+
+
+@dataclass(frozen=True)
+class SEMResults:
+    """Results of ``SEM.fit``: read-only.
+
+    Attributes
+    ----------
+    parameters
+        lavaan-style table with columns ``lhs, op, rhs, group, label, est, se, z,
+        pvalue, ci_lower, ci_upper, std_all`` (intercepts: op ``~1``, rhs ``""``).
+    fit
+        Fit indices (chisq, df, pvalue, cfi, tli, rmsea and its 90% CI, srmr, logl,
+        aic, bic, npar, nobs, and the baseline model's chisq/df); MLR adds the
+        Yuan–Bentler scaled versions (``chisq_scaled`` ...).
+    """
+
+    model: str
+    options: dict
+    parameters: pd.DataFrame
+    fit: dict
+    converged: bool
+    iterations: int
+    fit_seconds: float
+    nobs: dict
+    group_labels: tuple
+    vcov: pd.DataFrame
+    implied: dict
+    sample: dict
+    warnings: tuple[str, ...] = ()
+    rows_dropped: dict = field(default_factory=dict)
+    _internal: Any = field(default=None, repr=False, compare=False)
+
+    # ---- tables -------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """The parameter table (a copy)."""
+        return self.parameters[PARAMETER_COLUMNS].copy()
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimates of the free parameters, by name (as in ``vcov``)."""
+        return pd.Series(self._internal.theta, index=self.vcov.index, name="est")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.vcov.index, name="se")
+
+    def estimate(self, lhs: str, op: str, rhs: str = "", *, group: str | None = None) -> pd.Series:
+        """One row of the parameter table."""
+        p = self.parameters
+        mask = (p["lhs"] == lhs) & (p["op"] == op) & (p["rhs"] == rhs)
+        if group is not None:
+            mask &= p["group"] == str(group)
+        rows = p[mask]
+        if rows.empty:
+            raise KeyError(f"No parameter '{lhs} {op} {rhs}'" + (f" in group {group!r}" if group else ""))
+        return rows.iloc[0]
+
+    def to_dict(self) -> dict:
+        """JSON-safe dictionary: ``parameters``, ``fit``, ``converged``, ``fit_seconds`` and more."""
+        params = []
+        for row in self.parameters[PARAMETER_COLUMNS].itertuples(index=False):
+            params.append({k: _clean(v) for k, v in zip(PARAMETER_COLUMNS, row)})
+        return {
+            "parameters": params,
+            "fit": {k: _clean(v) for k, v in self.fit.items()},
+            "converged": bool(self.converged),
+            "iterations": int(self.iterations),
+            "fit_seconds": float(self.fit_seconds),
+            "nobs": {str(k): int(v) for k, v in self.nobs.items()},
+            "rows_dropped": {str(k): int(v) for k, v in self.rows_dropped.items()},
+            "options": self.options,
+            "warnings": list(self.warnings),
+        }
+
+    # ---- tests ----------------------------------------------------------------
+    def wald(self, constraints: str | list[str]):
+        """Wald test of constraints such as ``"a == b"`` or ``["a == 0", "b == 0"]``."""
+        return self._internal.wald(constraints)
+
+    # ---- display --------------------------------------------------------------
+    def summary(self) -> str:
+        """lavaan-like text summary: fit first, then estimates with standardized values."""
+        f = self.fit
+        lines = []
+        o = self.options
+        lines.append(f"SEM fitted by {o['estimator'].upper()} ({'FIML' if o['missing'] == 'fiml' else 'complete cases'}), "
+                     f"{'converged' if self.converged else 'NOT converged'} after {self.iterations} iterations")
+        lines.append(f"  Observations used: {f['nobs']}" + (
+            "  (" + ", ".join(f"{k}: {v}" for k, v in self.nobs.items()) + ")" if len(self.nobs) > 1 else ""))
+        dropped = sum(self.rows_dropped.values())
+        if dropped:
+            lines.append(f"  Rows not used: {dropped} ({', '.join(f'{k}: {v}' for k, v in self.rows_dropped.items() if v)})")
+        lines.append(f"  Free parameters: {f['npar']}")
+        lines.append("")
+        lines.append("Model fit")
+        def fmt(v, d=3):
+            return "NA" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.{d}f}"
+        lines.append(f"  Chi-square        {fmt(f['chisq'])}  df {f['df']}  p {fmt(f['pvalue'])}")
+        if "chisq_scaled" in f:
+            lines.append(f"  Scaled chi-square {fmt(f['chisq_scaled'])}  (scaling factor {fmt(f.get('chisq_scaling_factor'))})  p {fmt(f.get('pvalue_scaled'))}")
+        lines.append(f"  CFI {fmt(f['cfi'])}   TLI {fmt(f['tli'])}")
+        lines.append(f"  RMSEA {fmt(f['rmsea'])}  90% CI [{fmt(f['rmsea_ci_lower'])}, {fmt(f['rmsea_ci_upper'])}]   SRMR {fmt(f['srmr'])}")
+        lines.append(f"  Log-likelihood {fmt(f['logl'])}   AIC {fmt(f['aic'])}   BIC {fmt(f['bic'])}")
+        lines.append("")
+        table = self.to_frame()
+        names = {"=~": "Latent variables", "~": "Regressions", "~~": "Variances and covariances",
+                 "~1": "Intercepts", ":=": "Defined parameters"}
+        groups = [None] if len(self.group_labels) <= 1 else list(self.group_labels)
+        for g in groups:
+            if g is not None:
+                lines.append(f"Group {g}")
+            sub = table if g is None else table[(table["group"] == g) | (table["op"] == ":=")]
+            if g is not None and g != groups[-1]:
+                sub = sub[sub["op"] != ":="]
+            for op, title in names.items():
+                rows = sub[sub["op"] == op]
+                if rows.empty:
+                    continue
+                lines.append(f"  {title}:")
+                lines.append(f"    {'':<28}{'Estimate':>10}{'Std.Err':>10}{'z':>9}{'P(>|z|)':>9}{'Std.all':>9}")
+                for r in rows.itertuples(index=False):
+                    name = f"{r.lhs} {r.op} {r.rhs}".strip() if op != ":=" else f"{r.lhs} := {r.rhs}"
+                    if r.label and op != ":=":
+                        name += f" ({r.label})"
+                    lines.append(
+                        f"    {name[:28]:<28}{fmt(r.est):>10}{fmt(r.se if r.se else None):>10}"
+                        f"{fmt(r.z, 2):>9}{fmt(r.pvalue):>9}{fmt(r.std_all):>9}"
+                    )
+            lines.append("")
+        for w in self.warnings:
+            lines.append(f"Warning: {w}")
+        return "\n".join(lines).rstrip() + "\n"
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        fit_rows = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{'' if _clean(self.fit.get(k)) is None else round(float(self.fit[k]), 4)}</td></tr>"
+            for k in FIT_KEYS
+        )
+        table = self.to_frame().round(4).to_html(index=False, na_rep="", classes="sem-parameters")
+        status = "converged" if self.converged else "did NOT converge"
+        warn = "".join(f"<p><strong>Warning:</strong> {html.escape(w)}</p>" for w in self.warnings)
+        return (
+            f"<div class='sem-results'><p>SEM ({html.escape(self.options['estimator'].upper())}, "
+            f"{html.escape(self.options['missing'])}), {status}.</p>"
+            f"<table class='sem-fit'>{fit_rows}</table>{table}{warn}</div>"
+        )
+
+    def to_html(self) -> str:
+        """The HTML summary (same as the notebook display)."""
+        return self._repr_html_()

@@ -1,0 +1,103 @@
+"""The saturated (unrestricted) model h1: free means and covariances.
+
+With complete data its estimates are the sample moments.  With missing data
+(FIML) they are found by the EM algorithm over missing-data patterns, as in
+lavaan, and its log-likelihood is the reference for the chi-square test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.errors import ConvergenceError
+from analysis.models.sem.data import GroupData
+from analysis.models.sem.objectives import LOG2PI, NotPositiveDefinite, _inv_logdet
+
+
+@dataclass(frozen=True)
+class Saturated:
+    """h1 estimates for one group."""
+
+    mean: np.ndarray
+    cov: np.ndarray
+    loglik: float
+    iterations: int
+
+
+def pattern_loglik(mean: np.ndarray, cov: np.ndarray, gd: GroupData) -> float:
+    """Case-wise normal log-likelihood of a group at given mean and covariance."""
+    total = 0.0
+    for pat in gd.patterns:
+        o = pat.observed
+        W, logdet = _inv_logdet(cov[np.ix_(o, o)])
+        d = pat.mean - mean[o]
+        total += pat.n * (o.size * LOG2PI + logdet + np.trace(W @ (pat.cov + np.outer(d, d))))
+    return -0.5 * total
+
+
+def saturated(gd: GroupData, p: int, *, tol: float = 1e-11, max_iter: int = 20000) -> Saturated:
+    """Maximum-likelihood means and covariances of one group (EM when data are incomplete)."""
+    if gd.complete:
+        pat = gd.patterns[0]
+        return Saturated(pat.mean.copy(), pat.cov.copy(), pattern_loglik(pat.mean, pat.cov, gd), 0)
+    # Start from available-case means and variances.
+    s1 = np.zeros(p)
+    s2 = np.zeros(p)
+    cnt = np.zeros(p)
+    for pat in gd.patterns:
+        o = pat.observed
+        s1[o] += pat.n * pat.mean
+        s2[o] += pat.n * (np.diag(pat.cov) + pat.mean**2)
+        cnt[o] += pat.n
+    mu = s1 / cnt
+    sigma = np.diag(np.maximum(s2 / cnt - mu**2, 1e-8))
+    N = gd.nobs
+    for it in range(1, max_iter + 1):
+        T1 = np.zeros(p)
+        T2 = np.zeros((p, p))
+        for pat in gd.patterns:
+            o = pat.observed
+            mis = np.setdiff1d(np.arange(p), o)
+            n = pat.n
+            ybar = pat.mean
+            Soo = pat.cov + np.outer(ybar, ybar)  # mean of y_o y_o'
+            if mis.size == 0:
+                T1 += n * ybar
+                T2 += n * Soo
+                continue
+            Woo = np.linalg.inv(sigma[np.ix_(o, o)])
+            beta = sigma[np.ix_(mis, o)] @ Woo
+            c = mu[mis] - beta @ mu[o]
+            cond = sigma[np.ix_(mis, mis)] - beta @ sigma[np.ix_(o, mis)]
+            ym = c + beta @ ybar
+            T1[o] += n * ybar
+            T1[mis] += n * ym
+            T2[np.ix_(o, o)] += n * Soo
+            mo = np.outer(c, ybar) + beta @ Soo
+            T2[np.ix_(mis, o)] += n * mo
+            T2[np.ix_(o, mis)] += n * mo.T
+            T2[np.ix_(mis, mis)] += n * (
+                np.outer(c, c) + np.outer(c, ybar) @ beta.T + beta @ np.outer(ybar, c) + beta @ Soo @ beta.T + cond
+            )
+        new_mu = T1 / N
+        new_sigma = T2 / N - np.outer(new_mu, new_mu)
+        new_sigma = 0.5 * (new_sigma + new_sigma.T)
+        change = max(np.abs(new_mu - mu).max(), np.abs(new_sigma - sigma).max())
+        mu, sigma = new_mu, new_sigma
+        if change < tol:
+            break
+    else:
+        raise ConvergenceError(
+            f"The EM algorithm for the saturated model did not converge in {max_iter} iterations; "
+            "the data may have too few complete pairs of variables (check the coverage of each pair)."
+        )
+    try:
+        ll = pattern_loglik(mu, sigma, gd)
+    except NotPositiveDefinite:
+        raise ConvergenceError(
+            "The saturated model's covariance matrix is not positive definite; some pairs of variables "
+            "may never be observed together."
+        ) from None
+    return Saturated(mu, sigma, ll, it)
