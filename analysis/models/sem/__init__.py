@@ -1,0 +1,12 @@
+"""Structural equation models in lavaan syntax, estimated as lavaan does.
+
+>>> from analysis.models.sem import SEM
+>>> results = SEM("f =~ x1 + x2 + x3").fit(data)   # doctest: +SKIP
+"""
+
+from analysis.models.sem.compare import lrt
+from analysis.models.sem.estimate import SEMWarning
+from analysis.models.sem.model import SEM
+from analysis.models.sem.results import SEMResults
+
+__all__ = ["SEM", "SEMResults", "SEMWarning", "lrt"]

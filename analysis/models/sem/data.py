@@ -143,12 +143,13 @@ def prepare_data(
                 "give every row a group or remove those rows first."
             )
         levels = list(group_levels) if group_levels is not None else sorted(g.unique().tolist(), key=_sort_key)
-        labels_per_row = g.to_numpy()
+        # Compare as text so that levels given as "1" match a numeric column.
+        labels_per_row = g.astype(str).to_numpy()
 
     complete_idx = [list(ov_names).index(v) for v in complete_vars]
     groups = []
     for level in levels:
-        y = values if labels_per_row is None else values[labels_per_row == level]
+        y = values if labels_per_row is None else values[labels_per_row == str(level)]
         obs = ~np.isnan(y)
         keep = obs.any(axis=1)
         n_empty = int((~keep).sum())

@@ -40,10 +40,10 @@ from analysis.models.sem.optimize import fisher_scoring
 from analysis.models.sem.partable import build_partable, evaluate_expression, variable_names
 from analysis.models.sem.results import SEMResults
 from analysis.models.sem.robust import yuan_bentler
-from analysis.models.sem.saturated import Saturated, saturated
+from analysis.models.sem.saturated import Saturated, marginal_loglik, saturated
 from analysis.models.sem.standardize import std_all_value
 from analysis.models.sem.start import start_values
-from analysis.models.sem.structure import build_structure, implied
+from analysis.models.sem.structure import MAT_M, MAT_S, GroupStructure, ModelStructure, build_structure, implied
 
 Missing = Literal["auto", "fiml", "listwise"]
 Estimator = Literal["ml", "mlr"]
@@ -103,7 +103,7 @@ def estimate(
         meanstructure = (
             miss == "fiml"
             or defaults == "lavaan"
-            or bool((probe["op"] == "~1").any() & (probe["user"] == 1).any() and ((probe["op"] == "~1") & (probe["user"] == 1)).any())
+            or bool(((probe["op"] == "~1") & (probe["user"] == 1)).any())
             or any(g in ("intercepts", "means") for g in group_equal)
         )
     if not meanstructure and miss == "fiml":
@@ -229,18 +229,16 @@ class _Fitted:
     def sample(self) -> SampleData:
         return self.problem.data
 
-    def covariance(self) -> Covariance:
-        if self.estimator == "mlr":
-            bread = self._bread()
-            return sandwich(bread, casewise_scores(self.theta, self.problem))
-        if self.missing == "fiml":
-            return invert_information(numerical_hessian(self.theta, self.problem))
-        return invert_information(expected_information(self.theta, self.problem))
-
-    def _bread(self) -> np.ndarray:
-        if self.missing == "fiml":
+    def bread(self) -> np.ndarray:
+        """Information matrix for SEs: observed (Hessian) for FIML and MLR, expected otherwise (lavaan)."""
+        if self.missing == "fiml" or self.estimator == "mlr":
             return numerical_hessian(self.theta, self.problem)
         return expected_information(self.theta, self.problem)
+
+    def covariance(self) -> Covariance:
+        if self.estimator == "mlr":
+            return sandwich(self.bread(), casewise_scores(self.theta, self.problem))
+        return invert_information(self.bread())
 
     # ---- labels and defined parameters --------------------------------------
     def label_map(self, theta: np.ndarray) -> dict[str, float]:
@@ -339,18 +337,20 @@ class _Fitted:
         npar = structure.npar
         N = s.nobs
         G = len(s.groups)
-        logl = loglik(self.theta, self.problem)
-        logl_h1 = float(sum(h.loglik for h in self.h1))
+        # Conditional on fixed-x covariates, as lavaan reports it.
+        x_ll = sum(marginal_loglik(h.mean, h.cov, gd, self.x_indices()) for h, gd in zip(self.h1, s.groups))
+        logl = loglik(self.theta, self.problem) - x_ll
+        logl_h1 = float(sum(h.loglik for h in self.h1)) - x_ll
         p = len(s.ov_names)
-        nx = len([v for v in variable_names(self.pt, "ov.x") if (self.pt["exo"] == 1).any()])
+        nx = len(self.x_indices())
         moments = p * (p + 1) // 2 + (p if ms else 0)
         x_moments = nx * (nx + 1) // 2 + (nx if ms else 0)
         ndat = G * (moments - x_moments)
         df = ndat - npar
         chisq, pvalue = fi.chisq_test(logl, logl_h1, df)
-        base_logl, base_npar = self._baseline(nx)
+        base_logl, base_npar = self._baseline()
         df_b = ndat - base_npar
-        chisq_b, pvalue_b = fi.chisq_test(base_logl, logl_h1, df_b)
+        chisq_b, pvalue_b = fi.chisq_test(base_logl - x_ll, logl_h1, df_b)
         out = {
             "chisq": chisq, "df": int(df), "pvalue": pvalue,
             "baseline_chisq": chisq_b, "baseline_df": int(df_b), "baseline_pvalue": pvalue_b,
@@ -370,33 +370,57 @@ class _Fitted:
             out.update(yuan_bentler(self, chisq, df, chisq_b, df_b, base_npar))
         return out
 
-    def _baseline(self, nx: int) -> tuple[float, int]:
-        """Independence model: free means and variances, exogenous covariates at their h1 moments."""
-        s = self.sample
-        ov = list(s.ov_names)
-        x_names = variable_names(self.pt, "ov.x") if nx else []
-        xi = [ov.index(v) for v in x_names]
-        yi = [k for k in range(len(ov)) if k not in xi]
-        ms = self.problem.meanstructure
-        total = 0.0
-        for gd, h in zip(s.groups, self.h1):
-            mean = np.zeros(len(ov))
-            cov = np.zeros((len(ov), len(ov)))
-            for k in yi:
-                n = sum(p.n for p in gd.patterns if k in p.observed)
-                m1 = sum(p.n * p.mean[list(p.observed).index(k)] for p in gd.patterns if k in p.observed) / n
-                m2 = sum(p.n * (p.cov[list(p.observed).index(k)] [list(p.observed).index(k)] +
-                                (p.mean[list(p.observed).index(k)] - m1) ** 2)
-                         for p in gd.patterns if k in p.observed) / n
-                mean[k], cov[k, k] = (m1 if ms else h.mean[k]), m2
-            if xi:
-                cov[np.ix_(xi, xi)] = h.cov[np.ix_(xi, xi)]
-                mean[xi] = h.mean[xi]
-            from analysis.models.sem.saturated import pattern_loglik
+    def x_indices(self) -> list[int]:
+        """Positions of fixed-x exogenous covariates among the observed variables."""
+        if not (self.pt["exo"] == 1).any():
+            return []
+        ov = list(self.sample.ov_names)
+        return [ov.index(v) for v in variable_names(self.pt, "ov.x")]
 
-            total += pattern_loglik(mean, cov, gd) if ms else pattern_loglik(h.mean, cov, gd)
-        npar = len(s.groups) * len(yi) * (2 if ms else 1)
-        return total, npar
+    def baseline_problem(self) -> tuple[Problem, np.ndarray]:
+        """Independence model at its estimates: free means and variances, no covariances.
+
+        Exogenous covariates keep their h1 moments (fixed), as lavaan's baseline with fixed.x.
+        Because the likelihood factorises by variable, the estimates are closed-form:
+        each variable's mean and variance over the rows where it is observed.
+        """
+        s = self.sample
+        ov = s.ov_names
+        p = len(ov)
+        xs = set(self.x_indices())
+        ms = self.problem.meanstructure
+        groups, theta = [], []
+        for gd, h in zip(s.groups, self.h1):
+            fm, fr, fi_ = [], [], []
+            S0 = np.zeros((p, p))
+            m0 = np.zeros(p)
+            for i in range(p):
+                rows = [(pat.n, pat.mean[k], pat.cov[k, k]) for pat in gd.patterns
+                        for k in np.flatnonzero(pat.observed == i)]
+                n = sum(r[0] for r in rows)
+                mean = sum(r[0] * r[1] for r in rows) / n
+                var = sum(r[0] * (r[2] + (r[1] - mean) ** 2) for r in rows) / n
+                if i in xs:
+                    m0[i] = h.mean[i]
+                    continue
+                if ms:
+                    fm.append(MAT_M), fr.append(i), fi_.append(len(theta)), theta.append(mean)
+                else:
+                    m0[i] = h.mean[i]
+                fm.append(MAT_S), fr.append(i), fi_.append(len(theta)), theta.append(var)
+            for i in xs:
+                for j in xs:
+                    S0[i, j] = h.cov[i, j]
+            groups.append(GroupStructure(
+                ov_names=ov, lv_names=(), free_mat=np.array(fm, dtype=int), free_row=np.array(fr, dtype=int),
+                free_col=np.array(fr, dtype=int), free_idx=np.array(fi_, dtype=int), A0=np.zeros((p, p)),
+                S0=S0, m0=m0, rows=np.zeros(len(fm), dtype=int)))
+        structure = ModelStructure(groups=tuple(groups), npar=len(theta))
+        return Problem(structure=structure, data=s, meanstructure=ms), np.array(theta)
+
+    def _baseline(self) -> tuple[float, int]:
+        problem, theta = self.baseline_problem()
+        return loglik(theta, problem), problem.structure.npar
 
     def _srmr(self) -> float:
         structure = self.problem.structure

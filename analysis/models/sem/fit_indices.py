@@ -27,8 +27,10 @@ def cfi(chisq: float, df: int, chisq_b: float, df_b: int) -> float:
 
 
 def tli(chisq: float, df: int, chisq_b: float, df_b: int) -> float:
-    """Tucker–Lewis index (non-normed fit index)."""
-    if df <= 0 or df_b <= 0:
+    """Tucker–Lewis index (non-normed fit index); 1 for a saturated model (df 0), as lavaan."""
+    if df == 0:
+        return 1.0
+    if df < 0 or df_b <= 0:
         return float("nan")
     t1 = chisq_b / df_b - chisq / df
     t2 = chisq_b / df_b - 1.0
@@ -44,7 +46,9 @@ def rmsea(chisq: float, df: int, N: int, G: int) -> float:
 
 def rmsea_ci(chisq: float, df: int, N: int, G: int, *, level: float = 0.90) -> tuple[float, float]:
     """Confidence interval of the RMSEA from the non-central chi-square distribution."""
-    if df <= 0:
+    if df == 0:
+        return (0.0, 0.0)
+    if df < 0:
         return (float("nan"), float("nan"))
     upper_p = 1.0 - (1.0 - level) / 2.0  # 0.95
     lower_p = (1.0 - level) / 2.0  # 0.05

@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.errors import UsageError
 from analysis.models.sem.estimate import Defaults, Estimator, Missing, estimate
-from analysis.models.sem.partable import build_partable
+from analysis.models.sem.syntax import parse_model
 from analysis.models.sem.results import SEMResults
 
 
@@ -70,8 +70,7 @@ class SEM:
         object.__setattr__(self, "fixed_x", bool(fixed_x))
         object.__setattr__(self, "group_equal", tuple(group_equal))
         # Parse now so syntax errors surface when the model is written, not when fitted.
-        build_partable(model, ngroups=1, defaults=defaults, meanstructure=bool(meanstructure),
-                       fixed_x=fixed_x, group_equal=())
+        parse_model(model)
 
     def fit(
         self,

@@ -101,3 +101,22 @@ def saturated(gd: GroupData, p: int, *, tol: float = 1e-11, max_iter: int = 2000
             "may never be observed together."
         ) from None
     return Saturated(mu, sigma, ll, it)
+
+
+def marginal_loglik(mean: np.ndarray, cov: np.ndarray, gd: GroupData, idx: list[int]) -> float:
+    """Log-likelihood of the variables ``idx`` alone (observed in every row), at given moments.
+
+    lavaan reports the log-likelihood conditional on fixed-x covariates, i.e. the joint
+    log-likelihood minus this marginal part.
+    """
+    if not idx:
+        return 0.0
+    idx_arr = np.asarray(idx)
+    W, logdet = _inv_logdet(cov[np.ix_(idx_arr, idx_arr)])
+    total = 0.0
+    for pat in gd.patterns:
+        pos = np.searchsorted(pat.observed, idx_arr)
+        d = pat.mean[pos] - mean[idx_arr]
+        M = pat.cov[np.ix_(pos, pos)] + np.outer(d, d)
+        total += pat.n * (idx_arr.size * LOG2PI + logdet + np.trace(W @ M))
+    return -0.5 * total

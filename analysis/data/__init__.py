@@ -1,0 +1,1 @@
+"""Survey data: reading SPSS/Stata/CSV/Parquet files, data specs and panels."""
