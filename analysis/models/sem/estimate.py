@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -134,7 +135,7 @@ def estimate(
         )
     theta = opt.theta
     fitted = _Fitted(problem=problem, pt=pt, theta=theta, h1=h1, estimator=estimator, missing=miss)
-    cov = fitted.covariance()
+    cov = fitted.cov
     messages = _diagnostics(pt, theta, cov, structure)
     for msg in messages:
         warnings.warn(msg, SEMWarning, stacklevel=3)
@@ -235,6 +236,11 @@ class _Fitted:
             return numerical_hessian(self.theta, self.problem)
         return expected_information(self.theta, self.problem)
 
+    @cached_property
+    def cov(self) -> Covariance:
+        """Sampling covariance of the free parameters (computed once)."""
+        return self.covariance()
+
     def covariance(self) -> Covariance:
         if self.estimator == "mlr":
             return sandwich(self.bread(), casewise_scores(self.theta, self.problem))
@@ -267,13 +273,30 @@ class _Fitted:
                 raise UsageError(f"A Wald constraint must look like 'a == b' or 'a == 0', not {c!r}.")
             lhs, rhs = c.split("==", 1)
             sides.append((lhs.strip(), rhs.strip()))
-        vcov = self.covariance().vcov
+        vcov = self.cov.vcov
 
         def h(theta: np.ndarray) -> np.ndarray:
             vals = self.label_map(theta)
             return np.array([evaluate_expression(a, vals) - evaluate_expression(b, vals) for a, b in sides])
 
         return wald_test(h, self.theta, vcov, description="; ".join(items))
+
+    def standardized(self, theta: np.ndarray, rows: list[int]) -> np.ndarray:
+        """std.all of the given parameter-table rows (positions in ``pt``) at ``theta``."""
+        structure = self.problem.structure
+        g0 = structure.groups[0]
+        pos = {v: i for i, v in enumerate(list(g0.ov_names) + list(g0.lv_names))}
+        imps = {}
+        out = []
+        for k in rows:
+            r = self.pt.iloc[k]
+            g = int(r["group"]) - 1
+            if g not in imps:
+                imps[g] = implied(theta, structure.groups[g])
+            e = float(theta[r["free"] - 1]) if r["free"] > 0 else float(r["ustart"])
+            j = pos[r["rhs"]] if r["op"] != "~1" else 0
+            out.append(std_all_value(r["op"], pos[r["lhs"]], j, e, imps[g].C, imps[g].S))
+        return np.array(out)
 
     # ---- tables ---------------------------------------------------------------
     def parameter_table(self, cov: Covariance, levels: list) -> pd.DataFrame:

@@ -1,0 +1,265 @@
+"""Which way do two constructs push each other?  ``fit_crosslag`` and its results.
+
+``fit_crosslag`` builds the model syntax (see :mod:`analysis.models.builders`),
+fits it with the SEM engine (FIML by default, so people who drop out still
+count), and summarises the two cross-lagged paths: x→y (does x predict later y?)
+and y→x, each with estimate, SE, CI, p-value and standardized value; a test of
+time-invariance (LRT of free against equal lags); a test of x→y against y→x on
+the standardized scale; and a comparison of CLPM, RI-CLPM and DPM fits.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.errors import DataError, UsageError
+from analysis.models.builders import (
+    MODEL_TYPES,
+    Innovations,
+    Invariance,
+    Lags,
+    ModelType,
+    PanelDesign,
+    build_syntax,
+)
+from analysis.models.crosslag_results import CrossLagResults, PathSummary
+from analysis.models.sem import SEM, SEMResults, lrt
+from analysis.models.sem.inference import TestResult, delta_method_se, wald_test
+
+
+def wide_design(
+    panel: Any,
+    *,
+    x: str,
+    y: str,
+    waves: Sequence[str] | None,
+    covariates: Sequence[str] = (),
+    time_varying: Sequence[str] = (),
+    group: str | None = None,
+) -> tuple[pd.DataFrame, PanelDesign, tuple[str, ...]]:
+    """One row per person with ``{construct}_{wave}`` columns, and the matching design.
+
+    ``panel`` is a :class:`analysis.data.Panel` or an already wide DataFrame with those
+    columns (then ``waves`` is required).
+    """
+    if x == y:
+        raise UsageError("x and y must be two different constructs.")
+    if isinstance(panel, pd.DataFrame):
+        if not waves:
+            raise UsageError("With a wide DataFrame, give the waves (the column suffixes) explicitly.")
+        wide = panel
+        wave_list = tuple(str(w) for w in waves)
+    else:
+        constructs = [x, y, *time_varying]
+        if waves is None:
+            common = [w for w in panel.waves if all(w in panel.construct_waves.get(c, ()) for c in constructs)]
+            wave_list = tuple(common)
+        else:
+            wave_list = tuple(str(w) for w in waves)
+        wide = panel.wide(constructs, waves=wave_list, groupings=[group] if group else [],
+                          covariates=list(covariates))
+    cols = lambda c: tuple(f"{c}_{w}" for w in wave_list)  # noqa: E731
+    needed = [*cols(x), *cols(y), *[c for tv in time_varying for c in cols(tv)], *covariates]
+    absent = [c for c in needed if c not in wide.columns]
+    if absent:
+        raise DataError(f"The panel has no column {absent[0]!r} (construct and wave); check the construct names and waves.")
+    design = PanelDesign(x=cols(x), y=cols(y), covariates=tuple(covariates),
+                         time_varying={tv: cols(tv) for tv in time_varying})
+    return wide, design, wave_list
+
+
+def lag_rows(res: SEMResults, model: ModelType, design: PanelDesign, *, group: str | None = None) -> dict[str, list[int]]:
+    """Positions (in the internal parameter table) of the x→y and y→x lagged paths, by wave."""
+    pt = res._internal.pt
+    T = design.waves
+    if model == "riclpm":
+        xs = [f"wx{t + 1}" for t in range(T)]
+        ys = [f"wy{t + 1}" for t in range(T)]
+    else:
+        xs, ys = list(design.x), list(design.y)
+    gidx = 1 if group is None else list(res.group_labels).index(group) + 1
+    out: dict[str, list[int]] = {"x_to_y": [], "y_to_x": [], "ar_x": [], "ar_y": []}
+    for t in range(1, T):
+        for key, lhs, rhs in (("x_to_y", ys[t], xs[t - 1]), ("y_to_x", xs[t], ys[t - 1]),
+                              ("ar_x", xs[t], xs[t - 1]), ("ar_y", ys[t], ys[t - 1])):
+            hit = np.flatnonzero(((pt["lhs"] == lhs) & (pt["op"] == "~") & (pt["rhs"] == rhs)
+                                  & (pt["group"] == gidx)).to_numpy())
+            out[key].append(int(hit[0]))
+    return out
+
+
+def summarise_path(res: SEMResults, rows: list[int], waves: Sequence[str], *, level: float = 0.95) -> PathSummary:
+    """Average (over waves) lagged effect with delta-method SE, and its standardized value."""
+    f = res._internal
+    pt = f.pt
+    free = pt["free"].to_numpy()[rows]
+    vcov = f.cov.vcov
+    theta = f.theta
+
+    def raw(th: np.ndarray) -> np.ndarray:
+        return np.array([th[free - 1].mean()])
+
+    def std(th: np.ndarray) -> np.ndarray:
+        return np.array([f.standardized(th, rows).mean()])
+
+    est = float(raw(theta)[0])
+    se = float(delta_method_se(raw, theta, vcov)[0])
+    std_est = float(std(theta)[0])
+    std_se = float(delta_method_se(std, theta, vcov)[0])
+    q = stats.norm.ppf(0.5 + level / 2)
+    z = est / se if se > 0 else float("nan")
+    by_wave = []
+    std_vals = f.standardized(theta, rows)
+    for k, (row, sv) in enumerate(zip(rows, std_vals)):
+        e = float(theta[free[k] - 1])
+        s = float(np.sqrt(vcov[free[k] - 1, free[k] - 1]))
+        by_wave.append({"from_wave": str(waves[k]), "to_wave": str(waves[k + 1]), "est": e, "se": s,
+                        "ci_lower": e - q * s, "ci_upper": e + q * s,
+                        "pvalue": float(2 * stats.norm.sf(abs(e / s))) if s > 0 else float("nan"),
+                        "std": float(sv)})
+    return PathSummary(
+        est=est, se=se, ci_lower=est - q * se, ci_upper=est + q * se,
+        pvalue=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else float("nan"),
+        std=std_est, std_se=std_se, std_ci_lower=std_est - q * std_se, std_ci_upper=std_est + q * std_se,
+        time_invariant=len(set(free.tolist())) == 1, by_wave=tuple(by_wave),
+    )
+
+
+def direction_test(res: SEMResults, rows_xy: list[int], rows_yx: list[int]) -> TestResult:
+    """Wald test that the standardized x→y and y→x effects (averaged over waves) are equal."""
+    f = res._internal
+
+    def h(th: np.ndarray) -> np.ndarray:
+        return np.array([f.standardized(th, rows_xy).mean() - f.standardized(th, rows_yx).mean()])
+
+    return wald_test(h, f.theta, f.cov.vcov, description="standardized x->y equals y->x")
+
+
+def _fit(syntax: str, wide: pd.DataFrame, *, estimator: str, missing: str, group: str | None) -> SEMResults:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # warnings are kept in results.warnings
+        return SEM(syntax, defaults="lavaan", fixed_x=False).fit(wide, missing=missing, estimator=estimator, group=group)
+
+
+def fit_crosslag(
+    panel: Any,
+    *,
+    x: str,
+    y: str,
+    model: ModelType = "riclpm",
+    waves: Sequence[str] | None = None,
+    lags: Lags = "invariant",
+    innovations: Innovations = "free",
+    covariates: Sequence[str] = (),
+    time_varying: Sequence[str] = (),
+    estimator: Literal["ml", "mlr"] = "ml",
+    missing: Literal["fiml", "listwise"] = "fiml",
+    compare: bool = True,
+    sensitivity: bool = False,
+    level: float = 0.95,
+) -> CrossLagResults:
+    """Fit a cross-lagged panel model of ``x`` and ``y`` and summarise both directions.
+
+    Parameters
+    ----------
+    panel
+        An :class:`analysis.data.Panel` (from ``load_panel``) or a wide DataFrame with
+        columns ``{construct}_{wave}``.
+    x, y
+        The two constructs, e.g. ``"loneliness"`` and ``"ghq_likert"``.
+    model
+        ``"riclpm"`` (default: within-person effects), ``"clpm"`` or ``"dpm"``.
+    waves
+        Waves to use, in order (default: every wave in which both constructs were scored).
+    lags
+        ``"invariant"`` (default): one x→y and one y→x effect for all intervals;
+        ``"free"``: one per interval (the summary then reports their average).
+    innovations
+        Residual (co)variances from wave 2 ``"free"`` or ``"invariant"`` over waves.
+    covariates, time_varying
+        Time-invariant covariates (columns of the panel) and time-varying constructs
+        (adjusted for at each wave).
+    compare
+        Also fit the other model types and the other lag setting, for the model
+        comparison table and the time-invariance test.
+    sensitivity
+        Also run the econometric sensitivity analyses (fixed effects, first
+        differences, random-intercept mixed model); needs a Panel (long data).
+    """
+    if model not in MODEL_TYPES:
+        raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
+    if lags not in ("free", "invariant"):
+        raise UsageError(f"lags must be 'free' or 'invariant', not {lags!r}.")
+    wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, covariates=covariates,
+                                          time_varying=time_varying)
+    syntax = build_syntax(model, design, lags=lags, innovations=innovations)
+    res = _fit(syntax, wide, estimator=estimator, missing=missing, group=None)
+    rows = lag_rows(res, model, design)
+    x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
+    y_to_x = summarise_path(res, rows["y_to_x"], wave_list, level=level)
+    direction = direction_test(res, rows["x_to_y"], rows["y_to_x"])
+
+    time_invariance = None
+    comparison = None
+    fits: dict[str, SEMResults] = {f"{model}/{lags}": res}
+    if compare:
+        other = "free" if lags == "invariant" else "invariant"
+        alt = _fit(build_syntax(model, design, lags=other, innovations=innovations), wide,
+                   estimator=estimator, missing=missing, group=None)
+        fits[f"{model}/{other}"] = alt
+        restricted, full = (res, alt) if lags == "invariant" else (alt, res)
+        time_invariance = lrt(restricted, full)
+        for m in MODEL_TYPES:
+            if m == model:
+                continue
+            try:
+                fits[f"{m}/{lags}"] = _fit(build_syntax(m, design, lags=lags, innovations=innovations), wide,
+                                           estimator=estimator, missing=missing, group=None)
+            except Exception as exc:  # a comparison model that fails must not hide the main result
+                fits[f"{m}/{lags}"] = exc
+        comparison = model_comparison(fits, lags=lags)
+    sens = None
+    if sensitivity:
+        from analysis.models.sensitivity import sensitivity_table
+
+        sens = sensitivity_table(wide, design, x=x, y=y, waves=wave_list, sem_x_to_y=x_to_y, sem_y_to_x=y_to_x)
+    return CrossLagResults(
+        model=model, x=x, y=y, waves=wave_list, lags=lags, innovations=innovations, syntax=syntax, sem=res,
+        x_to_y=x_to_y, y_to_x=y_to_x, direction_test=direction, time_invariance_test=time_invariance,
+        comparison=comparison, sensitivity=sens,
+    )
+
+
+def model_comparison(fits: dict[str, Any], *, lags: str) -> pd.DataFrame:
+    """CLPM vs RI-CLPM vs DPM (and free vs invariant lags): fit, AIC, BIC, and LRTs where nested.
+
+    The CLPM is nested in the RI-CLPM (random-intercept variances fixed at zero); as that
+    puts parameters on the boundary, the reported LRT p-value is conservative (a
+    chi-bar-square mixture would give a smaller one).
+    """
+    rows = []
+    for name, r in fits.items():
+        model, lag = name.split("/")
+        if isinstance(r, Exception):
+            rows.append({"model": model, "lags": lag, "converged": False, "note": str(r)})
+            continue
+        f = r.fit
+        rows.append({"model": model, "lags": lag, "converged": r.converged, "npar": f["npar"], "chisq": f["chisq"],
+                     "df": f["df"], "pvalue": f["pvalue"], "cfi": f["cfi"], "tli": f["tli"], "rmsea": f["rmsea"],
+                     "srmr": f["srmr"], "logl": f["logl"], "aic": f["aic"], "bic": f["bic"], "note": ""})
+    table = pd.DataFrame(rows)
+    clpm, riclpm = fits.get(f"clpm/{lags}"), fits.get(f"riclpm/{lags}")
+    if isinstance(clpm, SEMResults) and isinstance(riclpm, SEMResults) and clpm.fit["nobs"] == riclpm.fit["nobs"]:
+        try:
+            t = lrt(clpm, riclpm)
+            table.loc[(table.model == "clpm") & (table.lags == lags), "note"] = (
+                f"LRT against RI-CLPM: chisq {t.chisq:.2f}, df {t.df}, p {t.pvalue:.3g} (boundary: conservative)")
+        except UsageError:
+            pass
+    return table

@@ -1,0 +1,180 @@
+"""Results of ``fit_crosslag``: the two directions, tests, comparisons and plain words."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from analysis.models.sem import SEMResults
+from analysis.models.sem.inference import TestResult
+from analysis.models.sem.results import _clean
+
+MODEL_NAMES = {
+    "clpm": "cross-lagged panel model (CLPM)",
+    "riclpm": "random-intercept cross-lagged panel model (RI-CLPM)",
+    "dpm": "dynamic panel model with fixed effects (DPM)",
+}
+
+
+@dataclass(frozen=True)
+class PathSummary:
+    """One lagged path (e.g. loneliness → later mental health), averaged over intervals if free."""
+
+    est: float
+    se: float
+    ci_lower: float
+    ci_upper: float
+    pvalue: float
+    std: float
+    std_se: float
+    std_ci_lower: float
+    std_ci_upper: float
+    time_invariant: bool
+    by_wave: tuple[dict, ...]
+
+    def to_dict(self) -> dict:
+        out = {k: _clean(getattr(self, k)) for k in
+               ("est", "se", "ci_lower", "ci_upper", "pvalue", "std", "std_se", "std_ci_lower", "std_ci_upper")}
+        out["time_invariant"] = self.time_invariant
+        out["by_wave"] = [{k: _clean(v) for k, v in w.items()} for w in self.by_wave]
+        return out
+
+
+def effect_size_words(std: float) -> str:
+    """Orth et al. (2022) benchmarks for standardized cross-lagged effects: .03 small, .07 medium, .12 large."""
+    a = abs(std)
+    if a < 0.03:
+        return "very small"
+    if a < 0.07:
+        return "small"
+    if a < 0.12:
+        return "medium-sized"
+    return "large (for a cross-lagged effect)"
+
+
+@dataclass(frozen=True)
+class CrossLagResults:
+    """What ``fit_crosslag`` returns (read-only)."""
+
+    model: str
+    x: str
+    y: str
+    waves: tuple[str, ...]
+    lags: str
+    innovations: str
+    syntax: str
+    sem: SEMResults
+    x_to_y: PathSummary
+    y_to_x: PathSummary
+    direction_test: TestResult
+    time_invariance_test: TestResult | None
+    comparison: pd.DataFrame | None
+    sensitivity: pd.DataFrame | None
+
+    @property
+    def within_person(self) -> bool:
+        return self.model in ("riclpm", "dpm")
+
+    def interpretation(self) -> str:
+        """A cautious plain-language account of what the estimates show and do not show."""
+        parts = []
+        scope = ("within persons (compared with each person's own usual level)" if self.within_person
+                 else "across people (the CLPM mixes stable differences between people with changes within them)")
+        for path, src, dst in ((self.x_to_y, self.x, self.y), (self.y_to_x, self.y, self.x)):
+            sig = path.ci_lower > 0 or path.ci_upper < 0
+            direction = "higher" if path.est > 0 else "lower"
+            if sig:
+                parts.append(
+                    f"When {src} is one point higher than usual, {dst} at the next wave tends to be "
+                    f"{abs(path.est):.3g} points {direction} (95% CI {path.ci_lower:.3g} to {path.ci_upper:.3g}); "
+                    f"in standard-deviation units {path.std:.2f}, a {effect_size_words(path.std)} effect.")
+            else:
+                parts.append(
+                    f"The data do not show a clear link from {src} to later {dst}: the estimate is {path.est:.3g} "
+                    f"(95% CI {path.ci_lower:.3g} to {path.ci_upper:.3g}), so it could be zero.")
+        d = self.direction_test
+        if d.pvalue < 0.05:
+            stronger = f"{self.x} → {self.y}" if abs(self.x_to_y.std) > abs(self.y_to_x.std) else f"{self.y} → {self.x}"
+            parts.append(f"On the standardized scale the {stronger} path is the stronger one (p = {d.pvalue:.2g}).")
+        else:
+            parts.append(f"The two directions are not clearly different in strength (p = {d.pvalue:.2g}).")
+        intro = f"Results of the {MODEL_NAMES[self.model]}, {scope}: "
+        caution = (" These are associations over time in observational data, not proof of cause: "
+                   "something else that changes over time could drive both, and the size of the effects "
+                   "depends on the spacing of the waves.")
+        return intro + " ".join(parts) + caution
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``model``, ``syntax``, ``parameters``, ``fit`` (as fit-sem) and ``crosslag``."""
+        base = self.sem.to_dict()
+        out = {
+            "model": self.model,
+            "x": self.x,
+            "y": self.y,
+            "waves": list(self.waves),
+            "lags": self.lags,
+            "innovations": self.innovations,
+            "syntax": self.syntax,
+            "parameters": base["parameters"],
+            "fit": base["fit"],
+            "converged": base["converged"],
+            "fit_seconds": base["fit_seconds"],
+            "nobs": base["nobs"],
+            "rows_dropped": base["rows_dropped"],
+            "warnings": base["warnings"],
+            "crosslag": {
+                "x_to_y": self.x_to_y.to_dict(),
+                "y_to_x": self.y_to_x.to_dict(),
+                "direction_test": self.direction_test.to_dict(),
+                "time_invariance_test": None if self.time_invariance_test is None else self.time_invariance_test.to_dict(),
+            },
+            "interpretation": self.interpretation(),
+        }
+        if self.comparison is not None:
+            out["comparison"] = [{k: _clean(v) for k, v in row.items()} for row in self.comparison.to_dict("records")]
+        if self.sensitivity is not None:
+            out["sensitivity"] = [{k: _clean(v) for k, v in row.items()} for row in self.sensitivity.to_dict("records")]
+        return out
+
+    def crosslag_table(self) -> pd.DataFrame:
+        """Both paths in one tidy table."""
+        rows = []
+        for name, p in (("x_to_y", self.x_to_y), ("y_to_x", self.y_to_x)):
+            rows.append({"path": name, "from": self.x if name == "x_to_y" else self.y,
+                         "to": self.y if name == "x_to_y" else self.x, "est": p.est, "se": p.se,
+                         "ci_lower": p.ci_lower, "ci_upper": p.ci_upper, "pvalue": p.pvalue, "std": p.std})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        fmt = lambda v: "NA" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"  # noqa: E731
+        lines = [f"{MODEL_NAMES[self.model]}: {self.x} and {self.y}, waves {', '.join(self.waves)}",
+                 f"Lags {'equal over waves' if self.lags == 'invariant' else 'wave-specific (averaged below)'}; "
+                 f"N = {self.sem.fit['nobs']}; {'converged' if self.sem.converged else 'NOT converged'}", ""]
+        lines.append(f"{'path':<34}{'est':>8}{'se':>8}{'95% CI':>20}{'p':>8}{'std':>8}")
+        for name, p, a, b in (("x_to_y", self.x_to_y, self.x, self.y), ("y_to_x", self.y_to_x, self.y, self.x)):
+            ci = f"[{fmt(p.ci_lower)}, {fmt(p.ci_upper)}]"
+            lines.append(f"{(a + ' -> ' + b)[:33]:<34}{fmt(p.est):>8}{fmt(p.se):>8}{ci:>20}{fmt(p.pvalue):>8}{fmt(p.std):>8}")
+        d = self.direction_test
+        lines.append("")
+        lines.append(f"x->y vs y->x (standardized): chisq {d.chisq:.3f}, df {d.df}, p {d.pvalue:.3g}")
+        if self.time_invariance_test is not None:
+            t = self.time_invariance_test
+            lines.append(f"Time-invariance of the lags (LRT): chisq {t.chisq:.3f}, df {t.df}, p {t.pvalue:.3g}")
+        f = self.sem.fit
+        lines.append(f"Fit: chisq {f['chisq']:.2f} (df {f['df']}), CFI {f['cfi']:.3f}, RMSEA {f['rmsea']:.3f}, "
+                     f"SRMR {f['srmr']:.3f}, AIC {f['aic']:.1f}, BIC {f['bic']:.1f}")
+        if self.comparison is not None:
+            lines += ["", "Model comparison:", self.comparison.drop(columns=["note"], errors="ignore").to_string(
+                index=False, float_format=lambda v: f"{v:.3f}")]
+            notes = [n for n in self.comparison.get("note", []) if isinstance(n, str) and n]
+            lines += [f"  {n}" for n in notes]
+        if self.sensitivity is not None:
+            lines += ["", "Sensitivity analyses:", self.sensitivity.to_string(index=False, float_format=lambda v: f"{v:.3f}")]
+        lines += ["", self.interpretation()]
+        return "\n".join(lines) + "\n"
+
+    def __str__(self) -> str:
+        return self.summary()
