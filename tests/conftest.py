@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for sub in ("models/sem",):
+for sub in ("models/sem", "models"):
     path = str(HERE / sub)
     if path not in sys.path:
         sys.path.insert(0, path)

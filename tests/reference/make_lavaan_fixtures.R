@@ -823,6 +823,33 @@ run_case("hs_mg_scalar",
   args = list(group = "school", group.equal = c("loadings", "intercepts")))
 
 ## ---------------------------------------------------------------------------------------------
+## Models written by the workbench's syntax builders (analysis/models/builders.py), stored in
+## tests/reference/models/*.lav; fitted as the workbench fits them: lavaan() with missing = "ML",
+## meanstructure = TRUE, int.ov.free = TRUE and fixed.x = FALSE.
+## ---------------------------------------------------------------------------------------------
+read_model <- function(name) paste(readLines(file.path(script_dir, "models", paste0(name, ".lav"))), collapse = "\n")
+builder_args <- list(missing = "ML", meanstructure = TRUE, int.ov.free = TRUE, fixed.x = FALSE)
+ric_z <- read.table(file.path(riclpm_dir, "RICLPM-Z.dat"), col.names = c(ric_cols, "z2", "z1"))
+mi_cols <- c(as.vector(t(outer(paste0("x", 1:5), 1:3, paste0))), as.vector(t(outer(paste0("y", 1:5), 1:3, paste0))))
+ric_mi <- read.table(file.path(riclpm_dir, "RICLPM-MI.dat"), col.names = mi_cols)
+ric_att <- riclpm_att
+for (nm in c("builder_clpm_free", "builder_clpm_invariant", "builder_dpm_invariant")) {
+  run_case(nm, paste("Builder model", nm, "on RICLPM.dat."), "lavaan", read_model(nm), ric, "dat",
+           shared_data("riclpm/RICLPM.dat", ric_cols), args = builder_args)
+}
+for (nm in c("builder_riclpm_covariates", "builder_dpm_covariates")) {
+  run_case(nm, paste("Builder model", nm, "on RICLPM-Z.dat (time-invariant covariates z1, z2)."), "lavaan",
+           read_model(nm), ric_z, "dat", shared_data("riclpm/RICLPM-Z.dat", c(ric_cols, "z2", "z1")), args = builder_args)
+}
+for (nm in c("builder_riclpm_items_metric", "builder_riclpm_items_scalar")) {
+  run_case(nm, paste("Builder model", nm, "on RICLPM-MI.dat (3 indicators per construct and wave)."), "lavaan",
+           read_model(nm), ric_mi, "dat", shared_data("riclpm/RICLPM-MI.dat", mi_cols), args = builder_args)
+}
+run_case("builder_dpm_attrition", "Builder DPM (time-invariant lags) with FIML on the simulated RI-CLPM panel with attrition.",
+         "lavaan", read_model("builder_dpm_invariant"), ric_att, "dat", ref_data("riclpm_attrition.csv", ric_att),
+         args = builder_args)
+
+## ---------------------------------------------------------------------------------------------
 ## summary
 ## ---------------------------------------------------------------------------------------------
 cat("lavaan", LAVAAN_VERSION, "|", R_VERSION, "\n")

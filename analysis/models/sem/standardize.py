@@ -25,8 +25,10 @@ def std_all_value(op: str, i: int, j: int, est: float, C: np.ndarray, S: np.ndar
             return float(est * np.sqrt(C[j, j]) / np.sqrt(C[i, i]))
         if op == "~~":
             if i == j:
-                return float(est / C[i, i]) if C[i, i] != 0 else float("nan")
-            denom = np.sqrt(S[i, i] * S[j, j])
+                return float(est / C[i, i]) if C[i, i] > 0 else float("nan")
+            # lavaan (cov.std = TRUE) divides by the square roots of the absolute
+            # (residual) variances, so a covariance next to a negative variance still gets a value.
+            denom = np.sqrt(abs(S[i, i]) * abs(S[j, j]))
             return float(est / denom) if denom > 0 else float("nan")
         if op == "~1":
             return float(est / np.sqrt(C[i, i])) if C[i, i] > 0 else float("nan")

@@ -1,0 +1,229 @@
+"""The data-spec schema: frozen pydantic models of a ``data_specs/*.yaml`` file.
+
+A spec says where a cohort's files are (``layout``, ``files``/``file``,
+``waves``), how columns are named in each wave (``column_names``), which
+released values are missing (``missing``), and how to turn item responses
+into scored constructs, covariates, a weight and derived groupings.  See
+``data_specs/synthetic.yaml`` for a commented example of every key.
+
+Shorthands accepted in YAML: a wave may be just its name, and a variable
+(item, covariate, weight) just its column name.  Names may contain
+``{wave}`` (the wave's name) and ``{number}`` (its number); ``column_names``
+places them in each wave's files, e.g. ``"{wave}_{name}"`` for UKHLS.
+
+Cross-field rules (reverse-scored items that are not items, unknown waves,
+groupings of unknown measures, ...) are checked in :mod:`.spec_checks`;
+:func:`~analysis.data.spec_load.load_spec` runs both and reports problems as
+:class:`~analysis.errors.SpecError` naming the file and key path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+WAVE_PATTERN = r"^[A-Za-z0-9_]+$"
+#: Column names of the long panel that measures may not take.
+RESERVED = ("id", "wave", "wave_index", "wave_number", "weight")
+
+Number = Annotated[float, Field(strict=True)]
+Whole = Annotated[int, Field(strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+Text = Annotated[str, Field(strict=True, min_length=1)]
+Name = Annotated[str, Field(strict=True, pattern=NAME_PATTERN)]
+
+
+def _as_tuple(value: Any) -> Any:
+    """One name or a list of alternatives -> tuple of names."""
+    return (value,) if isinstance(value, str) else value
+
+
+def _wave_name(value: Any) -> Any:
+    # ``waves: [1, 2, 3]`` is natural YAML for numbered waves; names are text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Names = Annotated[tuple[Text, ...], BeforeValidator(_as_tuple), Field(min_length=1)]
+WaveName = Annotated[str, BeforeValidator(_wave_name), Field(strict=True, pattern=WAVE_PATTERN)]
+Range = tuple[Number, Number]
+RecodeMap = dict[Number, Number | None]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _name_shorthand(value: Any) -> Any:
+    return {"name": value} if isinstance(value, (str, list)) else value
+
+
+class Variable(_Model):
+    """A released column, possibly named differently (or absent) in some waves.
+
+    ``name`` may list alternatives: the first one present in a wave's file is
+    used (e.g. the weight family that exists in that wave).  ``by_wave`` gives
+    other names for particular waves; ``null`` there means "not in this wave".
+    """
+
+    name: Names
+    by_wave: dict[WaveName, Names | None] = {}
+    label: Text | None = None
+    recode: RecodeMap | None = None
+
+    @property
+    def key(self) -> str:
+        """The name the spec uses for this variable (its first name)."""
+        return self.name[0]
+
+
+Item = Annotated[Variable, BeforeValidator(_name_shorthand)]
+
+
+class Covariate(Variable):
+    """A per-wave covariate such as age or sex (numeric codes are kept)."""
+
+    valid: Range | None = None
+    out_of_range: Literal["error", "missing"] | None = None
+
+
+class Weight(Variable):
+    """The survey weight of each wave (the longitudinal weight from wave 2 on)."""
+
+    required: Flag = True
+
+
+class Construct(_Model):
+    r"""A scale scored from items in each wave where its items are present.
+
+    Per item: ``recode`` (applied to the released values), then missing codes,
+    then the ``valid`` range, then reversal (:math:`lo + hi - x`).  The score
+    is the ``sum`` or ``mean`` of the answered items when at least
+    ``min_items`` are answered (default: all); with ``prorate`` a sum is
+    scaled up to the full number of items, :math:`k \sum / m`.
+    """
+
+    label: Text | None = None
+    items: Annotated[tuple[Item, ...], Field(min_length=1)]
+    valid: Range
+    score: Literal["sum", "mean"] = "sum"
+    recode: RecodeMap | None = None
+    reverse: tuple[Text, ...] = ()
+    min_items: Annotated[int, Field(strict=True, ge=1)] | None = None
+    prorate: Flag = False
+    waves: tuple[WaveName, ...] | None = None
+    stigma: Flag = False
+    out_of_range: Literal["error", "missing"] | None = None
+
+    @property
+    def item_names(self) -> tuple[str, ...]:
+        return tuple(item.key for item in self.items)
+
+    @property
+    def required_items(self) -> int:
+        return self.min_items if self.min_items is not None else len(self.items)
+
+
+class Grouping(_Model):
+    """Groups of a construct or covariate: named ``bands``, ``cutoffs`` or ``quantiles``.
+
+    ``bands`` map a label to an inclusive ``[from, to]`` range (``null`` for
+    open).  With ``cutoffs`` or ``quantiles`` a value equal to a cut-off goes
+    to the lower group; quantile cut-offs are computed from all scored
+    person-waves of the panel.
+    """
+
+    of: Name
+    label: Text | None = None
+    bands: dict[Text, tuple[Number | None, Number | None]] | None = None
+    cutoffs: tuple[Number, ...] | None = None
+    quantiles: tuple[Number, ...] | None = None
+    labels: tuple[Text, ...] | None = None
+
+
+class Missing(_Model):
+    """Released values that mean "missing", with the reason shown in counts."""
+
+    codes: dict[Number, Text] = {}
+    out_of_range: Literal["error", "missing"] = "error"
+
+
+def _wave_shorthand(value: Any) -> Any:
+    return {"name": value} if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+
+
+class Wave(_Model):
+    """One wave: its name, number, file name pattern(s) and (long layout) code."""
+
+    name: WaveName
+    number: Annotated[int, Field(strict=True, ge=0)]
+    file: Names | None = None
+    value: Annotated[int, Field(strict=True)] | Text | None = None
+
+
+class Spec(_Model):
+    """A validated, frozen data spec (see the module docstring)."""
+
+    cohort: Text
+    description: Text | None = None
+    layout: Literal["waves", "long", "wide"] = "waves"
+    id: Text
+    files: Names | None = None
+    file: Text | None = None
+    wave_column: Text | None = None
+    column_names: Text = "{name}"
+    waves: Annotated[tuple[Wave, ...], Field(min_length=1)]
+    missing: Missing = Missing()
+    constructs: Annotated[dict[Name, Construct], Field(min_length=1)]
+    covariates: dict[Name, Annotated[Covariate, BeforeValidator(_name_shorthand)]] = {}
+    weight: Annotated[Weight, BeforeValidator(_name_shorthand)] | None = None
+    groupings: dict[Name, Grouping] = {}
+
+    _path: str | None = PrivateAttr(default=None)
+    _sha256: str | None = PrivateAttr(default=None)
+
+    @field_validator("waves", mode="before")
+    @classmethod
+    def _number_waves(cls, value: Any) -> Any:
+        # Waves are numbered by position (1, 2, ...) unless a number is given.
+        if not isinstance(value, (list, tuple)):
+            return value
+        out = []
+        for i, wave in enumerate(value):
+            wave = _wave_shorthand(wave)
+            if isinstance(wave, dict) and "number" not in wave:
+                wave = {**wave, "number": i + 1}
+            out.append(wave)
+        return out
+
+    # -- convenience --------------------------------------------------------
+    @property
+    def path(self) -> str | None:
+        """The spec file as given to :func:`load_spec` (None if built from a dict)."""
+        return self._path
+
+    @property
+    def sha256(self) -> str | None:
+        """SHA-256 of the spec file's bytes (None if built from a dict)."""
+        return self._sha256
+
+    @property
+    def source(self) -> str:
+        """How messages name this spec: its path, or ``<spec>``."""
+        return self._path or "<spec>"
+
+    @property
+    def wave_names(self) -> tuple[str, ...]:
+        return tuple(w.name for w in self.waves)
+
+    @property
+    def stigma_measures(self) -> tuple[str, ...]:
+        """Constructs marked ``stigma: true``."""
+        return tuple(name for name, c in self.constructs.items() if c.stigma)
+
+    def wave(self, name: str) -> Wave:
+        for wave in self.waves:
+            if wave.name == name:
+                return wave
+        raise KeyError(name)
