@@ -10,6 +10,7 @@ the standardized scale; and a comparison of CLPM, RI-CLPM and DPM fits.
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -57,6 +58,20 @@ def wide_design(
         wave_list = tuple(str(w) for w in waves)
     else:
         constructs = [x, y, *time_varying]
+        for c in constructs:
+            if c not in panel.constructs:
+                hint = difflib.get_close_matches(c, panel.constructs, n=1)
+                raise DataError(
+                    f"{c!r} is not a construct of this panel"
+                    + (f"; did you mean {hint[0]!r}?" if hint else f"; the constructs are {', '.join(panel.constructs)}.")
+                )
+        if waves is not None:
+            for w in waves:
+                if str(w) not in panel.waves:
+                    raise DataError(f"Wave {w!r} is not in the data; the waves found are {', '.join(panel.waves)}.")
+                for c in constructs:
+                    if str(w) not in panel.construct_waves.get(c, ()):
+                        raise DataError(f"{c!r} was not measured in wave {w!r} (its items are not in that wave's file).")
         if waves is None:
             common = [w for w in panel.waves if all(w in panel.construct_waves.get(c, ()) for c in constructs)]
             wave_list = tuple(common)
