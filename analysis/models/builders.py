@@ -94,18 +94,63 @@ class PanelDesign:
                 raise UsageError(f"Time-varying covariate {name!r} needs one column per wave ({T}); got {len(cols)}.")
 
 
-def _lag_lines(lhs_x: str, lhs_y: str, rhs_x: str, rhs_y: str, lags: Lags) -> list[str]:
-    if lags == "invariant":
-        return [f"{lhs_x} ~ ar_x*{rhs_x} + cl_yx*{rhs_y}", f"{lhs_y} ~ cl_xy*{rhs_x} + ar_y*{rhs_y}"]
-    return [f"{lhs_x} ~ {rhs_x} + {rhs_y}", f"{lhs_y} ~ {rhs_x} + {rhs_y}"]
+@dataclass(frozen=True)
+class Groups:
+    """Multigroup set-up: how many groups, and which parameters are equal across them.
+
+    ``equal`` may hold the lagged paths ``"x_to_y"``, ``"y_to_x"``, ``"ar_x"``,
+    ``"ar_y"``; ``measurement`` sets invariance of a multi-indicator measurement model
+    across groups (``"configural"``: loadings free per group, ``"metric"``: equal
+    loadings, ``"scalar"``: equal loadings and item intercepts).  Everything else is
+    free in each group.
+    """
+
+    n: int
+    equal: frozenset[str] = frozenset()
+    measurement: Invariance = "configural"
+
+    def __post_init__(self) -> None:
+        unknown = set(self.equal) - set(PATH_LABELS)
+        if unknown:
+            raise UsageError(f"Unknown path(s) {sorted(unknown)}; use {', '.join(PATH_LABELS)}.")
 
 
-def _innovation_lines(wx: Sequence[str], wy: Sequence[str], innovations: Innovations) -> list[str]:
-    """Wave-1 (co)variances free; from wave 2 free or equal over waves."""
+#: Lagged paths and the labels they get: x_to_y is "cl_xy" (x at t-1 -> y at t).
+PATH_LABELS = {"ar_x": "ar_x", "y_to_x": "cl_yx", "x_to_y": "cl_xy", "ar_y": "ar_y"}
+
+
+def _label(base: str, groups: Groups | None, *, shared: bool) -> str:
+    """A label usable as a modifier: the same in every group when ``shared``, else one per group."""
+    if groups is None or groups.n == 1 or shared:
+        return base
+    return "c(" + ", ".join(f"{base}_g{k + 1}" for k in range(groups.n)) + ")"
+
+
+def _lag_lines(lhs_x: str, lhs_y: str, rhs_x: str, rhs_y: str, lags: Lags, *, wave: int = 0,
+               groups: Groups | None = None) -> list[str]:
+    multigroup = groups is not None and groups.n > 1
+    terms = {}
+    for path, label in PATH_LABELS.items():
+        if lags == "invariant":
+            base = label
+        elif multigroup:
+            base = f"{label}_{wave}"
+        else:
+            terms[path] = ""
+            continue
+        terms[path] = _label(base, groups, shared=multigroup and path in groups.equal) + "*"
+    return [f"{lhs_x} ~ {terms['ar_x']}{rhs_x} + {terms['y_to_x']}{rhs_y}",
+            f"{lhs_y} ~ {terms['x_to_y']}{rhs_x} + {terms['ar_y']}{rhs_y}"]
+
+
+def _innovation_lines(wx: Sequence[str], wy: Sequence[str], innovations: Innovations,
+                      groups: Groups | None = None) -> list[str]:
+    """Wave-1 (co)variances free; from wave 2 free or equal over waves (separately per group)."""
     lines = [f"{wx[0]} ~~ {wx[0]}", f"{wy[0]} ~~ {wy[0]}", f"{wx[0]} ~~ {wy[0]}"]
+    vx, vy, cv = (_label(b, groups, shared=False) for b in ("var_ux", "var_uy", "cov_u"))
     for t in range(1, len(wx)):
         if innovations == "invariant":
-            lines += [f"{wx[t]} ~~ var_ux*{wx[t]}", f"{wy[t]} ~~ var_uy*{wy[t]}", f"{wx[t]} ~~ cov_u*{wy[t]}"]
+            lines += [f"{wx[t]} ~~ {vx}*{wx[t]}", f"{wy[t]} ~~ {vy}*{wy[t]}", f"{wx[t]} ~~ {cv}*{wy[t]}"]
         else:
             lines += [f"{wx[t]} ~~ {wx[t]}", f"{wy[t]} ~~ {wy[t]}", f"{wx[t]} ~~ {wy[t]}"]
     return lines
@@ -144,22 +189,23 @@ def _covariate_lines(design: PanelDesign, targets_by_wave: Sequence[tuple[str, s
     return lines
 
 
-def clpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Innovations = "free") -> str:
+def clpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Innovations = "free",
+                groups: Groups | None = None) -> str:
     """Cross-lagged panel model on the observed scores."""
     design.check("clpm")
     x, y = list(design.x), list(design.y)
     T = design.waves
     lines = ["# Cross-lagged panel model (CLPM) on observed scores", "# Lagged effects"]
     for t in range(1, T):
-        lines += _lag_lines(x[t], y[t], x[t - 1], y[t - 1], lags)
+        lines += _lag_lines(x[t], y[t], x[t - 1], y[t - 1], lags, wave=t + 1, groups=groups)
     lines.append("# Wave-1 (co)variances and residual (innovation) (co)variances")
-    lines += _innovation_lines(x, y, innovations)
+    lines += _innovation_lines(x, y, innovations, groups)
     lines += _covariate_lines(design, list(zip(x, y)), [f"{x[t]} + {y[t]}" for t in range(T)], [])
     return "\n".join(lines) + "\n"
 
 
 def riclpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Innovations = "free",
-                  invariance: Invariance = "metric") -> str:
+                  invariance: Invariance = "metric", groups: Groups | None = None) -> str:
     """Random-intercept cross-lagged panel model (Hamaker et al. 2015; Mulder & Hamaker 2021).
 
     With several indicators (``design.x_items``) each item gets its own random
@@ -173,7 +219,7 @@ def riclpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Inno
     wy = [f"wy{t + 1}" for t in range(T)]
     lines = ["# Random-intercept cross-lagged panel model (RI-CLPM)"]
     if design.multi_indicator:
-        lines += _multi_indicator_measurement(design, wx, wy, invariance)
+        lines += _multi_indicator_measurement(design, wx, wy, invariance, groups)
         ri_names = [f"RIx{k + 1}" for k in range(len(design.x_items[0]))] + [
             f"RIy{k + 1}" for k in range(len(design.y_items[0]))]
     else:
@@ -187,9 +233,9 @@ def riclpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Inno
         ri_names = ["RIx", "RIy"]
     lines.append("# Lagged effects within persons")
     for t in range(1, T):
-        lines += _lag_lines(wx[t], wy[t], wx[t - 1], wy[t - 1], lags)
+        lines += _lag_lines(wx[t], wy[t], wx[t - 1], wy[t - 1], lags, wave=t + 1, groups=groups)
     lines.append("# Within-person (co)variances at wave 1 and innovations")
-    lines += _innovation_lines(wx, wy, innovations)
+    lines += _innovation_lines(wx, wy, innovations, groups)
     lines.append("# Random-intercept variances and covariances")
     for i, a in enumerate(ri_names):
         lines.append(f"{a} ~~ {a}")
@@ -202,7 +248,8 @@ def riclpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Inno
     return "\n".join(lines) + "\n"
 
 
-def _multi_indicator_measurement(design: PanelDesign, wx: list[str], wy: list[str], invariance: Invariance) -> list[str]:
+def _multi_indicator_measurement(design: PanelDesign, wx: list[str], wy: list[str], invariance: Invariance,
+                                 groups: Groups | None = None) -> list[str]:
     if invariance not in ("configural", "metric", "scalar"):
         raise UsageError(f"invariance must be 'configural', 'metric' or 'scalar', not {invariance!r}.")
     T = design.waves
@@ -216,10 +263,16 @@ def _multi_indicator_measurement(design: PanelDesign, wx: list[str], wy: list[st
         for t in range(T):
             terms = []
             for k, item in enumerate(items[t]):
-                if invariance == "configural":
-                    terms.append(f"{'1*' if k == 0 else ''}{item}")
+                if k == 0:
+                    terms.append(f"1*{item}")
+                elif invariance == "configural":
+                    # Free per wave; across groups equal only with metric group invariance.
+                    shared = groups is not None and groups.measurement in ("metric", "scalar")
+                    terms.append(f"{_label(f'{tag}{t + 1}_{k + 1}', groups, shared=shared)}*{item}"
+                                 if groups is not None and groups.n > 1 else item)
                 else:
-                    terms.append(f"{'1*' if k == 0 else f'{tag}{k + 1}*'}{item}")
+                    shared = groups is None or groups.measurement in ("metric", "scalar")
+                    terms.append(f"{_label(f'{tag}{k + 1}', groups, shared=shared)}*{item}")
             lines.append(f"{w[t]} =~ " + " + ".join(terms))
     lines.append("# Measurement errors")
     for items in (design.x_items, design.y_items):
@@ -231,11 +284,13 @@ def _multi_indicator_measurement(design: PanelDesign, wx: list[str], wy: list[st
         for tag, items in (("nux", design.x_items), ("nuy", design.y_items)):
             for t in range(T):
                 for k, item in enumerate(items[t]):
-                    lines.append(f"{item} ~ {tag}{k + 1}*1")
+                    shared = groups is None or groups.measurement == "scalar"
+                    lines.append(f"{item} ~ {_label(f'{tag}{k + 1}', groups, shared=shared)}*1")
     return lines
 
 
-def dpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Innovations = "free") -> str:
+def dpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Innovations = "free",
+               groups: Groups | None = None) -> str:
     """Dynamic panel model with fixed effects by ML-SEM (Allison, Williams & Moral-Benito 2017).
 
     Fixed effects ``Fx``/``Fy`` load on waves 2..T and correlate freely with each other
@@ -252,9 +307,9 @@ def dpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Innovat
     lines.append("Fy =~ " + " + ".join(f"1*{v}" for v in y[1:]))
     lines.append("# Lagged effects")
     for t in range(1, T):
-        lines += _lag_lines(x[t], y[t], x[t - 1], y[t - 1], lags)
+        lines += _lag_lines(x[t], y[t], x[t - 1], y[t - 1], lags, wave=t + 1, groups=groups)
     lines.append("# Wave-1 scores and residual (innovation) (co)variances")
-    lines += _innovation_lines(x, y, innovations)
+    lines += _innovation_lines(x, y, innovations, groups)
     lines.append("# Fixed effects: variances, and free correlation with the wave-1 scores")
     lines += ["Fx ~~ Fx", "Fy ~~ Fy", "Fx ~~ Fy"]
     lines += [f"Fx ~~ {x[0]}", f"Fx ~~ {y[0]}", f"Fy ~~ {x[0]}", f"Fy ~~ {y[0]}"]
@@ -277,7 +332,7 @@ def dpm_syntax(design: PanelDesign, *, lags: Lags = "free", innovations: Innovat
 
 
 def build_syntax(model: ModelType, design: PanelDesign, *, lags: Lags = "free", innovations: Innovations = "free",
-                 invariance: Invariance = "metric") -> str:
+                 invariance: Invariance = "metric", groups: Groups | None = None) -> str:
     """Syntax of ``model`` (``clpm``, ``riclpm`` or ``dpm``) for ``design``."""
     if model not in MODEL_TYPES:
         raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
@@ -286,7 +341,7 @@ def build_syntax(model: ModelType, design: PanelDesign, *, lags: Lags = "free", 
     if innovations not in ("free", "invariant"):
         raise UsageError(f"innovations must be 'free' or 'invariant', not {innovations!r}.")
     if model == "clpm":
-        return clpm_syntax(design, lags=lags, innovations=innovations)
+        return clpm_syntax(design, lags=lags, innovations=innovations, groups=groups)
     if model == "dpm":
-        return dpm_syntax(design, lags=lags, innovations=innovations)
-    return riclpm_syntax(design, lags=lags, innovations=innovations, invariance=invariance)
+        return dpm_syntax(design, lags=lags, innovations=innovations, groups=groups)
+    return riclpm_syntax(design, lags=lags, innovations=innovations, invariance=invariance, groups=groups)
