@@ -1,0 +1,268 @@
+"""Do the cross-lagged effects differ between groups (life stages, stigma groups)?
+
+``compare_groups`` fits one multigroup model in which every group has its own
+lagged effects, then the same model with the x→y path, the y→x path, or both
+held equal across groups; likelihood-ratio tests say whether the groups differ
+(omnibus and per path), and Wald tests compare each pair of groups, with Holm
+adjustment for the number of pairs.  A person's group is the one at the first
+wave analysed, so each person belongs to one group.  Persons without a group
+value are counted and reported, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
+from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax
+from analysis.models.crosslag import lag_rows, summarise_path, wide_design
+from analysis.models.crosslag_results import PathSummary
+from analysis.models.sem import SEM, SEMResults, lrt
+from analysis.models.sem.inference import TestResult, wald_test
+from analysis.models.sem.results import _clean
+
+MIN_GROUP_N = 20
+WARN_GROUP_N = 200
+
+
+class SmallGroupWarning(UserWarning):
+    """A group is small: its estimates will be imprecise."""
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    """Results of :func:`compare_groups` (read-only)."""
+
+    grouping: str
+    model: str
+    x: str
+    y: str
+    waves: tuple[str, ...]
+    lags: str
+    syntax: str
+    levels: tuple[str, ...]
+    sizes: dict[str, int]
+    not_grouped: int
+    sem: SEMResults
+    groups: dict[str, dict[str, PathSummary]]
+    group_tests: dict[str, TestResult]
+    pairwise: pd.DataFrame
+    warnings: tuple[str, ...]
+
+    def table(self) -> pd.DataFrame:
+        """One row per group and path: estimate, CI, standardized value, group size."""
+        rows = []
+        for level in self.levels:
+            for path, p in self.groups[level].items():
+                rows.append({"grouping": self.grouping, "group": level, "n": self.sizes[level], "path": path,
+                             "from": self.x if path == "x_to_y" else self.y,
+                             "to": self.y if path == "x_to_y" else self.x,
+                             "est": p.est, "se": p.se, "ci_lower": p.ci_lower, "ci_upper": p.ci_upper,
+                             "pvalue": p.pvalue, "std": p.std, "std_ci_lower": p.std_ci_lower,
+                             "std_ci_upper": p.std_ci_upper})
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON blocks ``groups`` and ``group_tests`` (plus sizes and pairwise tests)."""
+        return {
+            "grouping": self.grouping,
+            "groups": {lv: {path: p.to_dict() for path, p in paths.items()} for lv, paths in self.groups.items()},
+            "group_tests": {k: t.to_dict() for k, t in self.group_tests.items()},
+            "group_sizes": dict(self.sizes),
+            "not_grouped": int(self.not_grouped),
+            "pairwise": [{k: _clean(v) for k, v in r.items()} for r in self.pairwise.to_dict("records")],
+            "syntax": self.syntax,
+            "fit": {k: _clean(v) for k, v in self.sem.fit.items()},
+            "warnings": list(self.warnings),
+        }
+
+    def interpretation(self) -> str:
+        t = self.group_tests
+        words = []
+        for path, a, b in (("x_to_y", self.x, self.y), ("y_to_x", self.y, self.x)):
+            test = t[path]
+            per = ", ".join(f"{lv}: {self.groups[lv][path].est:.3g}" for lv in self.levels)
+            if test.pvalue < 0.05:
+                words.append(f"The link from {a} to later {b} differs between {self.grouping} groups "
+                             f"(p = {test.pvalue:.2g}; estimates {per}).")
+            else:
+                words.append(f"The data do not show that the link from {a} to later {b} differs between "
+                             f"{self.grouping} groups (p = {test.pvalue:.2g}; estimates {per}).")
+        words.append("Groups are compared on associations over time; a difference between groups does not by "
+                     "itself show why it arises.")
+        return " ".join(words)
+
+    def summary(self) -> str:
+        lines = [f"Cross-lagged effects by {self.grouping} ({self.model.upper()}, {self.x} and {self.y}, "
+                 f"waves {', '.join(self.waves)})", ""]
+        lines.append(self.table().drop(columns=["grouping", "from", "to"]).to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
+        lines.append("")
+        for k, tst in self.group_tests.items():
+            lines.append(f"Equal across groups, {k}: chisq {tst.chisq:.3f}, df {tst.df}, p {tst.pvalue:.3g}")
+        if len(self.pairwise):
+            lines += ["", "Pairs of groups (Wald; Holm-adjusted p within each path):",
+                      self.pairwise.to_string(index=False, float_format=lambda v: f"{v:.3f}")]
+        if self.not_grouped:
+            lines.append(f"\n{self.not_grouped} persons have no {self.grouping} value and are not in this comparison.")
+        lines += [f"Warning: {w}" for w in self.warnings]
+        lines += ["", self.interpretation()]
+        return "\n".join(lines) + "\n"
+
+
+def holm(pvalues: Sequence[float]) -> np.ndarray:
+    """Holm (1979) step-down adjusted p-values."""
+    p = np.asarray(pvalues, float)
+    order = np.argsort(p)
+    m = p.size
+    adj = np.empty(m)
+    running = 0.0
+    for rank, idx in enumerate(order):
+        running = max(running, (m - rank) * p[idx])
+        adj[idx] = min(1.0, running)
+    return adj
+
+
+def _fit(syntax: str, wide: pd.DataFrame, group_col: str, levels: list[str], **kw) -> SEMResults:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return SEM(syntax, defaults="lavaan", fixed_x=False).fit(wide, group=group_col, group_levels=levels, **kw)
+
+
+def compare_groups(
+    panel: Any,
+    *,
+    x: str,
+    y: str,
+    grouping: str,
+    model: ModelType = "riclpm",
+    waves: Sequence[str] | None = None,
+    lags: Lags = "invariant",
+    innovations: Innovations = "free",
+    estimator: Literal["ml", "mlr"] = "ml",
+    exclude_groups: Sequence[str] = (),
+    level: float = 0.95,
+) -> GroupComparison:
+    """Multigroup cross-lagged model by ``grouping`` with tests of equal effects across groups.
+
+    Parameters
+    ----------
+    panel
+        A Panel, or a wide DataFrame with ``{construct}_{wave}`` columns and a ``grouping`` column.
+    grouping
+        A derived grouping of the spec (``life_stage``, a stigma grouping) or any column.
+    exclude_groups
+        Group values to leave out on purpose (reported in the results); nothing is left
+        out otherwise.
+    """
+    if model not in MODEL_TYPES:
+        raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
+    if isinstance(panel, pd.DataFrame):
+        wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves)
+    else:
+        if grouping not in panel.groupings:
+            raise DataError(f"{grouping!r} is not a grouping of this panel; the groupings are "
+                            f"{', '.join(panel.groupings) or '(none)'}.")
+        wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, group=grouping)
+    if grouping not in wide.columns:
+        raise DataError(f"The data have no grouping column {grouping!r}.")
+    wide = wide.copy()
+    labels = wide[grouping].astype("string")
+    not_grouped = int(labels.isna().sum())
+    messages: list[str] = []
+    if not_grouped:
+        messages.append(f"{not_grouped} persons have no {grouping} value at their first wave and are not compared.")
+    keep = labels.notna() & ~labels.isin([str(g) for g in exclude_groups])
+    wide = wide[keep.to_numpy()]
+    wide[grouping] = labels[keep].to_numpy()
+    if hasattr(panel, "wide") and hasattr(getattr(panel, "long", None), "columns") and isinstance(
+            getattr(panel.long.get(grouping), "dtype", None), pd.CategoricalDtype):
+        levels = [str(c) for c in panel.long[grouping].cat.categories if str(c) in set(wide[grouping])]
+    else:
+        levels = sorted(set(wide[grouping]))
+    if exclude_groups:
+        messages.append(f"Left out on request: {', '.join(map(str, exclude_groups))}.")
+    sizes = {lv: int((wide[grouping] == lv).sum()) for lv in levels}
+    if len(levels) < 2:
+        raise DataError(f"{grouping!r} has fewer than two groups with data ({', '.join(levels) or 'none'}); "
+                        "there is nothing to compare.")
+    too_small = [lv for lv in levels if sizes[lv] < MIN_GROUP_N]
+    if too_small:
+        raise ModelSpecificationError(
+            f"The {grouping} group(s) {', '.join(repr(g) for g in too_small)} have fewer than {MIN_GROUP_N} persons "
+            f"({', '.join(str(sizes[g]) for g in too_small)}), too few to estimate their own cross-lags; "
+            "merge them with a neighbouring group in the spec or leave them out explicitly (exclude_groups).")
+    for lv in levels:
+        if sizes[lv] < WARN_GROUP_N:
+            msg = (f"The {grouping} group {lv!r} has only {sizes[lv]} persons; its estimates will be imprecise "
+                   f"(fewer than {WARN_GROUP_N}).")
+            messages.append(msg)
+            warnings.warn(msg, SmallGroupWarning, stacklevel=2)
+    G = len(levels)
+    kw = {"estimator": estimator, "missing": "fiml"}
+
+    def syntax_for(equal: frozenset[str]) -> str:
+        return build_syntax(model, design, lags=lags, innovations=innovations, groups=Groups(n=G, equal=equal))
+
+    free_syntax = syntax_for(frozenset())
+    try:
+        free = _fit(free_syntax, wide, grouping, levels, **kw)
+    except ConvergenceError as exc:
+        smallest = min(levels, key=lambda g: sizes[g])
+        raise ConvergenceError(
+            f"The multigroup model by {grouping} did not converge; the smallest group is {smallest!r} "
+            f"({sizes[smallest]} persons). {exc}") from None
+    if not free._internal.cov.identified:
+        raise ModelSpecificationError(f"The multigroup model by {grouping} is not identified in every group; "
+                                      "check that each group has persons observed at several waves.")
+    messages += [w for w in free.warnings if w not in messages]
+    per_group = {}
+    rows = {}
+    for lv in levels:
+        r = lag_rows(free, model, design, group=lv)
+        rows[lv] = r
+        per_group[lv] = {"x_to_y": summarise_path(free, r["x_to_y"], wave_list, level=level),
+                         "y_to_x": summarise_path(free, r["y_to_x"], wave_list, level=level)}
+    tests = {}
+    for name, equal in (("x_to_y", frozenset({"x_to_y"})), ("y_to_x", frozenset({"y_to_x"})),
+                        ("omnibus", frozenset({"x_to_y", "y_to_x"}))):
+        restricted = _fit(syntax_for(equal), wide, grouping, levels, **kw)
+        t = lrt(restricted, free)
+        tests[name] = TestResult(t.chisq, t.df, t.pvalue, f"equal {name} across {grouping} groups ({t.description})")
+    pairwise = _pairwise(free, rows, levels)
+    return GroupComparison(
+        grouping=grouping, model=model, x=x, y=y, waves=wave_list, lags=lags, syntax=free_syntax,
+        levels=tuple(levels), sizes=sizes, not_grouped=not_grouped, sem=free, groups=per_group,
+        group_tests=tests, pairwise=pairwise, warnings=tuple(messages),
+    )
+
+
+def _pairwise(res: SEMResults, rows: dict[str, dict[str, list[int]]], levels: list[str]) -> pd.DataFrame:
+    f = res._internal
+    free_idx = f.pt["free"].to_numpy()
+    out = []
+    for path in ("x_to_y", "y_to_x"):
+        block = []
+        for a, b in itertools.combinations(levels, 2):
+            ia, ib = free_idx[rows[a][path]] - 1, free_idx[rows[b][path]] - 1
+
+            def h(th: np.ndarray, ia=ia, ib=ib) -> np.ndarray:
+                return np.array([th[ia].mean() - th[ib].mean()])
+
+            t = wald_test(h, f.theta, f.cov.vcov)
+            diff = float(h(f.theta)[0])
+            block.append({"path": path, "group_a": a, "group_b": b, "difference": diff, "chisq": t.chisq,
+                          "df": t.df, "pvalue": t.pvalue})
+        adj = holm([r["pvalue"] for r in block])
+        for r, p in zip(block, adj):
+            r["pvalue_holm"] = float(p)
+        out += block
+    return pd.DataFrame(out)
