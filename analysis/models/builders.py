@@ -121,8 +121,11 @@ PATH_LABELS = {"ar_x": "ar_x", "y_to_x": "cl_yx", "x_to_y": "cl_xy", "ar_y": "ar
 
 def _label(base: str, groups: Groups | None, *, shared: bool) -> str:
     """A label usable as a modifier: the same in every group when ``shared``, else one per group."""
-    if groups is None or groups.n == 1 or shared:
+    if groups is None or groups.n == 1:
         return base
+    if shared:
+        # Written out per group (as lavaan recommends) so the equality across groups is explicit.
+        return "c(" + ", ".join([base] * groups.n) + ")"
     return "c(" + ", ".join(f"{base}_g{k + 1}" for k in range(groups.n)) + ")"
 
 

@@ -156,10 +156,10 @@ def direction_test(res: SEMResults, rows_xy: list[int], rows_yx: list[int]) -> T
     return wald_test(h, f.theta, f.cov.vcov, description="standardized x->y equals y->x")
 
 
-def _fit(syntax: str, wide: pd.DataFrame, *, estimator: str, missing: str, group: str | None) -> SEMResults:
+def _fit(syntax: str, wide: pd.DataFrame, *, estimator: str, missing: str, se: str = "standard") -> SEMResults:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # warnings are kept in results.warnings
-        return SEM(syntax, defaults="lavaan", fixed_x=False).fit(wide, missing=missing, estimator=estimator, group=group)
+        return SEM(syntax, defaults="lavaan", fixed_x=False).fit(wide, missing=missing, estimator=estimator, se=se)
 
 
 def fit_crosslag(
@@ -214,7 +214,7 @@ def fit_crosslag(
     wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, covariates=covariates,
                                           time_varying=time_varying)
     syntax = build_syntax(model, design, lags=lags, innovations=innovations)
-    res = _fit(syntax, wide, estimator=estimator, missing=missing, group=None)
+    res = _fit(syntax, wide, estimator=estimator, missing=missing)
     rows = lag_rows(res, model, design)
     x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
     y_to_x = summarise_path(res, rows["y_to_x"], wave_list, level=level)
@@ -226,7 +226,7 @@ def fit_crosslag(
     if compare:
         other = "free" if lags == "invariant" else "invariant"
         alt = _fit(build_syntax(model, design, lags=other, innovations=innovations), wide,
-                   estimator=estimator, missing=missing, group=None)
+                   estimator=estimator, missing=missing, se="none")
         fits[f"{model}/{other}"] = alt
         restricted, full = (res, alt) if lags == "invariant" else (alt, res)
         time_invariance = lrt(restricted, full)
@@ -235,7 +235,7 @@ def fit_crosslag(
                 continue
             try:
                 fits[f"{m}/{lags}"] = _fit(build_syntax(m, design, lags=lags, innovations=innovations), wide,
-                                           estimator=estimator, missing=missing, group=None)
+                                           estimator=estimator, missing=missing, se="none")
             except Exception as exc:  # a comparison model that fails must not hide the main result
                 fits[f"{m}/{lags}"] = exc
         comparison = model_comparison(fits, lags=lags)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import UsageError
-from analysis.models.builders import PanelDesign, build_syntax
+from analysis.models.builders import Groups, PanelDesign, build_syntax
 from analysis.models.sem import SEM
 
 MODELS = Path(__file__).resolve().parents[1] / "reference" / "models"
@@ -24,6 +24,10 @@ CASES = {
     "builder_dpm_covariates": ("dpm", DZ, {}),
     "builder_riclpm_items_metric": ("riclpm", DMI, {"invariance": "metric", "lags": "invariant"}),
     "builder_riclpm_items_scalar": ("riclpm", DMI, {"invariance": "scalar", "lags": "invariant"}),
+    "builder_riclpm_mg_free": ("riclpm", D, {"lags": "invariant", "groups": Groups(n=2)}),
+    "builder_riclpm_mg_equal": ("riclpm", D, {"lags": "invariant",
+                                              "groups": Groups(n=2, equal=frozenset({"x_to_y", "y_to_x"}))}),
+    "builder_clpm_mg_free_lags": ("clpm", D, {"lags": "free", "groups": Groups(n=2, equal=frozenset({"x_to_y"}))}),
 }
 
 

@@ -849,6 +849,20 @@ run_case("builder_dpm_attrition", "Builder DPM (time-invariant lags) with FIML o
          "lavaan", read_model("builder_dpm_invariant"), ric_att, "dat", ref_data("riclpm_attrition.csv", ric_att),
          args = builder_args)
 
+for (nm in c("builder_riclpm_mg_free", "builder_riclpm_mg_equal", "builder_clpm_mg_free_lags")) {
+  run_case(nm, paste("Builder multigroup model", nm, "on RICLPM-MG.dat, group = 'G'."), "lavaan", read_model(nm),
+           ric_mg, "datMG", shared_data("riclpm/RICLPM-MG.dat", c(ric_cols, "G")),
+           args = c(builder_args, list(group = "G")),
+           extra = if (nm == "builder_riclpm_mg_equal") function(fit) {
+             free <- lavaan(read_model("builder_riclpm_mg_free"), data = ric_mg, group = "G", missing = "ML",
+                            meanstructure = TRUE, int.ov.free = TRUE, fixed.x = FALSE)
+             a <- lavTestLRT(fit, free)
+             list(lrt = list(call = "lavTestLRT(builder_riclpm_mg_equal, builder_riclpm_mg_free)",
+                             chisq_diff = a[["Chisq diff"]][2], df_diff = a[["Df diff"]][2],
+                             pvalue = a[["Pr(>Chisq)"]][2]))
+           } else NULL)
+}
+
 ## ---------------------------------------------------------------------------------------------
 ## summary
 ## ---------------------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ def estimate(
     group_equal: tuple[str, ...] = (),
     missing: Missing = "auto",
     estimator: Estimator = "ml",
+    se: Literal["standard", "none"] = "standard",
 ) -> SEMResults:
     """Fit ``model`` to ``data``; see :class:`analysis.models.sem.SEM` for the options."""
     t0 = time.perf_counter()
@@ -134,7 +135,10 @@ def estimate(
             "whose variances differ by orders of magnitude."
         )
     theta = opt.theta
-    fitted = _Fitted(problem=problem, pt=pt, theta=theta, h1=h1, estimator=estimator, missing=miss)
+    if se not in ("standard", "none"):
+        raise UsageError(f"se must be 'standard' or 'none', not {se!r}.")
+    fitted = _Fitted(problem=problem, pt=pt, theta=theta, h1=h1, estimator=estimator, missing=miss,
+                     compute_se=se == "standard")
     cov = fitted.cov
     messages = _diagnostics(pt, theta, cov, structure)
     for msg in messages:
@@ -147,7 +151,8 @@ def estimate(
         model=model,
         options={"defaults": defaults, "estimator": estimator, "missing": miss, "meanstructure": bool(meanstructure),
                  "fixed_x": bool(fixed_x), "group": group, "group_equal": list(group_equal),
-                 "se": {"ml": "expected" if miss == "listwise" else "observed", "mlr": "robust.huber.white"}[estimator]},
+                 "se": "none" if se == "none" else
+                 {"ml": "expected" if miss == "listwise" else "observed", "mlr": "robust.huber.white"}[estimator]},
         parameters=table,
         fit=fit,
         converged=opt.converged,
@@ -225,6 +230,7 @@ class _Fitted:
     h1: list[Saturated]
     estimator: Estimator
     missing: Literal["fiml", "listwise"]
+    compute_se: bool = True
 
     @property
     def sample(self) -> SampleData:
@@ -238,7 +244,10 @@ class _Fitted:
 
     @cached_property
     def cov(self) -> Covariance:
-        """Sampling covariance of the free parameters (computed once)."""
+        """Sampling covariance of the free parameters (computed once; NaN with se="none")."""
+        if not self.compute_se:
+            n = self.theta.size
+            return Covariance(np.full((n, n), np.nan), True, float("nan"))
         return self.covariance()
 
     def covariance(self) -> Covariance:

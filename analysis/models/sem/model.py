@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 
@@ -80,6 +81,7 @@ class SEM:
         group_levels: Sequence | None = None,
         missing: Missing = "auto",
         estimator: Estimator = "ml",
+        se: Literal["standard", "none"] = "standard",
     ) -> SEMResults:
         """Estimate the model; the model object is not changed.
 
@@ -98,6 +100,9 @@ class SEM:
         estimator
             ``"ml"``, or ``"mlr"``: ML estimates with sandwich standard errors and the
             Yuan–Bentler scaled test.
+        se
+            ``"none"`` skips standard errors (lavaan's ``se = "none"``): faster when only
+            the fit is needed, e.g. for a likelihood-ratio test.
         """
         return estimate(
             self.model,
@@ -110,4 +115,5 @@ class SEM:
             group_equal=self.group_equal,
             missing=missing,
             estimator=estimator,
+            se=se,
         )

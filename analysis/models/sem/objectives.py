@@ -147,8 +147,12 @@ def casewise_scores(theta: np.ndarray, problem: Problem) -> np.ndarray:
     return np.vstack(blocks)
 
 
-def numerical_hessian(theta: np.ndarray, problem: Problem, *, rel_step: float = 1e-6) -> np.ndarray:
-    """Hessian of ``-loglik`` (total, not per case) by central differences of the analytic gradient."""
+def numerical_hessian(theta: np.ndarray, problem: Problem, *, rel_step: float = 1e-5) -> np.ndarray:
+    """Hessian of ``-loglik`` (total, not per case) by central differences of the analytic gradient.
+
+    With an exact gradient the truncation error is O(h^2) ~ 1e-10 relative, far
+    below what standard errors need (lavaan differentiates its gradient numerically too).
+    """
     N = problem.data.nobs
     npar = theta.size
     H = np.zeros((npar, npar))
@@ -158,13 +162,6 @@ def numerical_hessian(theta: np.ndarray, problem: Problem, *, rel_step: float = 
         up[a] += h
         dn = theta.copy()
         dn[a] -= h
-        # Richardson extrapolation of two step sizes: error O(h^4).
-        g1 = (objective(up, problem)[1] - objective(dn, problem)[1]) / (2 * h)
-        up2 = theta.copy()
-        up2[a] += 2 * h
-        dn2 = theta.copy()
-        dn2[a] -= 2 * h
-        g2 = (objective(up2, problem)[1] - objective(dn2, problem)[1]) / (4 * h)
-        H[:, a] = (4 * g1 - g2) / 3
+        H[:, a] = (objective(up, problem)[1] - objective(dn, problem)[1]) / (2 * h)
     H = 0.5 * (H + H.T)
     return H * N

@@ -1,0 +1,122 @@
+"""Comparing cross-lagged effects across groups: lavaan agreement, power, error rate, small groups."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.errors import DataError, ModelSpecificationError
+from analysis.models.groups import SmallGroupWarning, compare_groups, holm
+from analysis.synth import DEFAULT_PARAMS, simulate_latent
+from tests_support_lavaan import SHARED, load_fixture
+
+WAVES = ["1", "2", "3", "4", "5"]
+
+
+def latent_groups(n: int, seed: int, params=DEFAULT_PARAMS) -> pd.DataFrame:
+    panel = simulate_latent(n=n, waves=5, seed=seed, params=params)
+    long = panel.long.copy()
+    long.loc[~long.responded, ["L", "M"]] = np.nan
+    wide = long.pivot(index="id", columns="wave", values=["L", "M"])
+    wide.columns = [f"{v}_{w}" for v, w in wide.columns]
+    stage = panel.persons.set_index("id")["life_stage"].astype(str)
+    return wide.join(stage).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def mg_data() -> pd.DataFrame:
+    path = SHARED.resolve() / "riclpm" / "RICLPM-MG.dat"
+    if not path.exists():
+        pytest.skip("../shared absent")
+    cols = [f"x_{t}" for t in WAVES] + [f"y_{t}" for t in WAVES] + ["G"]
+    return pd.read_csv(path, sep=r"\s+", header=None, names=cols)
+
+
+def test_multigroup_estimates_and_tests_match_lavaan(mg_data):
+    res = compare_groups(mg_data, x="x", y="y", grouping="G", waves=WAVES)
+    free = load_fixture("builder_riclpm_mg_free")
+    levels = free["data"]["group_levels"]
+    for k, level in enumerate(levels, start=1):
+        rows = [r for r in free["parameters"] if r["op"] == "~" and r["group"] == k]
+        xy = next(r for r in rows if r["lhs"] == "wy2" and r["rhs"] == "wx1")
+        yx = next(r for r in rows if r["lhs"] == "wx2" and r["rhs"] == "wy1")
+        got = res.groups[str(level)]
+        assert abs(got["x_to_y"].est - xy["est"]) <= 1e-4 and abs(got["x_to_y"].se / xy["se"] - 1) <= 0.005
+        assert abs(got["y_to_x"].est - yx["est"]) <= 1e-4 and abs(got["y_to_x"].se / yx["se"] - 1) <= 0.005
+    ref = load_fixture("builder_riclpm_mg_equal")["lrt"]
+    omnibus = res.group_tests["omnibus"]
+    assert omnibus.df == ref["df_diff"] and abs(omnibus.chisq - ref["chisq_diff"]) <= 1e-4
+    assert abs(res.sem.fit["chisq"] - free["fit"]["chisq"]) <= 1e-4
+
+
+def test_json_blocks(mg_data):
+    d = compare_groups(mg_data, x="x", y="y", grouping="G", waves=WAVES).to_dict()
+    assert set(d["groups"]) == {"1", "2"}
+    assert set(d["groups"]["1"]) == {"x_to_y", "y_to_x"}
+    for key in ("x_to_y", "y_to_x", "omnibus"):
+        assert set(d["group_tests"][key]) == {"chisq", "df", "pvalue"}
+
+
+def test_detects_life_stage_differences_at_default_synthetic_size():
+    res = compare_groups(latent_groups(5000, 1), x="L", y="M", grouping="life_stage", waves=WAVES)
+    assert res.group_tests["x_to_y"].pvalue < 0.01
+    est = {lv: res.groups[lv]["x_to_y"].est for lv in res.levels}
+    assert est["16-29"] > est["30-64"] > est["65+"]
+    assert "differs between life_stage groups" in res.interpretation()
+
+
+@pytest.mark.slow
+def test_equal_effects_are_rejected_at_the_nominal_rate():
+    params = dataclasses.replace(DEFAULT_PARAMS, beta=(0.12, 0.12, 0.12), delta=(0.06, 0.06, 0.06),
+                                 gamma_p=0.0, gamma_d=0.0)
+    rejections = []
+    for seed in range(80):
+        res = compare_groups(latent_groups(900, 500 + seed, params), x="L", y="M", grouping="life_stage",
+                             waves=WAVES)
+        rejections.append(res.group_tests["omnibus"].pvalue < 0.05)
+    rate = float(np.mean(rejections))
+    # 80 replications: binomial SE 0.024 around 0.05; allow three.
+    assert rate <= 0.05 + 3 * 0.024, rate
+
+
+def test_small_groups_warn_and_tiny_groups_fail_clearly():
+    wide = latent_groups(800, 4)
+    with pytest.warns(SmallGroupWarning):
+        res = compare_groups(wide, x="L", y="M", grouping="life_stage", waves=WAVES)
+    assert any("imprecise" in w for w in res.warnings)
+    tiny = wide.copy()
+    tiny.loc[tiny.index[:5], "life_stage"] = "tiny"
+    with pytest.raises(ModelSpecificationError, match="tiny"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compare_groups(tiny, x="L", y="M", grouping="life_stage", waves=WAVES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = compare_groups(tiny, x="L", y="M", grouping="life_stage", waves=WAVES, exclude_groups=["tiny"])
+    assert "tiny" not in res.levels and any("Left out on request" in w for w in res.warnings)
+
+
+def test_persons_without_a_group_are_counted():
+    wide = latent_groups(3000, 6)
+    wide.loc[wide.index[:7], "life_stage"] = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = compare_groups(wide, x="L", y="M", grouping="life_stage", waves=WAVES)
+    assert res.not_grouped == 7
+    assert sum(res.sizes.values()) == len(wide) - 7
+
+
+def test_one_group_is_not_a_comparison():
+    wide = latent_groups(600, 7)
+    wide["life_stage"] = "all"
+    with pytest.raises(DataError, match="fewer than two groups"):
+        compare_groups(wide, x="L", y="M", grouping="life_stage", waves=WAVES)
+
+
+def test_holm_adjustment():
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
+    np.testing.assert_allclose(holm([0.5]), [0.5])
