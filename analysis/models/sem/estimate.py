@@ -290,22 +290,30 @@ class _Fitted:
 
         return wald_test(h, self.theta, vcov, description="; ".join(items))
 
+    @cached_property
+    def _positions(self) -> tuple[np.ndarray, ...]:
+        """Per parameter-table row: group index, op, lhs/rhs positions, free index, fixed value."""
+        g0 = self.problem.structure.groups[0]
+        pos = {v: i for i, v in enumerate(list(g0.ov_names) + list(g0.lv_names))}
+        pt = self.pt
+        lhs = np.array([pos.get(v, -1) for v in pt["lhs"]])
+        rhs = np.array([pos.get(v, 0) if op != "~1" else 0 for v, op in zip(pt["rhs"], pt["op"])])
+        return (pt["group"].to_numpy() - 1, pt["op"].to_numpy(), lhs, rhs, pt["free"].to_numpy(),
+                pt["ustart"].to_numpy(dtype=float))
+
     def standardized(self, theta: np.ndarray, rows: list[int]) -> np.ndarray:
         """std.all of the given parameter-table rows (positions in ``pt``) at ``theta``."""
+        group, op, lhs, rhs, free, ustart = self._positions
         structure = self.problem.structure
-        g0 = structure.groups[0]
-        pos = {v: i for i, v in enumerate(list(g0.ov_names) + list(g0.lv_names))}
         imps = {}
-        out = []
-        for k in rows:
-            r = self.pt.iloc[k]
-            g = int(r["group"]) - 1
+        out = np.empty(len(rows))
+        for n, k in enumerate(rows):
+            g = group[k]
             if g not in imps:
                 imps[g] = implied(theta, structure.groups[g])
-            e = float(theta[r["free"] - 1]) if r["free"] > 0 else float(r["ustart"])
-            j = pos[r["rhs"]] if r["op"] != "~1" else 0
-            out.append(std_all_value(r["op"], pos[r["lhs"]], j, e, imps[g].C, imps[g].S))
-        return np.array(out)
+            e = theta[free[k] - 1] if free[k] > 0 else ustart[k]
+            out[n] = std_all_value(op[k], lhs[k], rhs[k], e, imps[g].C, imps[g].S)
+        return out
 
     # ---- tables ---------------------------------------------------------------
     def parameter_table(self, cov: Covariance, levels: list) -> pd.DataFrame:

@@ -7,6 +7,8 @@ lavaan, and its log-likelihood is the reference for the chi-square test.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +39,38 @@ def pattern_loglik(mean: np.ndarray, cov: np.ndarray, gd: GroupData) -> float:
     return -0.5 * total
 
 
+_CACHE: OrderedDict[str, Saturated] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def _key(gd: GroupData) -> str:
+    h = hashlib.sha1()
+    for pat in gd.patterns:
+        h.update(pat.observed.tobytes())
+        h.update(np.array([pat.n], dtype=np.int64).tobytes())
+        h.update(pat.mean.tobytes())
+        h.update(pat.cov.tobytes())
+    return h.hexdigest()
+
+
 def saturated(gd: GroupData, p: int, *, tol: float = 1e-11, max_iter: int = 20000) -> Saturated:
-    """Maximum-likelihood means and covariances of one group (EM when data are incomplete)."""
+    """Maximum-likelihood means and covariances of one group (EM when data are incomplete).
+
+    The EM result depends only on the pattern statistics, so it is remembered for the
+    most recent data sets: comparing several models on one data set runs EM once.
+    """
+    key = _key(gd)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    result = _saturated(gd, p, tol=tol, max_iter=max_iter)
+    _CACHE[key] = result
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
+
+
+def _saturated(gd: GroupData, p: int, *, tol: float, max_iter: int) -> Saturated:
     if gd.complete:
         pat = gd.patterns[0]
         return Saturated(pat.mean.copy(), pat.cov.copy(), pattern_loglik(pat.mean, pat.cov, gd), 0)
