@@ -135,8 +135,8 @@ def _detail(error: dict) -> str:
     msg = error["msg"]
     value = error.get("input")
     if error["type"] == "string_pattern_mismatch":
-        return (f"{value!r} is not a usable name; use letters, digits and _ "
-                "(and start with a letter or _)")
+        first = "" if error["loc"][:1] == ("waves",) else " (not starting with a digit)"
+        return f"{value!r} is not a usable name; use letters, digits and _ only{first}"
     if msg.startswith("Value error, "):
         return msg.removeprefix("Value error, ")
     if msg.startswith("Input should be "):

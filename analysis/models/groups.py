@@ -176,7 +176,10 @@ def compare_groups(
     if grouping not in wide.columns:
         raise DataError(f"The data have no grouping column {grouping!r}.")
     wide = wide.copy()
-    labels = wide[grouping].astype("string")
+    column = wide[grouping]
+    # Keep the order of ordered groupings (life stages, low/medium/high); else sort.
+    categories = [str(c) for c in column.cat.categories] if isinstance(column.dtype, pd.CategoricalDtype) else None
+    labels = column.astype("string")
     not_grouped = int(labels.isna().sum())
     messages: list[str] = []
     if not_grouped:
@@ -184,11 +187,8 @@ def compare_groups(
     keep = labels.notna() & ~labels.isin([str(g) for g in exclude_groups])
     wide = wide[keep.to_numpy()]
     wide[grouping] = labels[keep].to_numpy()
-    if hasattr(panel, "wide") and hasattr(getattr(panel, "long", None), "columns") and isinstance(
-            getattr(panel.long.get(grouping), "dtype", None), pd.CategoricalDtype):
-        levels = [str(c) for c in panel.long[grouping].cat.categories if str(c) in set(wide[grouping])]
-    else:
-        levels = sorted(set(wide[grouping]))
+    present = set(wide[grouping])
+    levels = [c for c in categories if c in present] if categories else sorted(present)
     if exclude_groups:
         messages.append(f"Left out on request: {', '.join(map(str, exclude_groups))}.")
     sizes = {lv: int((wide[grouping] == lv).sum()) for lv in levels}
@@ -267,3 +267,56 @@ def _pairwise(res: SEMResults, rows: dict[str, dict[str, list[int]]], levels: li
             r["pvalue_holm"] = float(p)
         out += block
     return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class AllGroupComparisons:
+    """Cross-lagged effects across every grouping (life stages and each stigma measure)."""
+
+    x: str
+    y: str
+    comparisons: dict[str, GroupComparison]
+    failures: dict[str, str]
+
+    def table(self) -> pd.DataFrame:
+        """Group-specific estimates for every grouping, one row per group and path."""
+        frames = [c.table() for c in self.comparisons.values()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def tests(self) -> pd.DataFrame:
+        """Tests of equal effects across the groups of each grouping, Holm-adjusted over groupings."""
+        rows = [{"grouping": g, "test": k, "chisq": t.chisq, "df": t.df, "pvalue": t.pvalue}
+                for g, c in self.comparisons.items() for k, t in c.group_tests.items()]
+        table = pd.DataFrame(rows)
+        if len(table):
+            table["pvalue_holm"] = np.nan
+            for k in table["test"].unique():
+                m = table["test"] == k
+                table.loc[m, "pvalue_holm"] = holm(table.loc[m, "pvalue"].to_numpy())
+        return table
+
+    def forest_plot(self, *, value: str = "std"):
+        from analysis.reporting.figures import forest_plot
+
+        return forest_plot(self.table(), x=self.x, y=self.y, value=value)
+
+
+def compare_all_groupings(panel: Any, *, x: str, y: str, groupings: Sequence[str] | None = None,
+                          **kwargs: Any) -> AllGroupComparisons:
+    """Run :func:`compare_groups` for each grouping (default: every grouping of the panel).
+
+    A grouping that cannot be estimated is reported in ``failures`` with the reason,
+    never left out silently; the others are still compared.
+    """
+    names = list(groupings) if groupings is not None else list(panel.groupings)
+    if not names:
+        raise DataError("The panel defines no groupings (life_stage or stigma groupings) to compare.")
+    done, failed = {}, {}
+    for g in names:
+        try:
+            done[g] = compare_groups(panel, x=x, y=y, grouping=g, **kwargs)
+        except (DataError, ModelSpecificationError, ConvergenceError) as exc:
+            failed[g] = str(exc)
+    if not done:
+        raise ModelSpecificationError("No grouping could be compared: " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
+    return AllGroupComparisons(x=x, y=y, comparisons=done, failures=failed)

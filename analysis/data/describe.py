@@ -1,0 +1,106 @@
+"""describe: per-wave respondents and construct summaries, missing values by reason, attrition.
+
+:func:`describe_panel` gives the JSON written by ``python -m analysis describe
+--json``; :func:`render_text` the tables it prints.  The JSON contract is
+``{"waves": {"<wave>": {"n_respondents": int, "constructs": {"<name>":
+{"n": int, "mean": float, "sd": float}}}}}`` plus the other keys below.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from analysis.data.panel import Panel
+
+
+def _number(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def describe_panel(panel: Panel) -> dict[str, Any]:
+    """JSON-ready description of ``panel``.
+
+    Keys: ``spec`` (path, sha256, cohort), ``data``, ``waves`` (per wave
+    ``n_respondents``, ``file``, ``weight_column`` and per construct scored
+    there ``n``, ``mean``, ``sd``; mean/sd are null when n is 0 or 1),
+    ``absent_waves``, ``construct_waves``, ``missing`` (records ``wave,
+    column, measure, reason, count``), ``missing_by_reason`` (wave -> reason
+    -> count, each column counted once), ``attrition`` (records), ``groupings`` (labels, cut-offs and
+    counts per wave), ``sources`` (path, waves, bytes, sha256) and ``notes``.
+    """
+    long = panel.long
+    files = {w: s.path.name for s in panel.sources for w in s.waves}
+    waves: dict[str, Any] = {}
+    for wave in panel.waves:
+        rows = long[long["wave"] == wave]
+        constructs = {}
+        for c in panel.constructs:
+            if wave not in panel.construct_waves[c]:
+                continue
+            x = rows[c].dropna()
+            constructs[c] = {"n": int(x.size), "mean": _number(x.mean()) if x.size else None,
+                             "sd": _number(x.std(ddof=1)) if x.size > 1 else None}
+        waves[wave] = {"n_respondents": int(len(rows)), "file": files.get(wave),
+                       "weight_column": panel.weight_columns.get(wave), "constructs": constructs}
+    missing = panel.missing
+    by_reason: dict[str, dict[str, int]] = {}
+    # A column used by two constructs (GHQ items) is counted once per reason here.
+    once = missing.drop_duplicates(["wave", "column", "reason"])
+    for (w, reason), n in once.groupby(["wave", "reason"], sort=False)["count"].sum().items():
+        by_reason.setdefault(str(w), {})[str(reason)] = int(n)
+    groupings = {}
+    for name in panel.groupings:
+        g = panel.spec.groupings[name]
+        counts = long.groupby("wave", observed=False)[name].value_counts(sort=False)
+        groupings[name] = {
+            "of": g.of,
+            "labels": [str(x) for x in long[name].cat.categories],
+            "cutoffs": None if panel.grouping_cutoffs[name] is None else list(panel.grouping_cutoffs[name]),
+            "counts": {str(w): {str(k): int(counts.get((w, k), 0)) for k in long[name].cat.categories}
+                       for w in panel.waves},
+        }
+    return {
+        "spec": {"path": panel.spec.path, "sha256": panel.spec.sha256, "cohort": panel.spec.cohort},
+        "data": panel.data,
+        "waves": waves,
+        "absent_waves": list(panel.absent_waves),
+        "construct_waves": {c: list(w) for c, w in panel.construct_waves.items()},
+        "missing": [{k: (int(v) if k == "count" else str(v)) for k, v in r.items()}
+                    for r in missing.to_dict("records")],
+        "missing_by_reason": by_reason,
+        "attrition": [{k: (str(v) if k == "wave" else int(v)) for k, v in r.items()}
+                      for r in panel.attrition.to_dict("records")],
+        "groupings": groupings,
+        "sources": [s.to_dict() for s in panel.sources],
+        "notes": list(panel.notes),
+    }
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_string(index=False) if len(frame) else "(none)"
+
+
+def render_text(description: dict[str, Any]) -> str:
+    """The description as plain-text tables for the terminal."""
+    lines = [f"Cohort {description['spec']['cohort']} from {description['data']}", ""]
+    rows = []
+    for wave, d in description["waves"].items():
+        row: dict[str, Any] = {"wave": wave, "respondents": d["n_respondents"]}
+        for c, s in d["constructs"].items():
+            mean = "" if s["mean"] is None else f"{s['mean']:.2f}"
+            sd = "" if s["sd"] is None else f"{s['sd']:.2f}"
+            row[c] = f"{s['n']} / {mean} / {sd}"
+        rows.append(row)
+    lines += ["Respondents and constructs per wave (n / mean / sd; blank = not asked):",
+              _table(pd.DataFrame(rows).fillna("")), ""]
+    reasons = pd.DataFrame(description["missing_by_reason"]).fillna(0).astype(int)
+    lines += ["Values made missing, by reason (summed over columns):",
+              reasons.to_string() if len(reasons) else "(none)", ""]
+    lines += ["Attrition:", _table(pd.DataFrame(description["attrition"])), ""]
+    if description["absent_waves"] or description["notes"]:
+        lines += ["Notes:", *[f"- {n}" for n in description["notes"]]]
+    return "\n".join(lines).rstrip() + "\n"

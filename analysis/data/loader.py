@@ -1,0 +1,246 @@
+"""load_panel: read a cohort's files through a data spec into a :class:`~analysis.data.panel.Panel`.
+
+Reads only the columns the spec needs, cleans them (:mod:`.missing`), scores
+constructs (:mod:`.scoring`), merges the waves on the person id into a long
+panel and derives the groupings (:mod:`.groupings`).  Input files are only
+opened for reading.  Nothing is dropped silently: rows, waves, values and
+groups left out are counted in ``panel.missing`` or explained in ``panel.notes``.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.data import groupings as grouping_mod
+from analysis.data import layouts
+from analysis.data.attrition import attrition_table
+from analysis.data.files import ColumnData, FileInfo, inspect_file, read_columns
+from analysis.data.panel import MISSING_COLUMNS, ColumnLabels, Panel
+from analysis.data.sources import SourceFile
+from analysis.data.spec import Spec, Wave
+from analysis.data.spec_load import load_spec
+from analysis.data.wave_rows import WaveRows, build
+from analysis.errors import DataError
+
+
+def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]) -> Panel:
+    """Load a cohort through a data spec.
+
+    Parameters
+    ----------
+    spec : Spec, or path of a YAML spec
+    data : str or PathLike
+        Folder holding the data files.
+
+    Returns
+    -------
+    Panel
+
+    Raises
+    ------
+    SpecError
+        If the spec is invalid.
+    DataError
+        If a file, wave or column is missing or holds unusable values; the
+        message names the file, wave and column.
+    """
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    folder = layouts.data_folder(data)
+    notes: list[str] = []
+    if spec.layout == "waves":
+        chunks, sources, labels = _read_wave_files(spec, folder)
+    else:
+        chunks, sources, labels = _read_single_file(spec, folder, notes)
+    return _assemble(spec, str(folder), chunks, sources, labels, notes)
+
+
+# -- reading -------------------------------------------------------------------
+
+#: Wave files read at once: the work is mostly I/O and NumPy, which release the GIL.
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _read_one_wave(spec: Spec, wave: Wave, path: Path) -> tuple[FileInfo, list[str], WaveRows]:
+    info = inspect_file(path)
+    plan = layouts.plan_wave(spec, wave, info)
+    id_col = layouts.require_column(info, spec.id, wave, "the person id given as id")
+    columns = [id_col, *plan.columns]
+    data = read_columns(info, columns)
+    return info, columns, build(spec, plan, data, np.arange(data.n_rows), id_col)
+
+
+def _read_wave_files(spec: Spec, folder: Path):
+    files = layouts.wave_files(spec, folder)
+    present = [(wave, files[wave.name]) for wave in spec.waves if files[wave.name] is not None]
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(present))) as pool:
+        futures = [pool.submit(_read_one_wave, spec, wave, path) for wave, path in present]
+        try:
+            results = [f.result() for f in futures]  # the first failing wave, in wave order
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+    chunks, sources, labels = [], [], {}
+    for (wave, path), (info, columns, chunk) in zip(present, results):
+        sources.append(SourceFile.record(path, (wave.name,)))
+        _collect_labels(labels, info, columns, wave.name)
+        chunks.append(chunk)
+    return chunks, sources, labels
+
+
+def _read_single_file(spec: Spec, folder: Path, notes: list[str]):
+    path = layouts.single_file(spec, folder)
+    info = inspect_file(path)
+    id_col = layouts.require_column(info, spec.id, None, "the person id given as id")
+    if spec.layout == "long":
+        wave_col = layouts.require_column(info, spec.wave_column, None, "given as wave_column")
+        plans = [layouts.plan_wave(spec, w, info) for w in spec.waves]
+    else:
+        wave_col = None
+        plans = [layouts.plan_wave(spec, w, info) for w in spec.waves if _wide_present(spec, w, info)]
+        if not plans:
+            raise DataError(f"{path}: none of the columns named in {spec.source} is in the file; "
+                            "check column_names and the variable names.")
+    needed = [id_col, *([wave_col] if wave_col else []), *[c for p in plans for c in p.columns]]
+    data = read_columns(info, needed)
+    labels: dict[str, ColumnLabels] = {}
+    chunks = []
+    matched = np.zeros(data.n_rows, dtype=bool)
+    for plan in plans:
+        if wave_col is not None:
+            rows = np.flatnonzero(_wave_rows(data.values[wave_col], plan.wave))
+        else:
+            rows = np.flatnonzero(_wide_rows(data, plan))
+        matched[rows] = True
+        if rows.size == 0:
+            continue
+        _collect_labels(labels, info, [id_col, *plan.columns], plan.wave.name)
+        chunk = build(spec, plan, data, rows, id_col)
+        if wave_col is not None:
+            _drop_unasked(spec, chunk, notes)
+        chunks.append(chunk)
+    if not chunks:
+        raise DataError(f"{path}: no rows belong to any wave of {spec.source}.")
+    left = int((~matched).sum())
+    if left:
+        what = ("have a wave value not listed in the spec" if wave_col is not None
+                else "have no data in any wave")
+        notes.append(f"{left} rows of {path.name} {what} and are not in the panel.")
+    sources = [SourceFile.record(path, tuple(c.wave.name for c in chunks))]
+    return chunks, sources, labels
+
+
+def _wide_present(spec: Spec, wave: Wave, info: FileInfo) -> bool:
+    variables = [i for c in spec.constructs.values() for i in c.items] + list(spec.covariates.values())
+    return any(layouts.locate(info, layouts.candidates(spec, v, wave)) for v in variables)
+
+
+def _wide_rows(data: ColumnData, plan: layouts.WavePlan) -> np.ndarray:
+    present = np.zeros(data.n_rows, dtype=bool)
+    for col in plan.columns:
+        values = data.values[col]
+        present |= (values != None) if values.dtype == object else ~np.isnan(values)  # noqa: E711
+        if col in data.tags:
+            present |= data.tags[col] > 0
+    return present
+
+
+def _wave_rows(values: np.ndarray, wave: Wave) -> np.ndarray:
+    target = wave.value if wave.value is not None else None
+    if values.dtype != object:
+        if target is None:
+            target = wave.number
+        try:
+            return values == float(target)
+        except (TypeError, ValueError):
+            return np.zeros(values.shape[0], dtype=bool)
+    target = str(wave.name if target is None else target)
+    return np.array([v is not None and str(v).strip() == target for v in values])
+
+
+def _drop_unasked(spec: Spec, chunk: WaveRows, notes: list[str]) -> None:
+    """Long layout: every column is in every wave, so a construct counts as asked in
+    a wave when someone has a score there (or the construct lists the wave)."""
+    for name in list(chunk.scored):
+        if spec.constructs[name].waves is None and not chunk.frame[name].notna().any():
+            chunk.scored.remove(name)
+            chunk.frame = chunk.frame.drop(columns=name)
+            chunk.missing = [r for r in chunk.missing if r[2] != name]
+            notes.append(f"constructs.{name}: no one has a score in wave {chunk.wave.name}, so it "
+                         "is treated as not asked there.")
+
+
+def _collect_labels(labels: dict[str, ColumnLabels], info: FileInfo, columns: list[str], wave: str) -> None:
+    for col in dict.fromkeys(columns):
+        if col in labels:
+            old = labels[col]
+            labels[col] = ColumnLabels(col, old.label, old.value_labels, (*old.waves, wave))
+        else:
+            labels[col] = ColumnLabels(col, info.column_labels.get(col),
+                                       dict(info.value_labels.get(col, {})), (wave,))
+
+
+# -- the panel -----------------------------------------------------------------
+
+def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, notes: list[str]) -> Panel:
+    kinds = {c.frame["id"].dtype.kind for c in chunks if len(c.frame)}
+    if len(kinds) > 1:
+        raise DataError(f"{data}: the person id {spec.id!r} is numeric in some files and text in "
+                        "others; make it the same type in every file.")
+    waves = tuple(c.wave.name for c in chunks)
+    absent = tuple(w for w in spec.wave_names if w not in waves)
+    if absent:
+        notes.insert(0, f"{len(absent)} of {len(spec.waves)} waves in the spec have no data: "
+                        f"{', '.join(absent)}.")
+    construct_waves = {name: tuple(c.wave.name for c in chunks if name in c.scored)
+                       for name in spec.constructs}
+    for name, found in list(construct_waves.items()):
+        if not found:
+            notes.append(f"constructs.{name}: its items are in none of the loaded waves, so it is "
+                         "not in the panel.")
+            del construct_waves[name]
+    frames = []
+    for i, c in enumerate(chunks):
+        f = c.frame.reindex(columns=["id", *construct_waves, *spec.covariates, "weight"])
+        f.insert(1, "wave", c.wave.name)
+        f.insert(2, "wave_index", i)
+        f.insert(3, "wave_number", c.wave.number)
+        frames.append(f)
+    long = pd.concat(frames, ignore_index=True)
+    long["wave"] = pd.Categorical(long["wave"], categories=list(waves), ordered=True)
+    long["wave_index"] = long["wave_index"].astype(np.int64)
+    long["wave_number"] = long["wave_number"].astype(np.int64)
+    for col in (*construct_waves, *spec.covariates, "weight"):
+        long[col] = long[col].astype(np.float64)
+    long = long.sort_values(["id", "wave_index"], kind="stable").reset_index(drop=True)
+
+    missing_rows = [r for c in chunks for r in c.missing]
+    cutoffs: dict[str, tuple[float, ...] | None] = {}
+    for name, g in spec.groupings.items():
+        if g.of not in long.columns:
+            notes.append(f"groupings.{name}: {g.of} is not in the panel, so the grouping is empty.")
+        values = long[g.of].to_numpy(np.float64) if g.of in long.columns else np.full(len(long), np.nan)
+        groups = grouping_mod.apply(name, g, values, source=spec.source)
+        long[name] = groups.values
+        cutoffs[name] = groups.cutoffs
+        if groups.outside:
+            out = long[g.of].notna() & long[name].isna()
+            for w, n in long.loc[out, "wave"].value_counts(sort=False).items():
+                if n:
+                    missing_rows.append((w, name, name, grouping_mod.OUTSIDE, int(n)))
+    missing = pd.DataFrame(missing_rows, columns=list(MISSING_COLUMNS))
+    missing["count"] = missing["count"].astype(np.int64)
+    order = {w: i for i, w in enumerate(waves)}
+    missing = missing.sort_values("wave", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    weight_columns = {c.wave.name: c.weight for c in chunks}
+    if spec.weight is not None and any(v is None for v in weight_columns.values()):
+        lacking = [w for w, v in weight_columns.items() if v is None]
+        notes.append(f"no weight column in wave(s) {', '.join(lacking)}; their weight is missing.")
+    return Panel(spec=spec, data=data, long=long, waves=waves, absent_waves=absent,
+                 construct_waves=construct_waves, missing=missing,
+                 attrition=attrition_table(long, waves), labels=labels, sources=sources,
+                 weight_columns=weight_columns, grouping_cutoffs=cutoffs, notes=tuple(notes))

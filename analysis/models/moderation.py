@@ -1,0 +1,102 @@
+"""Stigma as a continuous moderator of the cross-lagged effects.
+
+A fixed-effects panel regression (person and wave effects, person-clustered
+SEs; ``linearmodels.PanelOLS``) of the outcome at wave t on its own lag, the
+other construct's lag, and that lag times the moderator (a person's score at
+the first wave analysed, so its main effect is absorbed by the person effects):
+
+.. math::
+
+    y_{it} = \\rho y_{i,t-1} + \\beta x_{i,t-1} + \\gamma x_{i,t-1} s_i + \\alpha_i + \\lambda_t + e_{it}
+
+The effect of ``x`` at moderator value ``s`` is ``beta + gamma s``; it is
+reported at low, medium and high values (10th, 50th and 90th percentiles).
+Fixed effects with a lagged outcome carry Nickell bias when waves are few (see
+:mod:`analysis.models.sensitivity`); the interaction is less affected, but read
+the levels with that in mind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.errors import DataError
+from analysis.models.builders import PanelDesign
+from analysis.models.sensitivity import lagged_long
+
+LEVELS = {"low (10th percentile)": 0.10, "medium (median)": 0.50, "high (90th percentile)": 0.90}
+
+
+@dataclass(frozen=True)
+class ModerationResults:
+    """Interaction estimates and marginal effects for both directions."""
+
+    moderator: str
+    x: str
+    y: str
+    interaction: pd.DataFrame  # path, est, se, pvalue, n_obs
+    marginal_effects: pd.DataFrame  # path, level, moderator_value, est, se, ci_lower, ci_upper, pvalue
+
+    def interpretation(self) -> str:
+        row = self.interaction.set_index("path").loc["x_to_y"]
+        me = self.marginal_effects[self.marginal_effects.path == "x_to_y"]
+        low, high = me.iloc[0], me.iloc[-1]
+        if row.pvalue < 0.05:
+            verb = "stronger" if row.est > 0 else "weaker"
+            return (f"The link from {self.x} to later {self.y} is {verb} for people with more {self.moderator} "
+                    f"(interaction {row.est:.3g}, p = {row.pvalue:.2g}): {low.est:.3g} at low and {high.est:.3g} "
+                    f"at high {self.moderator}. This describes who shows the stronger link, not why.")
+        return (f"The data do not show that {self.moderator} changes the link from {self.x} to later {self.y} "
+                f"(interaction {row.est:.3g}, p = {row.pvalue:.2g}).")
+
+
+def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moderator: str,
+               level: float = 0.95) -> ModerationResults:
+    """Fixed-effects regressions with a lag x moderator interaction, both directions.
+
+    ``wide`` holds the ``design`` columns and a column ``moderator`` (one value per person).
+    """
+    from linearmodels.panel import PanelOLS
+
+    if moderator not in wide.columns:
+        raise DataError(f"The data have no moderator column {moderator!r}.")
+    s = wide[moderator].to_numpy(float)
+    long = lagged_long(wide.assign(_s=s), design)
+    # lagged_long keeps row order per wave; attach the moderator by person index.
+    long["s"] = s[long["pid"].to_numpy()]
+    long = long.dropna(subset=["s"])
+    if long.empty:
+        raise DataError(f"No person has both a {moderator} value and two consecutive waves of {x} and {y}.")
+    q = stats.norm.ppf(0.5 + level / 2)
+    values = {name: float(np.nanquantile(s, p)) for name, p in LEVELS.items()}
+    inter_rows, me_rows = [], []
+    for path, outcome, own, other in (("x_to_y", "y", "y_lag", "x_lag"), ("y_to_x", "x", "x_lag", "y_lag")):
+        data = long.assign(inter=long[other] * long["s"]).set_index(["pid", "t"])
+        fit = PanelOLS(data[outcome], data[[own, other, "inter"]], entity_effects=True,
+                       time_effects=True).fit(cov_type="clustered", cluster_entity=True)
+        b, V = fit.params, fit.cov
+        inter_rows.append({"path": path, "est": float(b["inter"]), "se": float(fit.std_errors["inter"]),
+                           "pvalue": float(fit.pvalues["inter"]), "n_obs": int(fit.nobs)})
+        for name, val in values.items():
+            est = float(b[other] + val * b["inter"])
+            var = float(V.loc[other, other] + val**2 * V.loc["inter", "inter"] + 2 * val * V.loc[other, "inter"])
+            se = float(np.sqrt(max(var, 0.0)))
+            me_rows.append({"path": path, "level": name, "moderator_value": val, "est": est, "se": se,
+                            "ci_lower": est - q * se, "ci_upper": est + q * se,
+                            "pvalue": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan})
+    return ModerationResults(moderator=moderator, x=x, y=y, interaction=pd.DataFrame(inter_rows),
+                             marginal_effects=pd.DataFrame(me_rows))
+
+
+def first_wave_values(long: pd.DataFrame, column: str, waves: Sequence[str], *, id_col: str = "id",
+                      wave_col: str = "wave") -> pd.Series:
+    """Each person's value of ``column`` at the first of ``waves`` in which it is observed."""
+    sub = long[long[wave_col].astype(str).isin([str(w) for w in waves])][[id_col, wave_col, column]].dropna()
+    order = {str(w): k for k, w in enumerate(waves)}
+    sub = sub.assign(_k=sub[wave_col].astype(str).map(order)).sort_values([id_col, "_k"])
+    return sub.groupby(id_col)[column].first()

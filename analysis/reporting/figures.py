@@ -1,0 +1,88 @@
+"""Figures: forest plots of cross-lagged effects by group.
+
+Figures are matplotlib ``Figure`` objects built without pyplot's global state
+(safe in scripts, tests and the dashboard), with plain-language titles and a
+note on what the intervals mean.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+PATH_TITLES = {"x_to_y": "{x} → later {y}", "y_to_x": "{y} → later {x}"}
+
+
+def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std",
+                title: str | None = None) -> Figure:
+    """Forest plot of group-specific cross-lagged effects, one panel per direction.
+
+    Parameters
+    ----------
+    table
+        Rows with ``grouping``, ``group``, ``n``, ``path``, and ``est``/``ci_lower``/``ci_upper``
+        and ``std``/``std_ci_lower``/``std_ci_upper`` (as :meth:`GroupComparison.table`).
+    value
+        ``"std"`` (standardized, comparable across measures) or ``"est"`` (raw units).
+    """
+    lo, hi = ("std_ci_lower", "std_ci_upper") if value == "std" else ("ci_lower", "ci_upper")
+    paths = [p for p in ("x_to_y", "y_to_x") if p in set(table["path"])]
+    groupings = list(dict.fromkeys(table["grouping"]))
+    labels = []
+    for g in groupings:
+        sub = table[(table["grouping"] == g) & (table["path"] == paths[0])]
+        labels += [(g, str(lv), int(n)) for lv, n in zip(sub["group"], sub["n"])]
+    height = 1.2 + 0.32 * (len(labels) + len(groupings))
+    fig = Figure(figsize=(10, max(3.0, height)), dpi=110)
+    axes = fig.subplots(1, len(paths), sharey=True, squeeze=False)[0]
+    ypos, ticks, ticklabels = {}, [], []
+    pos = 0.0
+    for g in groupings:
+        pos += 0.6  # gap and header per grouping
+        ticks.append(pos)
+        ticklabels.append(f"{g.replace('_', ' ')}")
+        pos += 0.6
+        for gg, lv, n in labels:
+            if gg != g:
+                continue
+            ypos[(g, lv)] = pos
+            ticks.append(pos)
+            ticklabels.append(f"   {lv}  (n={n:,})")
+            pos += 1.0
+    for ax, path in zip(axes, paths):
+        sub = table[table["path"] == path]
+        for row in sub.itertuples(index=False):
+            yy = ypos[(row.grouping, str(row.group))]
+            ax.plot([getattr(row, lo), getattr(row, hi)], [yy, yy], color="#1f4e79", lw=2)
+            ax.plot([getattr(row, value)], [yy], "o", color="#1f4e79", ms=6)
+        ax.axvline(0, color="#888888", lw=1, ls="--")
+        ax.set_title(PATH_TITLES[path].format(x=x, y=y), fontsize=11)
+        ax.set_xlabel("standardized effect (95% CI)" if value == "std" else "effect in score points (95% CI)")
+        ax.grid(axis="x", color="#eeeeee")
+    axes[0].set_yticks(ticks)
+    axes[0].set_yticklabels(ticklabels, fontsize=9)
+    for t, lab in zip(axes[0].get_yticklabels(), ticklabels):
+        if not lab.startswith("   "):
+            t.set_fontweight("bold")
+    axes[0].invert_yaxis()
+    fig.suptitle(title or f"Cross-lagged effects of {x} and {y} by group", fontsize=12)
+    fig.text(0.01, 0.005, "Dots: estimates; lines: 95% confidence intervals. Associations over time, not proof of cause.",
+             fontsize=8, color="#555555")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    return fig
+
+
+def save_figure(fig: Figure, path_stem, *, formats: tuple[str, ...] = ("png", "svg")) -> list:
+    """Save a figure atomically in each format; returns the paths."""
+    from analysis.outputs import write_atomic
+
+    out = []
+    for fmt in formats:
+        target = f"{path_stem}.{fmt}"
+        write_atomic(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, bbox_inches="tight"))
+        out.append(target)
+    return out

@@ -1,0 +1,108 @@
+"""validate-spec and describe as a user runs them: subprocess round trips into tmp_path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SPECS = Path(__file__).resolve().parents[2] / "data_specs"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def one_sentence_error(out: subprocess.CompletedProcess) -> str:
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    return lines[0]
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("cli") / "ukhls"
+    out = run("synth", "--cohort", "ukhls", "--n", "200", "--waves", "3", "--seed", "3",
+              "--format", "sav", "--out", str(folder))
+    assert out.returncode == 0, out.stderr
+    return folder
+
+
+@pytest.mark.parametrize("name", ["ukhls.yaml", "elsa.yaml", "synthetic.yaml", "synthetic_elsa.yaml"])
+def test_validate_spec_accepts_the_shipped_specs(name):
+    out = run("validate-spec", str(SPECS / name))
+    assert out.returncode == 0, out.stderr
+    assert "is a valid data spec" in out.stdout
+
+
+def test_validate_spec_against_data(cohort):
+    before = hashes(cohort)
+    out = run("validate-spec", str(SPECS / "ukhls.yaml"), "--data", str(cohort))
+    assert out.returncode == 0, out.stderr
+    assert "Read 3 of 14 waves" in out.stdout and "loneliness: scored in a, b, c" in out.stdout
+    assert hashes(cohort) == before
+
+
+def test_describe_round_trip(cohort, tmp_path):
+    before = hashes(cohort)
+    out_json = tmp_path / "out" / "describe.json"
+    out = run("describe", "--spec", str(SPECS / "synthetic.yaml"), "--data", str(cohort),
+              "--json", str(out_json))
+    assert out.returncode == 0, out.stderr
+    assert "Attrition" in out.stdout and "Values made missing" in out.stdout
+    d = json.loads(out_json.read_text())
+    truth = json.loads((cohort / "truth.json").read_text())
+    assert list(d["waves"]) == ["a", "b", "c"]
+    realised = [r["responded"] for r in truth["attrition"]["realised"]]
+    assert [w["n_respondents"] for w in d["waves"].values()] == realised
+    for wave in d["waves"].values():
+        for name, s in wave["constructs"].items():
+            assert set(s) == {"n", "mean", "sd"} and isinstance(s["n"], int) and isinstance(s["mean"], float)
+    assert set(d["waves"]["a"]["constructs"]) >= {"loneliness", "ghq_likert", "perceived_stigma"}
+    assert not list(out_json.parent.glob(".*.tmp"))
+    assert hashes(cohort) == before
+
+
+def test_bad_spec_exits_2_naming_file_and_key(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text((SPECS / "synthetic.yaml").read_text().replace("    items: [sclonely]", "    itms: [sclonely]"))
+    line = one_sentence_error(run("validate-spec", str(spec)))
+    assert f"{spec}: constructs.loneliness_single: unknown key 'itms'; did you mean 'items'?" in line
+
+
+@pytest.mark.parametrize("problem", ["no_spec", "no_data", "wrong_layout", "no_data_option"])
+def test_user_mistakes_exit_2(problem, cohort, tmp_path):
+    args = {
+        "no_spec": ["describe", "--spec", str(tmp_path / "nope.yaml"), "--data", str(cohort)],
+        "no_data": ["describe", "--spec", str(SPECS / "synthetic.yaml"), "--data", str(tmp_path / "nope")],
+        "wrong_layout": ["validate-spec", str(SPECS / "elsa.yaml"), "--data", str(cohort)],
+        "no_data_option": ["describe", "--spec", str(SPECS / "synthetic.yaml")],
+    }[problem]
+    line = one_sentence_error(run(*args))
+    expected = {"no_spec": "nope.yaml: no such spec file.", "no_data": "nope: no such data folder.",
+                "wrong_layout": "no wave files found for", "no_data_option": "--data"}[problem]
+    assert expected in line
+
+
+def test_missing_column_names_file_wave_and_column(cohort, tmp_path):
+    import pyreadstat
+
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for p in cohort.iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    frame, meta = pyreadstat.read_sav(str(folder / "b_indresp.sav"))
+    pyreadstat.write_sav(frame.drop(columns=["b_scghqd"]), str(folder / "b_indresp.sav"))
+    line = one_sentence_error(run("describe", "--spec", str(SPECS / "ukhls.yaml"), "--data", str(folder)))
+    assert "b_indresp.sav (wave b): no column 'b_scghqd' for constructs.ghq_likert.items[3]" in line
