@@ -42,6 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-compare", action="store_true", help="skip the comparison with the other model types")
     p.add_argument("--sensitivity", action="store_true",
                    help="add fixed-effects, first-difference and mixed-model estimates for comparison")
+    p.add_argument("--group", metavar="GROUPING",
+                   help="compare the cross-lags across the groups of a grouping in the spec, e.g. life_stage "
+                        "(a person's group is taken at the first wave analysed)")
+    p.add_argument("--exclude-groups", type=_csv, default=[], metavar="LIST",
+                   help="with --group: group values to leave out on purpose (reported)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     p.set_defaults(run=run)
 
@@ -58,8 +63,25 @@ def run(args: argparse.Namespace) -> int:
         compare=not args.no_compare, sensitivity=args.sensitivity,
     )
     print(res.summary())
+    comparison = None
+    if args.group:
+        from analysis.models.groups import compare_groups
+
+        comparison = compare_groups(
+            panel, x=args.x, y=args.y, grouping=args.group, model=args.model, waves=args.waves or res.waves,
+            lags=args.lags, innovations=args.innovations, estimator=args.estimator,
+            exclude_groups=args.exclude_groups,
+        )
+        print(comparison.summary())
     if args.json:
         out = res.to_dict()
+        if comparison is not None:
+            block = comparison.to_dict()
+            out["groups"] = {lv: {"x_to_y": paths["x_to_y"], "y_to_x": paths["y_to_x"]}
+                             for lv, paths in block["groups"].items()}
+            out["group_tests"] = block["group_tests"]
+            out["group_comparison"] = {k: block[k] for k in
+                                       ("grouping", "group_sizes", "not_grouped", "pairwise", "syntax", "fit", "warnings")}
         out["spec"] = str(args.spec)
         out["data"] = str(args.data)
         write_json_atomic(args.json, out)
