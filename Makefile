@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m analysis demo --out runs
+	$(PY) -m analysis run analyses/demo.yaml --out runs
 
 test: $(STAMP)
 	$(PY) -m pytest

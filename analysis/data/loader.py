@@ -9,6 +9,7 @@ groups left out are counted in ``panel.missing`` or explained in ``panel.notes``
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,13 +66,14 @@ def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-def _read_one_wave(spec: Spec, wave: Wave, path: Path) -> tuple[FileInfo, list[str], WaveRows]:
+def _read_one_wave(spec: Spec, wave: Wave, path: Path) -> tuple[SourceFile, FileInfo, list[str], WaveRows]:
+    source = SourceFile.record(path, (wave.name,))  # size and time before reading
     info = inspect_file(path)
     plan = layouts.plan_wave(spec, wave, info)
     id_col = layouts.require_column(info, spec.id, wave, "the person id given as id")
     columns = [id_col, *plan.columns]
     data = read_columns(info, columns)
-    return info, columns, build(spec, plan, data, np.arange(data.n_rows), id_col)
+    return source, info, columns, build(spec, plan, data, np.arange(data.n_rows), id_col)
 
 
 def _read_wave_files(spec: Spec, folder: Path):
@@ -85,8 +87,8 @@ def _read_wave_files(spec: Spec, folder: Path):
             pool.shutdown(cancel_futures=True)
             raise
     chunks, sources, labels = [], [], {}
-    for (wave, path), (info, columns, chunk) in zip(present, results):
-        sources.append(SourceFile.record(path, (wave.name,)))
+    for (wave, _), (source, info, columns, chunk) in zip(present, results):
+        sources.append(source)
         _collect_labels(labels, info, columns, wave.name)
         chunks.append(chunk)
     return chunks, sources, labels
@@ -94,6 +96,7 @@ def _read_wave_files(spec: Spec, folder: Path):
 
 def _read_single_file(spec: Spec, folder: Path, notes: list[str]):
     path = layouts.single_file(spec, folder)
+    source = SourceFile.record(path, ())
     info = inspect_file(path)
     id_col = layouts.require_column(info, spec.id, None, "the person id given as id")
     if spec.layout == "long":
@@ -130,7 +133,7 @@ def _read_single_file(spec: Spec, folder: Path, notes: list[str]):
         what = ("have a wave value not listed in the spec" if wave_col is not None
                 else "have no data in any wave")
         notes.append(f"{left} rows of {path.name} {what} and are not in the panel.")
-    sources = [SourceFile.record(path, tuple(c.wave.name for c in chunks))]
+    sources = [dataclasses.replace(source, waves=tuple(c.wave.name for c in chunks))]
     return chunks, sources, labels
 
 
@@ -186,6 +189,26 @@ def _collect_labels(labels: dict[str, ColumnLabels], info: FileInfo, columns: li
 
 # -- the panel -----------------------------------------------------------------
 
+def _stack(chunks: list[WaveRows], waves: tuple[str, ...], columns: list[str]) -> pd.DataFrame:
+    """The waves' rows as one frame sorted by person and wave, built a column at a time
+    (so memory holds the waves' rows and the result, not several copies of both)."""
+    sizes = [len(c.frame) for c in chunks]
+    wave_index = np.repeat(np.arange(len(chunks), dtype=np.int64), sizes)
+    ids = np.concatenate([c.frame["id"].to_numpy() for c in chunks])
+    keys = pd.factorize(ids, sort=True)[0] if ids.dtype == object else ids
+    order = np.lexsort((wave_index, keys))
+    numbers = np.array([c.wave.number for c in chunks], dtype=np.int64)
+    out = {"id": ids[order],
+           "wave": pd.Categorical.from_codes(wave_index[order], categories=list(waves), ordered=True),
+           "wave_index": wave_index[order], "wave_number": numbers[wave_index[order]]}
+    for col in columns[1:]:
+        parts = [c.frame[col].to_numpy(dtype=np.float64) if col in c.frame.columns
+                 else np.full(len(c.frame), np.nan) for c in chunks]
+        out[col] = np.concatenate(parts)[order]
+    return pd.DataFrame(out, copy=False)
+
+
+
 def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, notes: list[str]) -> Panel:
     kinds = {c.frame["id"].dtype.kind for c in chunks if len(c.frame)}
     if len(kinds) > 1:
@@ -203,20 +226,7 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
             notes.append(f"constructs.{name}: its items are in none of the loaded waves, so it is "
                          "not in the panel.")
             del construct_waves[name]
-    frames = []
-    for i, c in enumerate(chunks):
-        f = c.frame.reindex(columns=["id", *construct_waves, *spec.covariates, "weight"])
-        f.insert(1, "wave", c.wave.name)
-        f.insert(2, "wave_index", i)
-        f.insert(3, "wave_number", c.wave.number)
-        frames.append(f)
-    long = pd.concat(frames, ignore_index=True)
-    long["wave"] = pd.Categorical(long["wave"], categories=list(waves), ordered=True)
-    long["wave_index"] = long["wave_index"].astype(np.int64)
-    long["wave_number"] = long["wave_number"].astype(np.int64)
-    for col in (*construct_waves, *spec.covariates, "weight"):
-        long[col] = long[col].astype(np.float64)
-    long = long.sort_values(["id", "wave_index"], kind="stable").reset_index(drop=True)
+    long = _stack(chunks, waves, ["id", *construct_waves, *spec.covariates, "weight"])
 
     missing_rows = [r for c in chunks for r in c.missing]
     cutoffs: dict[str, tuple[float, ...] | None] = {}

@@ -53,7 +53,8 @@ class Panel:
         One row per person x wave responded: ``id``, ``wave`` (ordered
         categorical), ``wave_index`` (0-based position in ``waves``),
         ``wave_number`` (the spec's wave number), constructs, covariates,
-        groupings (ordered categoricals) and ``weight``.
+        groupings (ordered categoricals) and ``weight`` (the wave's weight;
+        1.0 throughout when the spec names no weight).
     missing : DataFrame
         Values made missing: ``wave, column, measure, reason, count``.
     attrition : DataFrame

@@ -33,6 +33,25 @@ class WaveRows:
 
 
 def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray, id_col: str) -> WaveRows:
+    """Clean and score the rows ``rows`` of ``data`` as wave ``plan.wave``.
+
+    Parameters
+    ----------
+    spec : Spec
+    plan : WavePlan
+        The columns of each construct, covariate and the weight in this wave.
+    data : ColumnData
+        The columns read from the wave's file (or the one long/wide file).
+    rows : ndarray of int
+        The rows of ``data`` that belong to this wave.
+    id_col : str
+
+    Returns
+    -------
+    WaveRows
+        ``frame`` has ``id``, the constructs scored, covariates and ``weight``
+        (1.0 when the spec has no weight, NaN when this wave has no weight column).
+    """
     wave, info = plan.wave, plan.info
     ids = _ids(data.values[id_col][rows], info, wave, id_col)
     frame = {"id": ids}

@@ -73,6 +73,8 @@ class CrossLagResults:
     time_invariance_test: TestResult | None
     comparison: pd.DataFrame | None
     sensitivity: pd.DataFrame | None
+    ar_x: PathSummary | None = None
+    ar_y: PathSummary | None = None
 
     @property
     def within_person(self) -> bool:
@@ -130,6 +132,8 @@ class CrossLagResults:
                 "y_to_x": self.y_to_x.to_dict(),
                 "direction_test": self.direction_test.to_dict(),
                 "time_invariance_test": None if self.time_invariance_test is None else self.time_invariance_test.to_dict(),
+                "ar_x": None if self.ar_x is None else self.ar_x.to_dict(),
+                "ar_y": None if self.ar_y is None else self.ar_y.to_dict(),
             },
             "interpretation": self.interpretation(),
         }

@@ -11,8 +11,11 @@ SEM estimate:
 * first differences (``linearmodels.FirstDifferenceOLS``), removing stable
   person differences by differencing; the differenced lagged outcome is
   correlated with the differenced error, so this estimate is biased as well;
-* a random-intercept mixed model (``statsmodels`` MixedLM) with wave effects,
-  which does not separate within- from between-person variation.
+* a random-intercept model with wave effects (GLS random effects,
+  ``linearmodels.RandomEffects``, person-clustered SEs), which does not separate
+  within- from between-person variation.  (statsmodels' MixedLM fits the same
+  model but took 30 s per direction for 5,000 persons; the GLS estimator takes
+  a fraction of a second.)
 
 The regressions use persons with both waves of each pair observed (complete
 pairs); the SEM uses everyone by FIML.
@@ -20,7 +23,6 @@ pairs); the SEM uses everyone by FIML.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,6 +32,7 @@ from scipy import stats
 from analysis.models.builders import PanelDesign
 
 COLUMNS = ["method", "path", "est", "se", "ci_lower", "ci_upper", "pvalue", "n_obs", "note"]
+# n_obs: persons for the SEM, person-wave pairs for the regressions.
 
 
 def lagged_long(wide: pd.DataFrame, design: PanelDesign) -> pd.DataFrame:
@@ -71,25 +74,27 @@ def first_differences(long: pd.DataFrame, outcome: str, lag_self: str, lag_other
 
 
 def random_intercept(long: pd.DataFrame, outcome: str, lag_self: str, lag_other: str):
-    import statsmodels.formula.api as smf
+    from linearmodels.panel import RandomEffects
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = smf.mixedlm(f"{outcome} ~ {lag_self} + {lag_other} + C(t)", long, groups=long["pid"])
-        return model.fit(reml=True)
+    data = long.set_index(["pid", "t"])
+    waves = pd.get_dummies(long["t"], prefix="wave", drop_first=True, dtype=float).set_index(data.index)
+    exog = pd.concat([data[[lag_self, lag_other]], waves], axis=1).assign(const=1.0)
+    return RandomEffects(data[outcome], exog).fit(cov_type="clustered", cluster_entity=True)
 
 
 def sensitivity_table(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, waves: Sequence[str],
-                      sem_x_to_y=None, sem_y_to_x=None, level: float = 0.95) -> pd.DataFrame:
+                      sem_x_to_y=None, sem_y_to_x=None, sem_nobs: int | None = None,
+                      level: float = 0.95) -> pd.DataFrame:
     """Side-by-side table of the cross-lagged effects from the SEM and the three regressions."""
     long = lagged_long(wide, design)
     T = design.waves
     rows = []
     if sem_x_to_y is not None:
-        rows.append(_row("SEM (as fitted)", "x_to_y", sem_x_to_y.est, sem_x_to_y.se, int(wide.shape[0]),
-                         "FIML: every person with any observed score", level))
-        rows.append(_row("SEM (as fitted)", "y_to_x", sem_y_to_x.est, sem_y_to_x.se, int(wide.shape[0]),
-                         "FIML: every person with any observed score", level))
+        n = int(wide.shape[0]) if sem_nobs is None else sem_nobs
+        rows.append(_row("SEM (as fitted)", "x_to_y", sem_x_to_y.est, sem_x_to_y.se, n,
+                         "FIML: every person with any observed score (persons)", level))
+        rows.append(_row("SEM (as fitted)", "y_to_x", sem_y_to_x.est, sem_y_to_x.se, n,
+                         "FIML: every person with any observed score (persons)", level))
     specs = (("x_to_y", "y", "y_lag", "x_lag"), ("y_to_x", "x", "x_lag", "y_lag"))
     for path, outcome, lag_self, lag_other in specs:
         try:
@@ -109,10 +114,10 @@ def sensitivity_table(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str
             rows.append({"method": "First differences, clustered SEs", "path": path, "note": f"failed: {exc}"})
         try:
             ri = random_intercept(long, outcome, lag_self, lag_other)
-            rows.append(_row("Random-intercept mixed model", path, ri.params[lag_other], ri.bse[lag_other],
-                             int(ri.nobs), "mixes within- and between-person variation", level))
+            rows.append(_row("Random-intercept model (GLS), clustered SEs", path, ri.params[lag_other],
+                             ri.std_errors[lag_other], int(ri.nobs), "mixes within- and between-person variation", level))
         except Exception as exc:
-            rows.append({"method": "Random-intercept mixed model", "path": path, "note": f"failed: {exc}"})
+            rows.append({"method": "Random-intercept model (GLS), clustered SEs", "path": path, "note": f"failed: {exc}"})
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["from"] = np.where(table["path"] == "x_to_y", x, y)
     table["to"] = np.where(table["path"] == "x_to_y", y, x)

@@ -26,7 +26,8 @@ def command_names() -> list[str]:
 
 
 def test_every_command_has_help():
-    assert len(command_names()) == len(COMMANDS)
+    assert {"synth", "validate-spec", "describe", "fit-sem", "crosslag", "run", "verify"} <= set(command_names())
+    assert len(command_names()) >= len(COMMANDS)
     for name in command_names():
         out = run(name, "--help")
         assert out.returncode == 0, name

@@ -120,3 +120,22 @@ def test_folders_and_files_not_found(tmp_path, copy_cohort):
     folder = copy_cohort("elsa", "dta")
     msg = _error(folder, SPEC_OF["ukhls"])
     assert "no wave files found for" in msg and "synthetic.yaml" in msg and "'a_indresp'" in msg
+
+
+def test_the_first_broken_wave_is_reported_whatever_the_threads_do(copy_cohort):
+    folder = copy_cohort("ukhls", "dta")
+    rewrite(folder / "b_indresp.dta", lambda f: f.drop(columns=["b_sex"]))
+    rewrite(folder / "d_indresp.dta", lambda f: f.drop(columns=["d_age_dv"]))
+    for _ in range(3):
+        assert "(wave b): no column 'b_sex' for covariates.sex" in _error(folder)
+
+
+def test_a_missing_weight_stays_missing_in_the_wide_panel(copy_cohort):
+    folder = copy_cohort("ukhls", "dta")
+    rewrite(folder / "d_indresp.dta", lambda f: f.drop(columns=["d_indinus_lw"]))
+    data = yaml.safe_load((SPECS / "synthetic.yaml").read_text())
+    data["weight"]["required"] = False
+    panel = load_panel(parse_spec(data), data=folder)
+    wide = panel.wide(["loneliness"], waves=["c", "d"])
+    in_d = wide["id"].isin(panel.long.loc[panel.long["wave"] == "d", "id"])
+    assert wide.loc[in_d, "weight"].isna().all() and (wide.loc[~in_d, "weight"] == 0).all()

@@ -8,9 +8,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from data_support import SPEC_OF, SPECS, by_wave_name, expected_scores, fingerprint, nan_equal, wave_name
 
-from analysis.data import Panel, load_panel
+from analysis.data import Panel, load_panel, parse_spec
 from analysis.errors import DataError
 
 CASES = [(c, f) for c in ("ukhls", "elsa") for f in ("dta", "sav")]
@@ -217,3 +218,16 @@ def test_sources_refuse_a_file_changed_after_loading(copy_cohort):
         f.write(b"\0")
     with pytest.raises(DataError, match=r"b_indresp\.dta changed after it was loaded"):
         [s.sha256 for s in panel.sources]
+
+
+def test_values_outside_all_bands_are_counted(cohort_dirs, observed):
+    data = yaml.safe_load((SPECS / "synthetic.yaml").read_text())
+    data["groupings"]["life_stage"]["bands"] = {"20-64": [20, 64], "65+": [65, None]}
+    panel = load_panel(parse_spec(data), data=cohort_dirs[("ukhls", "dta")])
+    obs = observed["ukhls"]
+    m = panel.missing
+    rows = m[(m["column"] == "life_stage") & (m["reason"] == "outside all bands")]
+    expected = {wave_name("ukhls", w): int(n) for w, n in
+                obs[obs["age"] < 20].groupby("wave").size().items()}
+    assert dict(zip(rows["wave"], rows["count"])) == expected and sum(expected.values()) > 0
+    assert panel.long.loc[panel.long["age"] < 20, "life_stage"].isna().all()

@@ -55,3 +55,25 @@ def test_table_has_every_method_and_both_directions(balanced):
     assert set(table.path) == {"x_to_y", "y_to_x"}
     assert table.est.notna().all() and (table.se > 0).all()
     assert set(table["from"]) == {"x", "y"}
+
+
+def test_random_intercept_gls_equals_quasi_demeaned_ols(balanced):
+    from analysis.models.sensitivity import random_intercept
+
+    wide, design = balanced
+    long = lagged_long(wide, design)
+    res = random_intercept(long, "y", "y_lag", "x_lag")
+    vd = res.variance_decomposition
+    T = long.groupby("pid").size().iloc[0]
+    theta = 1 - np.sqrt(vd["Residual"] / (vd["Residual"] + T * vd["Effects"]))
+    X = np.column_stack([long["y_lag"], long["x_lag"], *(long["t"] == t for t in sorted(long["t"].unique())[1:]),
+                         np.ones(len(long))]).astype(float)
+    y = long["y"].to_numpy(float)
+    groups = long["pid"].to_numpy()
+
+    def quasi_demean(a):
+        means = pd.DataFrame(a).groupby(groups).transform("mean").to_numpy()
+        return a - theta * (means if a.ndim > 1 else means.ravel())
+
+    beta = np.linalg.lstsq(quasi_demean(X), quasi_demean(y), rcond=None)[0]
+    assert res.params["x_lag"] == pytest.approx(beta[1], abs=1e-8)

@@ -1,0 +1,184 @@
+"""Analysis configs (``analyses/*.yaml``): what one reproducible run does.
+
+Example::
+
+    title: Loneliness and mental health in the synthetic cohort
+    data:
+      spec: ../data_specs/synthetic.yaml      # relative to this file
+      synthetic: {cohort: ukhls, n: 5000, waves: 5, seed: 1}   # or  path: /data/ukhls
+    crosslag:
+      - {x: loneliness, y: ghq_likert, model: riclpm, lags: invariant, sensitivity: true}
+    groups:
+      - {x: loneliness, y: ghq_likert, groupings: all}
+    moderation:
+      - {x: loneliness, y: ghq_likert, moderator: perceived_stigma}
+    causal:
+      - {exposure: loneliness, outcome: ghq_likert, mediator: perceived_stigma}
+    output: {disclosure_threshold: 10, figure_formats: [png, svg]}
+    seed: 1
+
+Validated on load; every mistake is one sentence naming the file and key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from analysis.errors import SpecError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SyntheticSource(_Strict):
+    cohort: Literal["ukhls", "elsa"] = "ukhls"
+    n: int = Field(5000, ge=50, le=500_000)
+    waves: int = Field(5, ge=3, le=26)
+    seed: int = Field(1, ge=0)
+    format: Literal["dta", "sav"] = "dta"
+
+
+class DataSection(_Strict):
+    spec: str
+    path: str | None = None
+    synthetic: SyntheticSource | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "DataSection":
+        if (self.path is None) == (self.synthetic is None):
+            raise ValueError("give exactly one of 'path' (a folder of data files) or 'synthetic' (a built-in cohort)")
+        return self
+
+
+class CrossLagItem(_Strict):
+    x: str
+    y: str
+    model: Literal["clpm", "riclpm", "dpm"] = "riclpm"
+    waves: list[str] | None = None
+    lags: Literal["free", "invariant"] = "invariant"
+    innovations: Literal["free", "invariant"] = "free"
+    covariates: list[str] = []
+    estimator: Literal["ml", "mlr"] = "ml"
+    compare_models: bool = True
+    sensitivity: bool = True
+
+
+class GroupsItem(_Strict):
+    x: str
+    y: str
+    groupings: list[str] | Literal["all"] = "all"
+    model: Literal["clpm", "riclpm", "dpm"] = "riclpm"
+    waves: list[str] | None = None
+    lags: Literal["free", "invariant"] = "invariant"
+
+
+class ModerationItem(_Strict):
+    x: str
+    y: str
+    moderator: str
+    waves: list[str] | None = None
+
+
+class CausalItem(_Strict):
+    exposure: str
+    outcome: str
+    mediator: str | None = None
+    stigma_role: Literal["confounder", "mediator"] = "mediator"
+    direction: Literal["forward", "both"] = "both"
+    bootstrap: int = Field(200, ge=0, le=10_000)
+
+
+class OutputSection(_Strict):
+    disclosure_threshold: int = Field(10, ge=1)
+    figure_formats: list[Literal["png", "svg"]] = ["png", "svg"]
+    report: bool = True
+
+
+class AnalysisConfig(_Strict):
+    """A validated analysis config (frozen)."""
+
+    title: str = "Loneliness and mental health: cross-lagged analysis"
+    description: str = ""
+    data: DataSection
+    crosslag: list[CrossLagItem] = []
+    groups: list[GroupsItem] = []
+    moderation: list[ModerationItem] = []
+    causal: list[CausalItem] = []
+    output: OutputSection = OutputSection()
+    seed: int = Field(1, ge=0)
+
+    # Set by load_config: where the file was and what it contained.
+    source: str = ""
+    sha256: str = ""
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path)
+        if p.is_absolute() or not self.source:
+            return p
+        return (Path(self.source).parent / p).resolve()
+
+
+def load_config(path: str | os.PathLike[str]) -> AnalysisConfig:
+    """Read and validate an analysis config; errors name the file and key."""
+    file = Path(path)
+    if not file.is_file():
+        raise SpecError(f"{path}: no such analysis config file.")
+    raw = file.read_bytes()
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: not a valid YAML file ({str(exc).splitlines()[0]}).") from None
+    return parse_config(data, source=str(file), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def parse_config(data: Any, *, source: str = "<config>", sha256: str = "") -> AnalysisConfig:
+    """Validate an already-parsed config mapping."""
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: an analysis config must be a mapping with keys such as data, crosslag, groups.")
+    if "source" in data or "sha256" in data:
+        raise SpecError(f"{source}: 'source' and 'sha256' are filled in by the workbench; remove them.")
+    try:
+        return AnalysisConfig.model_validate({**data, "source": source, "sha256": sha256})
+    except ValidationError as exc:
+        raise SpecError(f"{source}: {_message(exc)}") from None
+
+
+def _message(exc: ValidationError) -> str:
+    err = min(exc.errors(include_url=False), key=lambda e: (e["type"] != "extra_forbidden", len(e["loc"])))
+    loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
+    if err["type"] == "extra_forbidden":
+        key = str(err["loc"][-1])
+        parent = ".".join(str(p) for p in err["loc"][:-1])
+        allowed = _allowed(err["loc"][:-1])
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        return (f"{parent + ': ' if parent else ''}unknown key {key!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else f"; allowed keys are {', '.join(allowed)}."))
+    msg = err["msg"].replace("Value error, ", "")
+    return f"{loc}: {msg}." if loc else f"{msg}."
+
+
+def _allowed(loc: tuple) -> list[str]:
+    model: Any = AnalysisConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        ann = field.annotation
+        for cand in getattr(ann, "__args__", ()) + (ann,):
+            inner = getattr(cand, "__args__", ())
+            for c in (cand, *inner):
+                if isinstance(c, type) and issubclass(c, BaseModel):
+                    model = c
+                    break
+    return [k for k in model.model_fields if k not in ("source", "sha256")]

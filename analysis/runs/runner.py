@@ -1,0 +1,156 @@
+"""``run_analysis``: one config in, one new run folder out.
+
+The run is built in a hidden staging folder beside the destination and renamed
+into place only when everything is written, so an interrupted or failed run
+leaves no partial output.  Inputs are only read.  ``results.json`` holds no
+timings or paths, so the same inputs and package versions give the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import secrets
+import shutil
+import sys
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.runs import sections
+from analysis.runs.config import AnalysisConfig, load_config
+from analysis.runs.manifest import environment, sha256_file
+from analysis.runs.progress import Progress
+from analysis.outputs import write_json_atomic, write_text_atomic
+
+
+@dataclass(frozen=True)
+class RunResult:
+    folder: Path
+    report: Path | None
+    results: dict
+
+
+def _round(obj: Any, digits: int = 10) -> Any:
+    """Round floats to ``digits`` significant digits (last-bit noise never changes results.json)."""
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            return None
+        return float(f"{obj:.{digits}g}")
+    if isinstance(obj, (np.floating,)):
+        return _round(float(obj), digits)
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, dict):
+        return {str(k): _round(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_round(v, digits) for v in obj]
+    return obj
+
+
+def _strip_timings(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _strip_timings(v) for k, v in obj.items() if k not in ("fit_seconds", "iterations")}
+    if isinstance(obj, list):
+        return [_strip_timings(v) for v in obj]
+    return obj
+
+
+def run_analysis(config: str | os.PathLike[str] | AnalysisConfig, *, out: str | os.PathLike[str] = "runs",
+                 quiet: bool = False, command_line: list[str] | None = None) -> RunResult:
+    """Run every analysis in ``config`` into a new folder under ``out``; return where it is."""
+    cfg = config if isinstance(config, AnalysisConfig) else load_config(config)
+    started = datetime.now(timezone.utc)
+    base = Path(out)
+    base.mkdir(parents=True, exist_ok=True)
+    stem = Path(cfg.source).stem if cfg.source else "run"
+    name = f"{stem}-{started.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    staging = base / f".{name}.partial"
+    staging.mkdir()
+    final = base / name
+    try:
+        results, manifest_inputs = _run_into(cfg, staging, quiet=quiet)
+        results_text = json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n"
+        write_text_atomic(staging / "results.json", results_text)
+        finished = datetime.now(timezone.utc)
+        manifest = {
+            "workbench_run": 1,
+            "config": cfg.model_dump(exclude={"source", "sha256"}),
+            "config_file": {"path": cfg.source, "sha256": cfg.sha256},
+            "inputs": manifest_inputs,
+            "seeds": {"run": cfg.seed},
+            "environment": environment(),
+            "command_line": command_line if command_line is not None else sys.argv,
+            "started": started.isoformat(),
+            "finished": finished.isoformat(),
+            "results_sha256": sha256_file(staging / "results.json"),
+            "files": sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()),
+        }
+        write_json_atomic(staging / "manifest.json", manifest)
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    report = final / "report.html"
+    return RunResult(folder=final, report=report if report.exists() else None, results=results)
+
+
+def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, dict]:
+    """Do the work, writing tables, figures and the report into ``folder``."""
+    from analysis.data import load_panel, load_spec
+
+    threshold = cfg.output.disclosure_threshold
+    spec_path = cfg.resolve(cfg.data.spec)
+    spec = load_spec(spec_path)
+    steps = 2 + len(cfg.crosslag) + len(cfg.groups) + len(cfg.moderation) + len(cfg.causal) + int(cfg.output.report)
+    with Progress(total=steps, quiet=quiet) as progress:
+        progress.step("Loading data")
+        if cfg.data.synthetic is not None:
+            from analysis.synth import write_cohort
+
+            syn = cfg.data.synthetic
+            data_dir = folder / "inputs" / "synthetic"
+            write_cohort(cohort=syn.cohort, n=syn.n, waves=syn.waves, seed=syn.seed, fmt=syn.format, out=data_dir)
+            data_source = {"synthetic": syn.model_dump()}
+        else:
+            data_dir = cfg.resolve(cfg.data.path)
+            data_source = {"path": str(data_dir)}
+        panel = load_panel(spec, data=data_dir)
+        inputs = {
+            "spec": {"path": str(spec_path), "sha256": sha256_file(spec_path), "text": Path(spec_path).read_text()},
+            "data": data_source,
+            # A synthetic cohort is regenerated from its settings; its files embed a write time,
+            # so the panel's contents are hashed instead of the files.
+            "files": [] if cfg.data.synthetic is not None else
+                     [{"path": str(s.path), "sha256": s.sha256} for s in panel.sources],
+            "panel_sha256": sections.panel_hash(panel),
+        }
+        ctx = sections.Context(cfg=cfg, panel=panel, folder=folder, threshold=threshold)
+        results: dict[str, Any] = {"title": cfg.title, "data": sections.describe(ctx)}
+        progress.step("Describing the data")
+        for item in cfg.crosslag:
+            progress.step(f"Cross-lagged model: {item.x} and {item.y} ({item.model})")
+            results.setdefault("crosslag", []).append(sections.crosslag(ctx, item))
+        for item in cfg.groups:
+            progress.step(f"Comparing groups: {item.x} and {item.y}")
+            results.setdefault("groups", []).append(sections.groups(ctx, item))
+        for item in cfg.moderation:
+            progress.step(f"Moderation by {item.moderator}")
+            results.setdefault("moderation", []).append(sections.moderation(ctx, item))
+        for item in cfg.causal:
+            progress.step(f"Causal analysis: {item.exposure} and {item.outcome}")
+            results.setdefault("causal", []).append(sections.causal(ctx, item))
+        results["disclosure"] = {"threshold": threshold, "suppressed_cells": ctx.suppressed_cells}
+        results = _round(_strip_timings(results))
+        if cfg.output.report:
+            progress.step("Writing the report")
+            from analysis.reporting.html import write_report
+
+            write_report(folder, cfg=cfg, results=results, figures=ctx.figures)
+    return results, inputs

@@ -1,0 +1,166 @@
+"""The sections of a run: each computes, writes its tables and figures, and returns JSON.
+
+Tables are written as CSV with disclosure control applied; the dict returned
+goes into ``results.json`` and the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.outputs import write_atomic
+from analysis.runs.config import AnalysisConfig, CausalItem, CrossLagItem, GroupsItem, ModerationItem
+from analysis.runs.disclosure import suppress_counts
+
+
+@dataclass
+class Context:
+    cfg: AnalysisConfig
+    panel: Any
+    folder: Path
+    threshold: int
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)
+    suppressed_cells: int = 0
+
+    def table(self, name: str, frame: pd.DataFrame, *, counts: tuple[str, ...] = (),
+              dependent: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+        """Apply disclosure control and write ``tables/<name>.csv``; return the safe table."""
+        safe, cells = suppress_counts(frame, counts, threshold=self.threshold, dependent=dependent)
+        self.suppressed_cells += cells
+        target = self.folder / "tables" / f"{name}.csv"
+        write_atomic(target, lambda tmp: safe.to_csv(tmp, index=False, float_format="%.10g"))
+        return safe
+
+    def figure(self, name: str, fig, *, caption: str) -> None:
+        from analysis.reporting.figures import save_figure
+
+        paths = save_figure(fig, self.folder / "figures" / name, formats=tuple(self.cfg.output.figure_formats))
+        self.figures[name] = {"caption": caption, **{Path(p).suffix[1:]: str(Path(p).relative_to(self.folder))
+                                                     for p in paths}}
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for row in frame.to_dict("records"):
+        out.append({k: (None if (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA else
+                        (v.item() if hasattr(v, "item") else v)) for k, v in row.items()})
+    return out
+
+
+def panel_hash(panel: Any) -> str:
+    """sha256 of the scored long panel (stable across file formats and write times)."""
+    frame = panel.long.sort_values(["id", "wave_index"]).reset_index(drop=True)
+    return hashlib.sha256(frame.to_csv(index=False, float_format="%.12g").encode()).hexdigest()
+
+
+# -- data -----------------------------------------------------------------------
+
+def describe(ctx: Context) -> dict:
+    """Respondents and construct summaries by wave and life stage; attrition."""
+    panel = ctx.panel
+    long = panel.long
+    constructs = [c for c in panel.constructs]
+    by = ["wave"] + (["life_stage"] if "life_stage" in long.columns else [])
+    rows = []
+    for keys, sub in long.groupby(by, observed=True, sort=True):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        base = dict(zip(by, [str(k) for k in keys]))
+        base["respondents"] = int(sub["id"].nunique())
+        for c in constructs:
+            vals = sub[c].dropna()
+            rows.append({**base, "construct": c, "n": int(vals.size),
+                         "mean": float(vals.mean()) if vals.size else np.nan,
+                         "sd": float(vals.std(ddof=1)) if vals.size > 1 else np.nan})
+    table = pd.DataFrame(rows)
+    safe = ctx.table("descriptives", table, counts=("n", "respondents"),
+                     dependent={"n": ("mean", "sd"), "respondents": ()})
+    attrition = panel.attrition.reset_index() if panel.attrition.index.name else panel.attrition
+    count_cols = tuple(c for c in attrition.columns if pd.api.types.is_integer_dtype(attrition[c]))
+    safe_attr = ctx.table("attrition", attrition, counts=count_cols)
+    return {"waves": list(panel.waves), "constructs": constructs, "groupings": list(panel.groupings),
+            "persons": int(long["id"].nunique()), "person_waves": int(len(long)),
+            "descriptives": records(safe), "attrition": records(safe_attr)}
+
+
+# -- models ---------------------------------------------------------------------
+
+def crosslag(ctx: Context, item: CrossLagItem) -> dict:
+    from analysis.models.crosslag import fit_crosslag
+    from analysis.reporting.path_diagram import path_diagram
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_crosslag(ctx.panel, x=item.x, y=item.y, model=item.model, waves=item.waves, lags=item.lags,
+                           innovations=item.innovations, covariates=item.covariates, estimator=item.estimator,
+                           compare=item.compare_models, sensitivity=item.sensitivity)
+    tag = f"{item.model}_{item.x}_{item.y}"
+    out = res.to_dict()
+    ctx.table(f"crosslag_{tag}", res.crosslag_table())
+    ctx.table(f"parameters_{tag}", res.sem.to_frame())
+    if res.comparison is not None:
+        ctx.table(f"model_comparison_{tag}", res.comparison)
+    if res.sensitivity is not None:
+        ctx.table(f"sensitivity_{tag}", res.sensitivity)
+    fig = path_diagram(x=item.x, y=item.y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave),
+                       ar_y=list(res.ar_y.by_wave), x_to_y=list(res.x_to_y.by_wave), y_to_x=list(res.y_to_x.by_wave),
+                       within=res.within_person)
+    ctx.figure(f"path_diagram_{tag}", fig, caption=f"Lagged effects between {item.x} and {item.y} "
+                                                   f"({item.model.upper()}, standardized).")
+    out["figure"] = f"path_diagram_{tag}"
+    out["summary_text"] = res.summary()
+    return out
+
+
+def groups(ctx: Context, item: GroupsItem) -> dict:
+    from analysis.models.groups import compare_all_groupings
+
+    names = list(ctx.panel.groupings) if item.groupings == "all" else list(item.groupings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        allg = compare_all_groupings(ctx.panel, x=item.x, y=item.y, groupings=names, model=item.model,
+                                     waves=item.waves, lags=item.lags)
+    table = allg.table()
+    tag = f"{item.x}_{item.y}"
+    safe = ctx.table(f"groups_{tag}", table, counts=("n",),
+                     dependent={"n": ("est", "se", "ci_lower", "ci_upper", "pvalue", "std", "std_ci_lower",
+                                      "std_ci_upper")})
+    tests = allg.tests()
+    ctx.table(f"group_tests_{tag}", tests)
+    pairwise = pd.concat([c.pairwise.assign(grouping=g) for g, c in allg.comparisons.items()], ignore_index=True)
+    ctx.table(f"group_pairs_{tag}", pairwise)
+    ctx.figure(f"forest_{tag}", allg.forest_plot(), caption=f"Cross-lagged effects of {item.x} and {item.y} by "
+                                                            "life stage and stigma group (standardized, 95% CI).")
+    return {"x": item.x, "y": item.y, "table": records(safe), "tests": records(tests),
+            "pairwise": records(pairwise), "failures": allg.failures,
+            "interpretations": {g: c.interpretation() for g, c in allg.comparisons.items()},
+            "warnings": {g: list(c.warnings) for g, c in allg.comparisons.items()},
+            "figure": f"forest_{tag}"}
+
+
+def moderation(ctx: Context, item: ModerationItem) -> dict:
+    from analysis.models.crosslag import wide_design
+    from analysis.models.moderation import first_wave_values, moderation as run_moderation
+
+    wide, design, waves = wide_design(ctx.panel, x=item.x, y=item.y, waves=item.waves)
+    ids = wide["id"] if "id" in wide.columns else None
+    values = first_wave_values(ctx.panel.long, item.moderator, list(waves))
+    wide = wide.assign(**{item.moderator: ids.map(values).to_numpy() if ids is not None else np.nan})
+    res = run_moderation(wide, design, x=item.x, y=item.y, moderator=item.moderator)
+    tag = f"{item.x}_{item.y}_{item.moderator}"
+    ctx.table(f"moderation_{tag}", res.interaction)
+    ctx.table(f"marginal_effects_{tag}", res.marginal_effects)
+    return {"x": item.x, "y": item.y, "moderator": item.moderator, "interaction": records(res.interaction),
+            "marginal_effects": records(res.marginal_effects), "interpretation": res.interpretation()}
+
+
+def causal(ctx: Context, item: CausalItem) -> dict:
+    from analysis.runs.causal_section import run_causal
+
+    return run_causal(ctx, item)
