@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PIP_FLAGS ?= --disable-pip-version-check --no-input -q
 
-.PHONY: demo test test-fast venv lock clean
+.PHONY: demo test test-fast notebooks venv lock clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m 'not slow'
+
+# Execute the example notebooks and write the executed .ipynb beside each .py source.
+notebooks: $(STAMP)
+	$(PY) notebooks/execute.py
 
 # Re-pin every dependency to what a fresh install resolves today (review the diff).
 lock:
