@@ -94,8 +94,20 @@ def objective(theta: np.ndarray, problem: Problem) -> tuple[float, np.ndarray]:
         ll, G, gmu = group_loglik(imp, gd, problem.meanstructure, with_grad=True)
         total += ll
         # G and gmu are derivatives of -2 loglik; halve for -loglik.
-        grad += 0.5 * chain_gradient(gs, imp, G, gmu if problem.meanstructure else 0 * gmu, problem.structure.npar)
+        grad += 0.5 * chain_gradient(gs, imp, G, gmu, problem.structure.npar)
     return -total / N, grad / N
+
+
+def _pattern_blocks(theta: np.ndarray, problem: Problem):
+    """For each group and pattern: implied moments, ``W = Sigma_oo^-1`` and the pattern's derivatives."""
+    npar = problem.structure.npar
+    for gs, gd in zip(problem.structure.groups, problem.data.groups):
+        imp = implied(theta, gs)
+        dS, dmu = jacobian(gs, imp, npar)
+        for pat in gd.patterns:
+            o = pat.observed
+            W, _ = _inv_logdet(imp.sigma[np.ix_(o, o)])
+            yield imp, pat, W, dS[:, o][:, :, o], dmu[:, o]
 
 
 def expected_information(theta: np.ndarray, problem: Problem) -> np.ndarray:
@@ -110,40 +122,23 @@ def expected_information(theta: np.ndarray, problem: Problem) -> np.ndarray:
     """
     npar = problem.structure.npar
     info = np.zeros((npar, npar))
-    for gs, gd in zip(problem.structure.groups, problem.data.groups):
-        imp = implied(theta, gs)
-        dS, dmu = jacobian(gs, imp, npar)
-        for pat in gd.patterns:
-            o = pat.observed
-            W, _ = _inv_logdet(imp.sigma[np.ix_(o, o)])
-            Do = dS[:, o][:, :, o]
-            M = W @ Do @ W
-            info += 0.5 * pat.n * np.einsum("aij,bij->ab", M, Do)
-            if problem.meanstructure:
-                Dm = dmu[:, o]
-                info += pat.n * (Dm @ W @ Dm.T)
+    for _, pat, W, Do, Dm in _pattern_blocks(theta, problem):
+        info += 0.5 * pat.n * np.einsum("aij,bij->ab", W @ Do @ W, Do)
+        if problem.meanstructure:
+            info += pat.n * (Dm @ W @ Dm.T)
     return info
 
 
 def casewise_scores(theta: np.ndarray, problem: Problem) -> np.ndarray:
-    """Score of each row (N x npar): derivatives of each row's log-likelihood."""
-    npar = problem.structure.npar
+    """Score of each row (N x npar): derivatives of each row's log-likelihood (rows grouped by pattern)."""
     blocks = []
-    for gs, gd in zip(problem.structure.groups, problem.data.groups):
-        imp = implied(theta, gs)
-        dS, dmu = jacobian(gs, imp, npar)
-        for pat in gd.patterns:
-            o = pat.observed
-            W, _ = _inv_logdet(imp.sigma[np.ix_(o, o)])
-            Do = dS[:, o][:, :, o]
-            D = pat.rows - (imp.mu[o] if problem.meanstructure else pat.mean)
-            Z = D @ W
-            a = np.einsum("ij,aji->a", W, Do)
-            quad = np.einsum("ni,aij,nj->na", Z, Do, Z)
-            s = -0.5 * a[None, :] + 0.5 * quad
-            if problem.meanstructure:
-                s += Z @ dmu[:, o].T
-            blocks.append(s)
+    for imp, pat, W, Do, Dm in _pattern_blocks(theta, problem):
+        o = pat.observed
+        Z = (pat.rows - (imp.mu[o] if problem.meanstructure else pat.mean)) @ W
+        s = -0.5 * np.einsum("ij,aji->a", W, Do)[None, :] + 0.5 * np.einsum("ni,aij,nj->na", Z, Do, Z)
+        if problem.meanstructure:
+            s += Z @ Dm.T
+        blocks.append(s)
     return np.vstack(blocks)
 
 
