@@ -86,11 +86,14 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict) -> str:
     parts.append("<section id='summary'><h2>Summary in plain language</h2><div class='summary'>"
                  + _plain_summary(results) + "</div></section>")
     data = results["data"]
+    used = _constructs_used(results) or data["constructs"][:2]
     parts.append("<section id='data'><h2>The data</h2>"
                  f"<p>{data['persons']:,} persons with {data['person_waves']:,} interviews over waves "
-                 f"{', '.join(data['waves'])}.</p><h3>Respondents and scores by wave and life stage</h3>"
-                 + _table(data["descriptives"], labels={"n": "n answered", "sd": "SD"})
-                 + "</section>")
+                 f"{', '.join(data['waves'])}.</p><h3>Respondents and mean scores (SD) by wave and life stage</h3>"
+                 + _descriptives(data["descriptives"], used)
+                 + "<p class='note'>Every construct, with the number who answered, is in "
+                   "<code>tables/descriptives.csv</code>. — marks a cell suppressed because fewer than "
+                   f"{results['disclosure']['threshold']} persons are in it.</p></section>")
     parts.append("<section id='attrition'><h2>Who stayed in the study (attrition)</h2>"
                  + _table(data["attrition"]) + "<p class='note'>People who leave a panel often differ from those "
                  "who stay; the models use everyone's available waves (full-information maximum likelihood), "
@@ -155,6 +158,33 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict) -> str:
                  "package versions and the code version. Run <code>python -m analysis verify THIS_FOLDER</code> "
                  "to rerun it and compare the numbers.</p></section></body></html>")
     return "\n".join(parts)
+
+
+def _constructs_used(results: dict) -> list[str]:
+    names: list[str] = []
+    for key, fields in (("crosslag", ("x", "y")), ("groups", ("x", "y")), ("moderation", ("x", "y", "moderator"))):
+        for item in results.get(key, []):
+            names += [item[f] for f in fields if f in item]
+    return list(dict.fromkeys(names))
+
+
+def _descriptives(records: list[dict], constructs: list[str]) -> str:
+    """Compact table: one row per wave (and life stage), mean (SD) of the constructs analysed."""
+    keys = [k for k in ("wave", "life_stage") if records and k in records[0]]
+    rows: dict[tuple, dict] = {}
+    for r in records:
+        if r["construct"] not in constructs:
+            continue
+        key = tuple(r[k] for k in keys)
+        row = rows.setdefault(key, {**{k: r[k] for k in keys}, "respondents": r["respondents"]})
+        cell = "—" if r.get("mean") is None else f"{r['mean']:.2f} ({r['sd']:.2f})" if r.get("sd") is not None \
+            else f"{r['mean']:.2f}"
+        row[r["construct"]] = cell
+    out = list(rows.values())
+    for row in out:
+        for c in constructs:
+            row.setdefault(c, "—")
+    return _table(out, [*keys, "respondents", *constructs], labels={"life_stage": "life stage"})
 
 
 def _fit_words(f: dict) -> str:
