@@ -84,6 +84,14 @@ class GroupComparison:
             "warnings": list(self.warnings),
         }
 
+    @property
+    def grouping_words(self) -> str:
+        """``life_stage`` -> "life stage groups", ``stigma_group`` -> "stigma groups"."""
+        words = self.grouping.replace("_", " ")
+        if words.endswith(" group"):
+            return words + "s"
+        return words if words.endswith("s") else words + " groups"
+
     def interpretation(self) -> str:
         t = self.group_tests
         words = []
@@ -91,11 +99,11 @@ class GroupComparison:
             test = t[path]
             per = ", ".join(f"{lv}: {self.groups[lv][path].est:.3g}" for lv in self.levels)
             if test.pvalue < 0.05:
-                words.append(f"The link from {a} to later {b} differs between {self.grouping} groups "
+                words.append(f"The link from {a} to later {b} differs between {self.grouping_words} "
                              f"(p = {test.pvalue:.2g}; estimates {per}).")
             else:
                 words.append(f"The data do not show that the link from {a} to later {b} differs between "
-                             f"{self.grouping} groups (p = {test.pvalue:.2g}; estimates {per}).")
+                             f"{self.grouping_words} (p = {test.pvalue:.2g}; estimates {per}).")
         words.append("Groups are compared on associations over time; a difference between groups does not by "
                      "itself show why it arises.")
         return " ".join(words)

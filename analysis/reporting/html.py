@@ -31,7 +31,9 @@ def _fmt(v: Any, digits: int = 3) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
-        if abs(v) >= 1e4 or (v != 0 and abs(v) < 1e-3):
+        if abs(v) >= 1e4:
+            return f"{v:,.1f}"
+        if v != 0 and abs(v) < 1e-3:
             return f"{v:.3g}"
         return f"{v:.{digits}f}"
     return html.escape(str(v))

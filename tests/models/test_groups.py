@@ -66,7 +66,7 @@ def test_detects_life_stage_differences_at_default_synthetic_size():
     assert res.group_tests["x_to_y"].pvalue < 0.01
     est = {lv: res.groups[lv]["x_to_y"].est for lv in res.levels}
     assert est["16-29"] > est["30-64"] > est["65+"]
-    assert "differs between life_stage groups" in res.interpretation()
+    assert "differs between life stage groups" in res.interpretation()
 
 
 @pytest.mark.slow
