@@ -76,7 +76,7 @@ def _plain_summary(results: dict) -> str:
     return "".join(items) or "<p>No models were requested in this run.</p>"
 
 
-def build_report(folder: Path, *, cfg, results: dict, figures: dict) -> str:
+def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dict | None = None) -> str:
     """The report as an HTML string."""
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(cfg.title)}</title>"
              f"<style>{CSS}</style></head><body>", f"<h1>{html.escape(cfg.title)}</h1>"]
@@ -148,8 +148,8 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict) -> str:
         parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(m['moderator'])}</h2>"
                      + _table(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p></section>")
     for c in results.get("causal", []):
-        parts.append("<section id='causal'><h2>If loneliness were reduced… (causal analysis)</h2>"
-                     + c.get("html", "") + "</section>")
+        parts.append(f"<section id='causal'><h2>If {html.escape(c['exposure'])} were reduced… (causal analysis)</h2>"
+                     + (blocks or {}).get(c.get("report_block", ""), "") + "</section>")
     parts.append("<section id='methods'><h2>Methods</h2>" + methods_html(cfg, results) + "</section>")
     disc = results["disclosure"]
     parts.append(f"<section id='disclosure'><h2>Disclosure control</h2><p>Cells and groups with fewer than "
@@ -200,5 +200,6 @@ def _fit_words(f: dict) -> str:
             "With thousands of people the chi-square test rejects even small misfit.")
 
 
-def write_report(folder: Path, *, cfg, results: dict, figures: dict) -> Path:
-    return write_text_atomic(folder / "report.html", build_report(folder, cfg=cfg, results=results, figures=figures))
+def write_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dict | None = None) -> Path:
+    return write_text_atomic(folder / "report.html",
+                             build_report(folder, cfg=cfg, results=results, figures=figures, blocks=blocks))

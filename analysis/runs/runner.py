@@ -152,5 +152,5 @@ def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, 
             progress.step("Writing the report")
             from analysis.reporting.html import write_report
 
-            write_report(folder, cfg=cfg, results=results, figures=ctx.figures)
+            write_report(folder, cfg=cfg, results=results, figures=ctx.figures, blocks=ctx.html_blocks)
     return results, inputs

@@ -27,6 +27,7 @@ class Context:
     folder: Path
     threshold: int
     figures: dict[str, dict[str, str]] = field(default_factory=dict)
+    html_blocks: dict[str, str] = field(default_factory=dict)
     suppressed_cells: int = 0
 
     def table(self, name: str, frame: pd.DataFrame, *, counts: tuple[str, ...] = (),

@@ -27,6 +27,8 @@ def small_config(tmp_path: Path, **changes) -> Path:
         "crosslag": [{"x": "loneliness", "y": "ghq_likert", "model": "riclpm", "sensitivity": True}],
         "groups": [{"x": "loneliness", "y": "ghq_likert", "groupings": ["life_stage"]}],
         "moderation": [{"x": "loneliness", "y": "ghq_likert", "moderator": "perceived_stigma"}],
+        "causal": [{"exposure": "loneliness", "outcome": "ghq_likert", "mediator": "perceived_stigma",
+                    "direction": "forward", "bootstrap": 30}],
         "seed": 1,
     }
     cfg.update(changes)
@@ -77,16 +79,17 @@ def test_report_has_every_section_and_figure(first_run):
     _, res = first_run
     html = res.report.read_text()
     for section in ("summary", "data", "attrition", "crosslag", "comparison", "sensitivity", "groups",
-                    "moderation", "methods", "disclosure", "reproducibility"):
+                    "moderation", "causal", "methods", "disclosure", "reproducibility"):
         assert f"id='{section}'" in html, section
-    assert html.count("data:image/png;base64,") >= 2
+    assert html.count("data:image/png;base64,") >= 3  # path diagram, forest plot, causal graph
+    assert "placebo" in html.lower() and "refutation" in html.lower()
     assert "not proof of cause" in html
     assert "synthetic" in html.lower()
     assert "Hamaker" in html and "Mulder" in html
 
 
 def test_disclosure_control_suppresses_small_cells(tmp_path):
-    cfg = small_config(tmp_path, crosslag=[], groups=[], moderation=[],
+    cfg = small_config(tmp_path, crosslag=[], groups=[], moderation=[], causal=[],
                        output={"disclosure_threshold": 200})
     res = run_analysis(cfg, out=tmp_path / "runs", quiet=True)
     import pandas as pd
@@ -153,7 +156,7 @@ def test_config_errors_name_the_key(tmp_path):
 
 
 def test_cli_run_and_verify(tmp_path):
-    cfg = small_config(tmp_path, groups=[], moderation=[])
+    cfg = small_config(tmp_path, groups=[], moderation=[], causal=[])
     out = subprocess.run([sys.executable, "-m", "analysis", "run", str(cfg), "--out", str(tmp_path / "r"), "--quiet"],
                          capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert out.returncode == 0, out.stderr

@@ -1,0 +1,49 @@
+"""The causal section of a run: DoWhy estimates, refutations and the graph, for results and report."""
+
+from __future__ import annotations
+
+import html
+import warnings
+from typing import Any
+
+from analysis.runs.config import CausalItem
+
+
+def _table_html(frame) -> str:
+    from analysis.reporting.html import _table
+    from analysis.runs.sections import records
+
+    return _table(records(frame))
+
+
+def run_causal(ctx: Any, item: CausalItem) -> dict:
+    from analysis.causal import fit_causal
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_causal(ctx.panel, exposure=item.exposure, outcome=item.outcome, mediator=item.mediator,
+                         mediator_role=item.stigma_role, direction=item.direction, n_boot=item.bootstrap,
+                         seed=ctx.cfg.seed)
+    tag = f"{item.exposure}_{item.outcome}"
+    effects = ctx.table(f"causal_effects_{tag}", res.to_frame())
+    refutations = ctx.table(f"causal_refutations_{tag}", res.refutation_table())
+    ctx.figure(f"causal_graph_{tag}", res.draw_graph(),
+               caption=f"Causal graph: what is assumed to cause what ({item.exposure} and {item.outcome}).")
+    out = res.to_dict()
+    parts = [f"<p>{html.escape(res.interpretation())}</p>",
+             f"<p><strong>Estimand:</strong> {html.escape(str(out.get('estimand', '')))}</p>",
+             "<h3>Estimates</h3>", _table_html(effects),
+             "<h3>Checks of the estimate (refutations)</h3>", _table_html(refutations),
+             "<ul>" + "".join(f"<li><strong>{html.escape(r['name'])}</strong> ({html.escape(r['verdict'])}): "
+                              f"{html.escape(r['words'])}</li>" for r in out.get("refutations", [])) + "</ul>",
+             "<h3>Assumptions</h3><ul>" + "".join(f"<li>{html.escape(str(a))}</li>" for a in out.get("assumptions", []))
+             + "</ul>"]
+    if res.reverse is not None:
+        parts.append(f"<h3>The other direction</h3><p>{html.escape(res.reverse.interpretation())}</p>")
+    from analysis.reporting.html import _figure
+
+    graph_html = _figure(ctx.folder, ctx.figures, f"causal_graph_{tag}")
+    # The report block is HTML: kept with the run context, not in results.json.
+    ctx.html_blocks[f"causal_{tag}"] = graph_html + "".join(parts)
+    out["report_block"] = f"causal_{tag}"
+    return out
