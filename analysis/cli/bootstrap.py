@@ -1,0 +1,122 @@
+"""``python -m analysis bootstrap``: bootstrap intervals for the cross-lagged effects."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis.cli._parser import positive_int
+
+HELP = "percentile and BCa bootstrap intervals for the cross-lags (and group differences), resampling persons"
+
+
+def _csv(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list")
+    return items
+
+
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bootstrap",
+        help=HELP,
+        description=(
+            "Fit a cross-lagged panel model of two constructs, then refit it to many resamples of persons "
+            "(each person keeps all their waves) and report percentile and BCa confidence intervals for the "
+            "x->y and y->x effects; with --group, for each group's effects and the differences between groups "
+            "(persons are resampled within their group). Missing waves are handled by full-information ML. "
+            "Finished resamples are kept in the run folder: rerun with --out FOLDER to resume."
+        ),
+    )
+    p.add_argument("--spec", help="data spec (YAML), e.g. data_specs/ukhls.yaml; leave out for a wide data file")
+    p.add_argument("--data", required=True, metavar="DIR|FILE",
+                   help="folder with the files the spec names, or (without --spec) one wide file with columns "
+                        "{construct}_{wave}, e.g. loneliness_1 (.csv, .sav, .dta or .parquet)")
+    p.add_argument("--x", required=True, help="first construct, e.g. loneliness")
+    p.add_argument("--y", required=True, help="second construct, e.g. ghq_likert")
+    p.add_argument("--waves", type=_csv, metavar="LIST",
+                   help="comma-separated waves (default with --spec: every wave with both constructs; "
+                        "required for a wide file)")
+    p.add_argument("--model", choices=("clpm", "riclpm", "dpm"), default="riclpm", help="model type (default riclpm)")
+    p.add_argument("--lags", choices=("invariant", "free"), default="invariant",
+                   help="lagged effects equal over waves (default) or per interval (then averaged)")
+    p.add_argument("--group", metavar="GROUPING",
+                   help="bootstrap each group's cross-lags and the differences between groups, e.g. life_stage")
+    p.add_argument("--replicates", type=positive_int, default=500, help="bootstrap resamples (default 500)")
+    p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--jackknife", type=int, default=None, metavar="BLOCKS",
+                   help="jackknife blocks for the BCa acceleration (default: leave-one-out up to 200 persons, "
+                        "else 200 blocks of persons)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",
+                   help="joblib: local cores (default); dask: an existing Dask cluster (--scheduler); serial")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="local worker processes (default: every core)")
+    p.add_argument("--out", metavar="DIR", help="run folder (default: a new folder under runs/); an earlier "
+                                                "run's folder with the same data and settings is resumed")
+    p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from analysis.errors import DataError, UsageError
+    from analysis.outputs import new_run_folder, write_json_atomic, write_text_atomic
+    from analysis.power import bootstrap_crosslag
+    from analysis.power.progress import progress_bar
+
+    if args.backend == "dask" and not args.scheduler:
+        raise UsageError("--backend dask needs --scheduler ADDRESS (the scheduler of a running Dask cluster).")
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler is only used with --backend dask.")
+    data_path = Path(args.data)
+    if args.spec:
+        from analysis.data import load_panel
+
+        data = load_panel(args.spec, data=args.data)
+    else:
+        if not data_path.is_file():
+            raise DataError(f"{data_path}: without --spec, --data must be one wide data file "
+                            "(or give --spec for a folder of wave files).")
+        if not args.waves:
+            raise UsageError("A wide data file needs --waves, the wave suffixes of its columns (e.g. 1,2,3).")
+        from analysis.data import read_table
+
+        data = read_table(data_path)
+    folder = args.out if args.out else new_run_folder("runs", prefix="bootstrap")
+    if not args.quiet:
+        print(f"Run folder: {folder}", file=sys.stderr)
+    try:
+        with progress_bar("Bootstrap fits", quiet=args.quiet) as progress:
+            res = bootstrap_crosslag(data, x=args.x, y=args.y, waves=args.waves, model=args.model, lags=args.lags,
+                                     group=args.group, replicates=args.replicates, seed=args.seed, level=args.level,
+                                     jackknife=args.jackknife, backend=args.backend, n_jobs=args.jobs,
+                                     scheduler=args.scheduler, out=folder, progress=progress)
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished resamples are kept in {folder}; run the same command with "
+              f"--out {folder} to resume.", file=sys.stderr)
+        return 130
+    print(res.summary())
+    out = res.to_dict()
+    out["spec"] = args.spec
+    out["data"] = str(args.data)
+    write_json_atomic(res.folder / "results.json", out)
+    write_text_atomic(res.folder / "bootstrap.csv", res.table.to_csv(index=False))
+    write_text_atomic(res.folder / "draws.csv", res.draws.to_csv(index_label="resample"))
+    print(f"Intervals, resampled estimates and results.json are in {res.folder}")
+    if args.json:
+        write_json_atomic(args.json, out)
+        print(f"Results written to {args.json}")
+    return 0

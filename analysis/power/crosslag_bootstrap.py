@@ -1,0 +1,173 @@
+"""Bootstrap intervals for cross-lagged effects and their differences between groups.
+
+The statistic refits the model (compiled once, see :mod:`analysis.power.fitting`)
+to each resample of persons, starting at the full-data estimates, and returns
+the x→y and y→x effects (averaged over intervals when lags are free); with a
+grouping, each group's effects and the difference for every pair of groups.
+Resampling, seeds, backends and intervals are those of
+:func:`analysis.power.bootstrap.bootstrap_statistic`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
+from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax
+from analysis.power.bootstrap import BootstrapResults, bootstrap_statistic
+from analysis.power.fitting import CompiledModel, compile_syntax, fit_sample, lag_targets, sample_data
+from analysis.power.parallel import Backend
+
+
+@dataclass(frozen=True)
+class CrossLagStatistic:
+    """Average x→y and y→x lagged effects (per group, and group differences) of one data set.
+
+    Called on ``(y, groups)``: the observed columns in the model's order and each row's
+    group label (None without groups).  Fits start at the full-data estimates.
+    """
+
+    compiled: CompiledModel
+    start: np.ndarray | None = None
+
+    def __call__(self, data: tuple) -> dict[str, float]:
+        y, groups = data
+        levels = self.compiled.group_levels
+        sample = sample_data(y, self.compiled.ov_names, groups=groups, levels=levels)
+        out = fit_sample(self.compiled, sample, start=self.start, se=False)
+        if out.status != "ok":
+            raise ConvergenceError(out.message)
+        values = dict(out.est)
+        for path in ("x_to_y", "y_to_x"):
+            for a, b in itertools.combinations(levels, 2):
+                values[f"{path}[{a}] - {path}[{b}]"] = values[f"{path}[{a}]"] - values[f"{path}[{b}]"]
+        return values
+
+
+def _groups(wide: pd.DataFrame, group: str) -> tuple[pd.DataFrame, list[str], int]:
+    """Rows with a group value, the ordered levels, and how many rows had none."""
+    if group not in wide.columns:
+        raise DataError(f"The data have no grouping column {group!r}.")
+    column = wide[group]
+    categories = [str(c) for c in column.cat.categories] if isinstance(column.dtype, pd.CategoricalDtype) else None
+    labels = column.astype("string")
+    missing = int(labels.isna().sum())
+    wide = wide[labels.notna().to_numpy()].copy()
+    wide[group] = labels[labels.notna()].to_numpy(dtype=object)
+    present = set(wide[group])
+    levels = [c for c in categories if c in present] if categories else sorted(present)
+    if len(levels) < 2:
+        raise DataError(f"{group!r} has fewer than two groups with data; there is nothing to compare.")
+    from analysis.models.groups import MIN_GROUP_N
+
+    sizes = wide[group].value_counts()
+    small = [lv for lv in levels if sizes[lv] < MIN_GROUP_N]
+    if small:
+        raise ModelSpecificationError(
+            f"The {group} group(s) {', '.join(map(repr, small))} have fewer than {MIN_GROUP_N} persons, too few "
+            "to bootstrap their own cross-lags; merge them with a neighbouring group in the spec.")
+    return wide, levels, missing
+
+
+def bootstrap_crosslag(
+    panel: Any,
+    *,
+    x: str,
+    y: str,
+    waves: Sequence[str] | None = None,
+    model: ModelType = "riclpm",
+    lags: Lags = "invariant",
+    innovations: Innovations = "free",
+    group: str | None = None,
+    replicates: int = 500,
+    seed: int = 1,
+    level: float = 0.95,
+    jackknife: int | None = None,
+    backend: Backend = "joblib",
+    n_jobs: int | None = None,
+    scheduler: Any = None,
+    out: str | os.PathLike[str] | None = None,
+    chunk_size: int = 25,
+    progress: Callable[[int, int], None] | None = None,
+) -> BootstrapResults:
+    """Bootstrap intervals for the cross-lagged effects (and their differences between groups).
+
+    Parameters
+    ----------
+    panel
+        A Panel (``analysis.data.load_panel``) or a wide DataFrame with ``{construct}_{wave}``
+        columns (then ``waves`` is required) and, for ``group``, a grouping column.
+    x, y, waves, model, lags, innovations
+        As :func:`analysis.models.crosslag.fit_crosslag`; the statistics are the x→y and
+        y→x effects averaged over intervals (one effect with time-invariant lags).
+    group
+        A grouping (e.g. ``life_stage``): a multigroup model with each group's own lagged
+        effects; persons are resampled within groups, and the differences between each
+        pair of groups are bootstrapped too.  Persons without a group value are left out
+        and counted.
+
+    Returns
+    -------
+    BootstrapResults
+        Statistics ``x_to_y`` and ``y_to_x``; with groups ``x_to_y[g]``, ``y_to_x[g]`` and
+        ``x_to_y[a] - x_to_y[b]`` for each pair.
+    """
+    from analysis.models.crosslag import wide_design
+
+    if model not in MODEL_TYPES:
+        raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
+    if isinstance(panel, pd.DataFrame):
+        wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves)
+    else:
+        if group is not None and group not in panel.groupings:
+            raise DataError(f"{group!r} is not a grouping of this panel; the groupings are "
+                            f"{', '.join(panel.groupings) or '(none)'}.")
+        wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, group=group)
+    notes = []
+    levels: list[str] = []
+    if group is not None:
+        wide, levels, missing = _groups(wide, group)
+        if missing:
+            notes.append(f"{missing} persons have no {group} value and are left out.")
+    groups = Groups(n=len(levels)) if levels else None
+    syntax = build_syntax(model, design, lags=lags, innovations=innovations, groups=groups)
+    columns = tuple(design.x) + tuple(design.y)
+    targets: dict[str, list] = {}
+    for k, lv in enumerate(levels or [None], start=1):
+        rows = lag_targets(model, design.waves, group=k, x=design.x, y=design.y)
+        suffix = "" if lv is None else f"[{lv}]"
+        targets[f"x_to_y{suffix}"] = rows["cl_xy"]
+        targets[f"y_to_x{suffix}"] = rows["cl_yx"]
+    compiled = compile_syntax(syntax, ngroups=max(1, len(levels)), observed=columns, targets=targets,
+                              group_levels=tuple(levels))
+    ydata = wide[list(compiled.ov_names)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    labels = wide[group].to_numpy(dtype=object).astype(str) if group is not None else None
+    # Persons with nothing observed in these waves do not enter the likelihood; resampling them would
+    # only make the effective sample size vary between resamples.
+    observed = ~np.isnan(ydata).all(axis=1)
+    if not observed.all():
+        notes.append(f"{int((~observed).sum())} persons have no {x} or {y} score in these waves and are left out.")
+        ydata = ydata[observed]
+        labels = labels[observed] if labels is not None else None
+    full = fit_sample(compiled, sample_data(ydata, compiled.ov_names, groups=labels, levels=tuple(levels)), se=False)
+    if full.status != "ok":
+        raise ConvergenceError(f"The {model.upper()} did not converge on the full data ({full.message}); "
+                               "fix that before bootstrapping (see the crosslag command).")
+    statistic = CrossLagStatistic(compiled=compiled, start=full.theta)
+    what = f"{model.upper()} of {x} and {y}, waves {', '.join(wave_list)}" + (f", by {group}" if group else "")
+    res = bootstrap_statistic(
+        (ydata, labels), statistic, strata=labels, replicates=replicates, seed=seed, level=level,
+        jackknife=jackknife, backend=backend, n_jobs=n_jobs, scheduler=scheduler, out=out, chunk_size=chunk_size,
+        progress=progress, description=f"Bootstrap of the cross-lagged effects: {what}",
+        settings={"statistic": "crosslag", "x": x, "y": y, "waves": list(wave_list), "model": model, "lags": lags,
+                  "innovations": innovations, "group": group})
+    info = {"x": x, "y": y, "waves": list(wave_list), "model": model, "lags": lags, "group": group,
+            "groups": levels, "syntax": syntax, "nobs": int(len(ydata))}
+    return replace(res, notes=tuple(notes) + res.notes, info=info)

@@ -1,0 +1,95 @@
+"""Plain-language definitions used by the Glossary page and as tooltips on the other pages."""
+
+from __future__ import annotations
+
+from analysis.runs.config import OutputSection
+
+_THRESHOLD = OutputSection().disclosure_threshold
+
+GLOSSARY: dict[str, str] = {
+    "CLPM": (
+        "Cross-lagged panel model. For two measures asked at several waves (say loneliness and mental "
+        "health), it estimates how much each one at a wave goes with a change in the other at the next "
+        "wave, after allowing for each measure's own past. It compares *people with each other*, so stable "
+        "differences between people (some are lonelier than others year after year) are mixed into the "
+        "cross-lagged effects."),
+    "RI-CLPM": (
+        "Random-intercept cross-lagged panel model (Hamaker et al. 2015). Like the CLPM, but each person "
+        "first gets their own usual level of each measure (the random intercept); the cross-lagged effects "
+        "then describe how a person's departures from their *own* usual level go with later departures in "
+        "the other measure. This is the recommended model for the question \"if someone becomes lonelier "
+        "than usual, does their mental health get worse afterwards?\""),
+    "DPM": (
+        "Dynamic panel model with fixed effects. Another way to take out each person's stable level; close "
+        "to the RI-CLPM in spirit, with different assumptions about the first wave."),
+    "Within-person": (
+        "About changes inside the same person over time, compared with that person's own usual level. "
+        "RI-CLPM and DPM effects are within-person."),
+    "Between-person": (
+        "About differences between people, e.g. lonelier people tend to have worse mental health. The CLPM "
+        "mixes between-person differences with within-person changes."),
+    "Cross-lagged effect": (
+        "How much a measure at one wave goes with the *other* measure at the next wave, holding that other "
+        "measure's own earlier value fixed. There are two: loneliness → later mental health, and mental "
+        "health → later loneliness."),
+    "Stability (autoregressive) effect": (
+        "How much a measure carries over from one wave to the next within the same measure."),
+    "Standardized": (
+        "An estimate expressed in standard deviations instead of the measure's own points, so that effects "
+        "on scales of different lengths can be compared. For cross-lagged effects about 0.03 is small, 0.07 "
+        "medium and 0.12 large (Orth et al. 2022)."),
+    "Unstandardized estimate": (
+        "The change in the later score, in its own points, for one point more on the earlier score."),
+    "95% confidence interval": (
+        "The range of values compatible with the data: if the study were repeated many times, 95% of such "
+        "intervals would contain the true value. An interval that includes 0 means the data cannot rule "
+        "out no effect."),
+    "p-value": (
+        "How surprising the data would be if there were really no effect (or no difference). Below 0.05 is "
+        "conventionally called statistically significant; it does not say how large or important an effect is."),
+    "Chi-square test of fit": (
+        "Tests whether the model reproduces the data exactly. With thousands of people it rejects even "
+        "tiny misfit, so the indices below are usually more useful."),
+    "CFI / TLI": (
+        "Comparative fit indices: how much better the model does than a model with no relations at all. "
+        "0.95 or more is usually taken as good fit."),
+    "RMSEA": (
+        "Root mean square error of approximation: misfit per degree of freedom. 0.06 or less is usually "
+        "taken as good fit, above 0.10 as poor."),
+    "SRMR": (
+        "Standardized root mean square residual: the average difference between the observed and the "
+        "model's correlations. 0.08 or less is usually taken as good fit."),
+    "AIC / BIC": (
+        "Information criteria for comparing models fitted to the same data: lower is better. BIC favours "
+        "simpler models more strongly than AIC."),
+    "FIML": (
+        "Full-information maximum likelihood: the models use every wave each person answered, so people "
+        "who left the study still count for the waves they took part in."),
+    "Attrition": (
+        "People leaving a panel study over time. Those who leave often differ from those who stay."),
+    "Life stage": (
+        "Age group at the first wave analysed: 16-29 (young adults), 30-64 (midlife) and 65+ (older people) "
+        "in the UKHLS specs."),
+    "Stigma group": (
+        "People grouped by a stigma measure (perceived stigma about mental illness, or experienced "
+        "discrimination) at the first wave analysed, e.g. low, medium and high thirds."),
+    "Holm adjustment": (
+        "A correction of p-values when several tests are made at once, so that the chance of at least one "
+        "false alarm stays at 5%."),
+    "Disclosure control": (
+        f"Cells and groups with fewer than {_THRESHOLD} persons are blanked (suppressed) in tables and downloads, so "
+        "that no individual can be recognised."),
+    "Causal effect": (
+        "What would happen to the outcome if the exposure were changed, e.g. if loneliness were one point "
+        "lower. Estimating it from survey data needs assumptions (no unmeasured common causes) that the "
+        "Causal page lists and checks as far as data can."),
+    "Refutation": (
+        "A check of a causal estimate: replace the exposure with random noise (the effect should vanish), "
+        "add a made-up confounder or use random subsets (the estimate should barely move), and ask how "
+        "strong an unmeasured confounder would have to be to explain the effect away."),
+}
+
+
+def tip(term: str) -> str:
+    """The definition of ``term`` (for ``help=`` tooltips)."""
+    return GLOSSARY[term]

@@ -1,0 +1,342 @@
+"""Shared dashboard helpers: the chosen dataset, cached library calls, plain names, friendly errors.
+
+No statistics live here: every number comes from the library (``analysis``).  Caches are keyed
+by the data's hash and the settings.  Cached values are the library's frozen results, shared
+read-only between sessions with ``st.cache_resource`` (some hold objects that cannot be pickled,
+which ``st.cache_data`` needs, and none of them is ever changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis.data import Panel, load_panel
+from analysis.errors import WorkbenchError
+from analysis.models.crosslag import fit_crosslag
+from analysis.models.groups import compare_groups
+from analysis.runs.config import OutputSection
+from analysis.runs.disclosure import suppress_counts
+
+REPO = Path(__file__).resolve().parents[1]
+SPEC_DIR = REPO / "data_specs"
+DEMO_SPECS = {"ukhls": SPEC_DIR / "synthetic.yaml", "elsa": SPEC_DIR / "synthetic_elsa.yaml"}
+#: Cells counting fewer persons than this are suppressed in tables and exports (the library's default).
+THRESHOLD = OutputSection().disclosure_threshold
+CAUTION = "Cross-lagged estimates are associations over time in observational data, not proof of cause."
+TMP_PREFIX = "workbench-"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The data a session analyses.
+
+    ``key`` identifies the contents (hash of the files, or the generator settings, plus the
+    spec's hash): every cache is keyed by it, never by a path.
+    """
+
+    key: str
+    label: str
+    spec_path: str
+    data_dir: str
+    synthetic: dict | None = None
+
+
+# -- the built-in synthetic cohort -------------------------------------------------------------
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def demo_settings() -> dict[str, Any]:
+    """Generator settings of the built-in cohort (``WORKBENCH_DEMO_N`` sets its size, e.g. for tests)."""
+    return {"cohort": "ukhls", "n": _env_int("WORKBENCH_DEMO_N", 3000), "waves": _env_int("WORKBENCH_DEMO_WAVES", 5),
+            "seed": 1, "format": "dta"}
+
+
+class TempFolder:
+    """A private temporary folder, removed when nothing refers to it any more (or at exit)."""
+
+    def __init__(self, kind: str) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{kind}-")
+        self.path = Path(self._tmp.name)
+
+
+@st.cache_resource(show_spinner="Generating the built-in synthetic cohort…")
+def _demo_files(cohort: str, n: int, waves: int, seed: int, fmt: str) -> TempFolder:
+    from analysis.synth import write_cohort
+
+    folder = TempFolder("demo")
+    write_cohort(cohort=cohort, n=n, waves=waves, seed=seed, fmt=fmt,  # type: ignore[arg-type]
+                 out=folder.path / "data")
+    return folder
+
+
+def demo_dataset() -> Dataset:
+    from analysis.synth import GENERATOR_VERSION
+
+    s = demo_settings()
+    spec = DEMO_SPECS[s["cohort"]]
+    folder = _demo_files(s["cohort"], s["n"], s["waves"], s["seed"], s["format"])
+    spec_hash = hashlib.sha256(spec.read_bytes()).hexdigest()[:16]
+    key = f"synthetic-{s['cohort']}-n{s['n']}-w{s['waves']}-s{s['seed']}-g{GENERATOR_VERSION}-{spec_hash}"
+    label = f"built-in synthetic cohort ({s['n']:,} people, {s['waves']} waves; artificial data)"
+    return Dataset(key=key, label=label, spec_path=str(spec), data_dir=str(folder.path / "data"), synthetic=s)
+
+
+def current_dataset() -> Dataset:
+    """The session's dataset: an upload the user chose, else the built-in cohort."""
+    return st.session_state.get("dataset") or demo_dataset()
+
+
+def use_dataset(ds: Dataset | None) -> None:
+    """Switch the session to ``ds`` (None: the built-in cohort) and forget results of the old one."""
+    if ds is None:
+        st.session_state.pop("dataset", None)
+    else:
+        st.session_state["dataset"] = ds
+    for name in ("crosslag", "groups", "causal", "report"):
+        st.session_state.pop(name, None)
+
+
+# -- cached library calls -----------------------------------------------------------------------
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the data…")
+def _panel(_ds: Dataset, key: str) -> Panel:
+    return load_panel(_ds.spec_path, data=_ds.data_dir)
+
+
+def panel(ds: Dataset) -> Panel:
+    return _panel(ds, ds.key)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _crosslag(_panel: Panel, key: str, x: str, y: str, model: str, lags: str, innovations: str,
+              waves: tuple[str, ...] | None, compare: bool):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the results keep the warnings; they are shown on the page
+        return fit_crosslag(_panel, x=x, y=y, model=model, waves=waves, lags=lags,  # type: ignore[arg-type]
+                            innovations=innovations, compare=compare)  # type: ignore[arg-type]
+
+
+def crosslag(ds: Dataset, s: dict):
+    """``fit_crosslag`` for settings ``s`` (x, y, model, lags, innovations, waves, compare), cached."""
+    return _crosslag(panel(ds), ds.key, s["x"], s["y"], s["model"], s["lags"], s["innovations"],
+                     tuple(s["waves"]) if s.get("waves") else None, bool(s.get("compare")))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _groups(_panel: Panel, key: str, x: str, y: str, grouping: str, model: str, lags: str,
+            waves: tuple[str, ...] | None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # small-group warnings are kept in the results
+        return compare_groups(_panel, x=x, y=y, grouping=grouping, model=model, lags=lags,  # type: ignore[arg-type]
+                              waves=waves)
+
+
+def compare(ds: Dataset, s: dict, grouping: str):
+    """``compare_groups`` for one grouping and settings ``s`` (x, y, model, lags, waves), cached."""
+    return _groups(panel(ds), ds.key, s["x"], s["y"], grouping, s["model"], s["lags"],
+                   tuple(s["waves"]) if s.get("waves") else None)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _causal(_panel: Panel, key: str, exposure: str, outcome: str, mediator: str | None, mediator_role: str,
+            direction: str, n_boot: int, n_simulations: int, seed: int):
+    from analysis.causal import fit_causal
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_causal(_panel, exposure=exposure, outcome=outcome, mediator=mediator,
+                          mediator_role=mediator_role, direction=direction, n_boot=n_boot,  # type: ignore[arg-type]
+                          n_simulations=n_simulations, seed=seed)
+
+
+def causal(ds: Dataset, s: dict):
+    return _causal(panel(ds), ds.key, s["exposure"], s["outcome"], s.get("mediator"), s["mediator_role"],
+                   s["direction"], s["n_boot"], s["n_simulations"], s["seed"])
+
+
+# -- settings a page remembers (widgets forget theirs when the user visits another page) ---------
+
+def remember(name: str, ds: Dataset, settings: dict) -> None:
+    st.session_state[name] = {"data": ds.key, **settings}
+
+
+def recall(name: str, ds: Dataset) -> dict | None:
+    """Settings of the last analysis on page ``name`` for this dataset (None if there is none)."""
+    s = st.session_state.get(name)
+    if not s or s.get("data") != ds.key:
+        return None
+    return {k: v for k, v in s.items() if k != "data"}
+
+
+# -- plain words ------------------------------------------------------------------------------------
+
+def short_name(name: str) -> str:
+    """A measure's plain name (``ghq_likert`` -> ``GHQ-12 distress``), as the library writes it."""
+    try:
+        from analysis.causal.words import name_of
+    except Exception:  # the causal package is optional for naming
+        return name.replace("_", " ")
+    return name_of(name)
+
+
+def construct_help(p: Panel, name: str) -> str:
+    c = p.spec.constructs.get(name)
+    return (c.label if c is not None and c.label else short_name(name))
+
+
+def grouping_name(p: Panel, name: str) -> str:
+    g = p.spec.groupings.get(name)
+    if g is not None and g.label:
+        return g.label
+    if name == "life_stage" or g is None:
+        return short_name(name)
+    return f"{short_name(g.of)} group"
+
+
+def plain(text: str, p: Panel) -> str:
+    """Replace the library's variable names in ``text`` with plain names."""
+    names = {g: grouping_name(p, g) for g in p.groupings}
+    names.update({c: short_name(c) for c in p.constructs})
+    for code in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(code)}(?![\w-])", names[code], text)
+    return text
+
+
+def p_words(p: float) -> str:
+    """A p-value in words."""
+    if p != p:
+        return "could not be computed"
+    shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return (f"{shown}: a difference this large would be unusual if there were none" if p < 0.05
+            else f"{shown}: no clear evidence of a difference")
+
+
+def fit_words(fit: dict) -> str:
+    """The report's plain-language judgement of model fit (CFI, RMSEA, SRMR rules of thumb)."""
+    from analysis.reporting.html import _fit_words  # one place for the rule of thumb (the report's)
+
+    return _fit_words(fit) or "Fit indices could not be computed for this model."
+
+
+# -- tables -------------------------------------------------------------------------------------------
+
+def disclosure_safe(frame: pd.DataFrame, counts: Sequence[str], dependent: dict[str, Sequence[str]] | None = None
+                    ) -> pd.DataFrame:
+    """``frame`` with cells about fewer than THRESHOLD persons blanked (the library's disclosure control)."""
+    safe, _ = suppress_counts(frame, counts, threshold=THRESHOLD, dependent=dependent)
+    if not safe["suppressed"].any():
+        safe = safe.drop(columns="suppressed")
+    return safe
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+def tidy(message: str) -> str:
+    """A library message without the app's temporary folders or the repository path."""
+    tmp = re.escape(str(Path(tempfile.gettempdir()).resolve()))
+    message = re.sub(rf"{tmp}/{TMP_PREFIX}[^/\s:,;']+/(?:[^/\s:,;']+/)*", "", message)
+    message = re.sub(rf"{tmp}/{TMP_PREFIX}[^\s:,;']+", "your files", message)
+    return message.replace(str(REPO) + os.sep, "")
+
+
+@contextmanager
+def friendly(action: str, *, stop: bool = True) -> Iterator[None]:
+    """Show a problem while ``action`` as one sentence (never a traceback).
+
+    With ``stop`` (default) the page ends there; otherwise it goes on after the message.
+    """
+    try:
+        yield
+    except WorkbenchError as exc:
+        st.error(tidy(str(exc)))
+        if stop:
+            st.stop()
+    except Exception as exc:  # anything else: still one sentence, the details folded away
+        st.error(f"Something went wrong while {action}. Try other settings or other files; if it happens "
+                 "again, send the details below to the workbench team.")
+        with st.expander("Details"):
+            st.code(tidy(f"{type(exc).__name__}: {exc}"), language=None)
+        if stop:
+            st.stop()
+
+
+# -- page furniture -----------------------------------------------------------------------------------
+
+def dataset_and_panel() -> tuple[Dataset, Panel]:
+    """The session's dataset and its panel (a friendly message and stop if it cannot be read),
+    with a note on the data in the sidebar."""
+    with friendly("reading the data"):
+        ds = current_dataset()
+        p = panel(ds)
+    with st.sidebar:
+        st.caption(f"**Data:** {ds.label}. Change it on the Data page.")
+        st.caption(CAUTION)
+    return ds, p
+
+
+def header(title: str, intro: str) -> tuple[Dataset, Panel]:
+    """Title and introduction of a page; returns the dataset and its panel."""
+    st.title(title)
+    st.markdown(intro)
+    return dataset_and_panel()
+
+
+# -- the report of what is on screen -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Report:
+    """A finished run, held in memory (its temporary folder is gone)."""
+
+    name: str
+    report_html: bytes
+    tables_zip: bytes
+    tables: tuple[str, ...]
+    results_json: bytes
+    manifest_json: bytes
+    suppressed_cells: int
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _report(_config: dict, key: str, settings: str) -> Report:
+    from analysis.runs import run_analysis
+    from analysis.runs.config import parse_config
+
+    cfg = parse_config(_config, source="dashboard")
+    out = TempFolder("report")
+    run = run_analysis(cfg, out=out.path, quiet=True, command_line=["streamlit", "run", "app.py"])
+    buffer = io.BytesIO()
+    tables = sorted((run.folder / "tables").glob("*.csv"))
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for t in tables:
+            z.write(t, arcname=f"tables/{t.name}")
+    return Report(name=run.folder.name, report_html=(run.folder / "report.html").read_bytes(),
+                  tables_zip=buffer.getvalue(), tables=tuple(t.name for t in tables),
+                  results_json=(run.folder / "results.json").read_bytes(),
+                  manifest_json=(run.folder / "manifest.json").read_bytes(),
+                  suppressed_cells=int(run.results.get("disclosure", {}).get("suppressed_cells", 0)))
+
+
+def report(ds: Dataset, config: dict) -> Report:
+    """``run_analysis`` of an analysis config (as a mapping), cached by the data's hash and the settings."""
+    settings = json.dumps({k: v for k, v in config.items() if k != "data"}, sort_keys=True, default=str)
+    return _report(config, ds.key, settings)

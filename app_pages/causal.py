@@ -1,0 +1,108 @@
+"""Dashboard page: if loneliness were lower, how much would mental health improve? (DoWhy, with checks)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import _shared
+from app_pages._glossary import tip
+
+ds, p = _shared.header(
+    "If loneliness were lower… (causal analysis)",
+    "The cross-lagged models describe associations. This page asks the causal question: how much would mental "
+    "health at the next wave change if loneliness one wave earlier were one point lower? It writes the "
+    "assumptions down as a graph, estimates the effect, and runs checks (refutations) that could show it to "
+    "be spurious. The answer is only as good as the assumptions.")
+try:
+    import analysis.causal  # noqa: F401  (optional part of the library)
+except Exception:
+    st.info("The causal analysis is not available in this version of the workbench.")
+    st.stop()
+name = _shared.short_name
+
+prev = _shared.recall("causal", ds) or {}
+constructs = p.constructs
+stigma = [c for c in p.spec.stigma_measures if c in constructs]
+e0 = prev.get("exposure") or ("loneliness" if "loneliness" in constructs else constructs[0])
+o0 = prev.get("outcome") or next((c for c in ("ghq_likert", "cesd", "mental_health", *constructs)
+                                  if c in constructs and c != e0), constructs[-1])
+with st.form("causal_form"):
+    c1, c2 = st.columns(2)
+    exposure = c1.selectbox("Exposure (what would be changed)", constructs, index=constructs.index(e0),
+                            format_func=name, key="ca_exposure")
+    outcome = c2.selectbox("Outcome (at the next wave)", constructs, index=constructs.index(o0), format_func=name,
+                           key="ca_outcome")
+    c3, c4 = st.columns(2)
+    mediators = ["", *stigma]
+    mediator = c3.selectbox("Stigma measure", mediators, format_func=lambda m: name(m) if m else "(none)",
+                            index=mediators.index(prev.get("mediator") or ""), key="ca_mediator",
+                            help="A stigma measure, treated as a path the effect may run through (mediator) "
+                                 "or as something to hold fixed (confounder).")
+    role = c4.radio("Stigma's role", ["mediator", "confounder"], key="ca_role",
+                    index=["mediator", "confounder"].index(prev.get("mediator_role", "mediator")),
+                    format_func={"mediator": "a path the effect may run through",
+                                 "confounder": "a common cause to hold fixed"}.get)
+    direction = st.radio("Directions", ["forward", "both"], horizontal=True, key="ca_direction",
+                         index=["forward", "both"].index(prev.get("direction", "forward")),
+                         format_func={"forward": "exposure → outcome only",
+                                      "both": "also outcome → exposure"}.get)
+    c5, c6, c7 = st.columns(3)
+    n_boot = c5.number_input("Bootstrap resamples", 20, 2000, prev.get("n_boot", 100), 20, key="ca_boot",
+                             help="Resamples of people for the confidence interval; 200 or more for a final answer.")
+    n_sim = c6.number_input("Simulations per check", 5, 200, prev.get("n_simulations", 20), 5, key="ca_sims")
+    seed = c7.number_input("Random seed", 0, 2**31 - 1, prev.get("seed", 1), key="ca_seed")
+    submitted = st.form_submit_button("Estimate", type="primary")
+if submitted:
+    _shared.remember("causal", ds, {"exposure": exposure, "outcome": outcome, "mediator": mediator or None,
+                                    "mediator_role": role, "direction": direction, "n_boot": int(n_boot),
+                                    "n_simulations": int(n_sim), "seed": int(seed)})
+s = _shared.recall("causal", ds)
+if s is None:
+    st.info("Choose the question and press **Estimate**. With 100 resamples this takes a few seconds.")
+    st.stop()
+
+with _shared.friendly("estimating the causal effect"), st.spinner("Estimating and running the checks…",
+                                                                     show_time=True):
+    res = _shared.causal(ds, s)
+
+
+def show(r) -> None:
+    st.info(r.interpretation())
+    e = r.effect
+    effects = [("Average effect", e, "Change in the outcome at the next wave per one point more exposure one wave "
+                "earlier.")]
+    if r.direct is not None and r.indirect is not None:
+        effects += [("Direct part", r.direct, "The part of the effect that does not run through the stigma measure."),
+                    ("Through stigma", r.indirect, "The part of the effect that runs through the stigma measure.")]
+    cols = st.columns(len(effects) + 1)
+    for col, (label, eff, note) in zip(cols, effects):
+        col.metric(label, f"{eff.estimate:+.3f}", help=tip("Causal effect"))
+        col.caption(f"{note} {eff.level:.0%} CI {eff.ci_lower:.3f} to {eff.ci_upper:.3f}"
+                    + ("." if eff.clear else "; it could be zero."))
+    cols[-1].metric("Standardized average effect", f"{e.std_estimate:+.3f}", help=tip("Standardized"))
+    cols[-1].caption("The average effect in standard deviations of the outcome per standard deviation of the "
+                     "exposure.")
+    st.markdown(f"**What is estimated.** {e.estimand}")
+    st.caption(r.sample.words())
+    st.subheader("The assumed causal graph")
+    st.pyplot(r.draw_graph(), clear_figure=False)
+    st.caption("Arrows say what may directly cause what: these are assumptions, not findings. Thick arrows carry the "
+               "estimates. Any unmeasured common cause of the exposure and the outcome is assumed absent.")
+    st.subheader("Checks (refutations)", help=tip("Refutation"))
+    if not r.refutations:
+        st.caption("No checks were run.")
+    for ref in r.refutations:
+        (st.success if ref.passed else st.warning)(f"**{ref.title}: {'passed' if ref.passed else 'failed'}.** "
+                                                   f"{ref.words}")
+    with st.expander("Assumptions behind the estimate"):
+        for a in r.assumptions:
+            st.markdown(f"- {a}")
+        for note in r.sample.notes:
+            st.markdown(f"- {note}")
+
+
+st.header(f"{name(res.exposure)} → later {name(res.outcome)}")
+show(res)
+if res.reverse is not None:
+    st.header(f"The other direction: {name(res.reverse.exposure)} → later {name(res.reverse.outcome)}")
+    show(res.reverse)

@@ -1,0 +1,196 @@
+"""Dashboard page: which way? A cross-lagged panel model of two measures, in numbers, a picture and words."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from analysis.models.crosslag_results import MODEL_NAMES, effect_size_words
+from analysis.reporting.path_diagram import path_diagram
+
+from app_pages import _shared
+from app_pages._glossary import tip
+
+MODELS = {"riclpm": "RI-CLPM: changes within each person (recommended)",
+          "clpm": "CLPM: differences between people and changes within them, mixed",
+          "dpm": "DPM: within each person, with fixed effects"}
+LAGS = {"invariant": "The same at every interval between waves", "free": "Separate for each interval (averaged below)"}
+INNOVATIONS = {"free": "Free at each wave", "invariant": "Equal over waves"}
+
+ds, p = _shared.header(
+    "Which way? Two measures over time",
+    "Does loneliness go with worse mental health later, does worse mental health go with more loneliness later, "
+    "or both? A cross-lagged panel model estimates both directions at once. Choose the measures and the model, "
+    "then press **Fit model**.")
+name = _shared.short_name
+
+
+def _default(options: tuple[str, ...], preferred: tuple[str, ...], avoid: str | None = None) -> str:
+    for o in (*preferred, *options):
+        if o in options and o != avoid:
+            return o
+    return options[0]
+
+
+prev = _shared.recall("crosslag", ds) or {}
+constructs = p.constructs
+x0 = prev.get("x") or _default(constructs, ("loneliness",))
+y0 = prev.get("y") or _default(constructs, ("ghq_likert", "cesd", "mental_health", "mcs"), avoid=x0)
+with st.form("crosslag_form"):
+    c1, c2 = st.columns(2)
+    x = c1.selectbox("First measure (x)", constructs, index=constructs.index(x0), format_func=name, key="cl_x")
+    y = c2.selectbox("Second measure (y)", constructs, index=constructs.index(y0), format_func=name, key="cl_y")
+    model = st.radio("Model", list(MODELS), index=list(MODELS).index(prev.get("model", "riclpm")),
+                     format_func=MODELS.get, key="cl_model", help=f"{tip('RI-CLPM')}\n\n{tip('CLPM')}")
+    c3, c4 = st.columns(2)
+    lags = c3.radio("Cross-lagged and stability effects", list(LAGS), format_func=LAGS.get, key="cl_lags",
+                    index=list(LAGS).index(prev.get("lags", "invariant")),
+                    help="Holding the effects equal over time gives one, more precise, number per direction.")
+    innovations = c4.radio("Residual variances from wave 2 on", list(INNOVATIONS), format_func=INNOVATIONS.get,
+                           key="cl_innovations", index=list(INNOVATIONS).index(prev.get("innovations", "free")),
+                           help="What the model leaves unexplained at each wave; equal is a stronger assumption.")
+    waves = st.multiselect("Waves (leave empty for every wave in which both measures were asked)", p.waves,
+                           default=prev.get("waves") or [], key="cl_waves")
+    compare = st.checkbox("Also fit the other model types and test equal effects over time (slower)",
+                          value=prev.get("compare", False), key="cl_compare")
+    submitted = st.form_submit_button("Fit model", type="primary")
+if submitted:
+    _shared.remember("crosslag", ds, {"x": x, "y": y, "model": model, "lags": lags, "innovations": innovations,
+                                      "waves": list(waves), "compare": compare})
+s = _shared.recall("crosslag", ds)
+if s is None:
+    st.info("Choose two measures and a model, then press **Fit model**. The RI-CLPM of loneliness and GHQ-12 "
+            "distress is a good start.")
+    st.stop()
+
+with _shared.friendly("fitting the model"), st.spinner("Fitting the model…", show_time=True):
+    started = time.perf_counter()
+    res = _shared.crosslag(ds, s)
+    elapsed = time.perf_counter() - started
+X, Y = name(res.x), name(res.y)
+st.caption(f"{MODEL_NAMES[res.model]}, waves {', '.join(res.waves)}; {res.sem.fit['nobs']:,} people; "
+           f"{'fitted' if elapsed > 0.05 else 'shown from the cache'} in {elapsed:.1f} s.")
+if not res.sem.converged:
+    st.warning("The model did not converge: the estimates below may be wrong. Try the CLPM, equal effects over "
+               "time, or fewer waves.")
+
+# -- the answer in words and two numbers ---------------------------------------------------------------
+st.header("In plain words")
+st.info(_shared.plain(res.interpretation(), p))
+cols = st.columns(2)
+for col, path, a, b in ((cols[0], res.x_to_y, X, Y), (cols[1], res.y_to_x, Y, X)):
+    col.metric(f"{a} → later {b} (standardized)", f"{path.std:+.3f}", help=tip("Standardized"))
+    clear = path.ci_lower > 0 or path.ci_upper < 0
+    col.caption(f"A {effect_size_words(path.std)} effect: when {a} is one standard deviation higher than "
+                f"{'usual for that person' if res.within_person else 'average'}, {b} at the next wave is on average "
+                f"{abs(path.std):.3f} standard deviations {'higher' if path.std > 0 else 'lower'}. "
+                + ("The 95% interval excludes zero." if clear else "The 95% interval includes zero, so it could be no "
+                   "effect at all."))
+
+# -- estimates table ---------------------------------------------------------------------------------------------
+st.header("Estimates")
+rows = []
+for kind, path, a, b in (("cross-lagged", res.x_to_y, X, Y), ("cross-lagged", res.y_to_x, Y, X),
+                         ("stability", res.ar_x, X, X), ("stability", res.ar_y, Y, Y)):
+    if path is None:
+        continue
+    rows.append({"Path": f"{a} → later {b}", "Kind": kind, "Estimate": path.est, "SE": path.se,
+                 "95% CI from": path.ci_lower, "95% CI to": path.ci_upper, "p": path.pvalue,
+                 "Standardized": path.std, "Std. 95% CI from": path.std_ci_lower, "Std. 95% CI to": path.std_ci_upper})
+table = pd.DataFrame(rows)
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[2:]})
+st.caption(
+    "**Estimate**: change in the later score, in its own points, for one point more on the earlier score"
+    + (" than the person's usual level" if res.within_person else "") + ". "
+    "**SE**: standard error, the estimate's uncertainty. "
+    "**95% CI**: the range of values compatible with the data. "
+    "**p**: how surprising the estimate would be if the true effect were zero (below 0.05: conventionally "
+    "significant). **Standardized**: the same in standard deviations, comparable across measures (about 0.03 "
+    "small, 0.07 medium, 0.12 large). **Stability**: how much each measure carries over to the next wave.")
+if res.lags == "free":
+    with st.expander("Effects at each interval"):
+        frames = [pd.DataFrame(list(path.by_wave)).assign(path=f"{a} → later {b}")
+                  for path, a, b in ((res.x_to_y, X, Y), (res.y_to_x, Y, X))]
+        columns = ["path", "from_wave", "to_wave", "est", "ci_lower", "ci_upper", "pvalue", "std"]
+        st.dataframe(pd.concat(frames)[columns], hide_index=True)
+        st.caption("One row per interval between waves; the table above shows their average.")
+
+# -- path diagram -------------------------------------------------------------------------------------------------
+st.header("Path diagram")
+value = st.radio("Numbers on the arrows", ["std", "est"], horizontal=True, key="cl_value",
+                 format_func={"std": "standardized", "est": "in the measures' own points"}.get)
+fig = path_diagram(x=X, y=Y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave), ar_y=list(res.ar_y.by_wave),
+                   x_to_y=list(res.x_to_y.by_wave), y_to_x=list(res.y_to_x.by_wave), within=res.within_person,
+                   value=value)
+st.pyplot(fig, clear_figure=False)
+st.caption("Boxes are the two measures at each wave" + (" (each person's departure from their own usual level)"
+           if res.within_person else "") + ". Diagonal arrows are the cross-lagged effects, horizontal arrows "
+           "the stability of each measure; stars mark p-values below .05, .01 and .001.")
+
+# -- fit ----------------------------------------------------------------------------------------------------------
+st.header("How well the model fits the data")
+f = res.sem.fit
+judgement = _shared.fit_words(f)
+(st.warning if "does not fit" in judgement else st.success)(judgement)
+
+
+def fmt(v, digits: int = 3) -> str:
+    return "n/a" if v is None or v != v else f"{v:.{digits}f}"
+
+
+indices = [
+    ("People", f"{f['nobs']:,}", "Everyone with at least one answer counts (full-information maximum likelihood).",
+     "FIML"),
+    ("Chi-square", f"{fmt(f['chisq'], 1)} (df {f['df']})", f"Exact-fit test, p = {fmt(f['pvalue'])}; with many people "
+     "it flags even tiny misfit.", "Chi-square test of fit"),
+    ("CFI", fmt(f["cfi"]), "Comparative fit: 0.95 or more is good.", "CFI / TLI"),
+    ("TLI", fmt(f["tli"]), "Like CFI, with a penalty for complexity: 0.95 or more is good.", "CFI / TLI"),
+    ("RMSEA", fmt(f["rmsea"]), f"Misfit per degree of freedom, 90% CI {fmt(f.get('rmsea_ci_lower'))} to "
+     f"{fmt(f.get('rmsea_ci_upper'))}: 0.06 or less is good.", "RMSEA"),
+    ("SRMR", fmt(f["srmr"]), "Average gap between observed and model correlations: 0.08 or less is good.", "SRMR"),
+    ("AIC", fmt(f["aic"], 1), "For comparing models on the same data: lower is better.", "AIC / BIC"),
+    ("BIC", fmt(f["bic"], 1), "Like AIC, favouring simpler models more: lower is better.", "AIC / BIC"),
+]
+for start in range(0, len(indices), 4):
+    for col, (label, val, note, term) in zip(st.columns(4), indices[start:start + 4]):
+        col.metric(label, val, help=tip(term))
+        col.caption(note)
+
+# -- tests ------------------------------------------------------------------------------------------------------------
+st.header("Tests")
+d = res.direction_test
+st.markdown(f"**Is one direction stronger than the other?** Comparing the two standardized cross-lagged effects: "
+            f"chi-square {d.chisq:.2f} on {d.df} df, {_shared.p_words(d.pvalue)}.")
+t = res.time_invariance_test
+if t is not None:
+    st.markdown(f"**Are the effects the same at every interval?** Likelihood-ratio test of equal against "
+                f"interval-specific effects: chi-square {t.chisq:.2f} on {t.df} df, {_shared.p_words(t.pvalue)}.")
+else:
+    st.caption("Tick *Also fit the other model types* above to test whether the effects are the same at every "
+               "interval and to compare the CLPM, RI-CLPM and DPM.")
+if res.comparison is not None:
+    st.subheader("Comparing model types")
+    comp = res.comparison.copy()
+    comp["model"] = comp["model"].map(lambda m: m.upper().replace("RICLPM", "RI-CLPM"))
+    keep = [c for c in ("model", "lags", "converged", "npar", "chisq", "df", "cfi", "rmsea", "srmr", "aic", "bic",
+                        "note") if c in comp.columns]
+    st.dataframe(comp[keep], hide_index=True, width="stretch")
+    st.caption("One row per model fitted to the same data. **npar**: number of parameters; lower **AIC**/**BIC** "
+               "is better. The CLPM does not separate stable differences between people from changes within "
+               "people; a much worse CLPM fit is a sign that such stable differences matter.")
+
+# -- details ----------------------------------------------------------------------------------------------------------
+if res.sem.warnings:
+    with st.expander(f"Warnings from the fit ({len(res.sem.warnings)})"):
+        for w in res.sem.warnings:
+            st.markdown(f"- {w}")
+with st.expander("All parameters (for analysts)"):
+    st.dataframe(res.sem.to_frame(), hide_index=True)
+    st.caption("The full lavaan-style parameter table: lhs op rhs, estimate, standard error, z, p, 95% CI and "
+               "the fully standardized value (std_all).")
+with st.expander("The model in lavaan syntax"):
+    st.code(res.syntax, language=None)
+st.caption(_shared.CAUTION)
