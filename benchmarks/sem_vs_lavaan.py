@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.models.sem import SEM  # noqa: E402
-from analysis.models.syntax_builders import riclpm_syntax  # noqa: E402
+from analysis.models.builders import PanelDesign, build_syntax  # noqa: E402
 
 WAVES = 5
 
@@ -106,7 +106,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000, 100000])
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    model = riclpm_syntax([f"x{t}" for t in range(1, WAVES + 1)], [f"y{t}" for t in range(1, WAVES + 1)])
+    design = PanelDesign(x=tuple(f"x{t}" for t in range(1, WAVES + 1)), y=tuple(f"y{t}" for t in range(1, WAVES + 1)))
+    model = build_syntax("riclpm", design, lags="free")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
