@@ -6,26 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.cli._parser import positive_int
+from analysis.cli._parser import comma_list, fraction, positive_int
 
 HELP = "percentile and BCa bootstrap intervals for the cross-lags (and group differences), resampling persons"
-
-
-def _csv(text: str) -> list[str]:
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError("expected a comma-separated list")
-    return items
-
-
-def _level(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
-    return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "{construct}_{wave}, e.g. loneliness_1 (.csv, .sav, .dta or .parquet)")
     p.add_argument("--x", required=True, help="first construct, e.g. loneliness")
     p.add_argument("--y", required=True, help="second construct, e.g. ghq_likert")
-    p.add_argument("--waves", type=_csv, metavar="LIST",
+    p.add_argument("--waves", type=comma_list, metavar="LIST",
                    help="comma-separated waves (default with --spec: every wave with both constructs; "
                         "required for a wide file)")
     p.add_argument("--model", choices=("clpm", "riclpm", "dpm"), default="riclpm", help="model type (default riclpm)")
@@ -55,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--group", metavar="GROUPING",
                    help="bootstrap each group's cross-lags and the differences between groups, e.g. life_stage")
     p.add_argument("--replicates", type=positive_int, default=500, help="bootstrap resamples (default 500)")
-    p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--level", type=fraction, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--jackknife", type=int, default=None, metavar="BLOCKS",
                    help="jackknife blocks for the BCa acceleration (default: leave-one-out up to 200 persons, "
                         "else 200 blocks of persons)")

@@ -5,17 +5,10 @@ from __future__ import annotations
 import argparse
 import math
 
-from analysis.cli._parser import positive_int
+from analysis.cli._parser import comma_list, fraction, nonnegative_int, positive_int
 
 HELP = "estimate a causal effect with DoWhy (graph, identification, estimate, refutations)"
 REFUTATION_NAMES = ("placebo_treatment", "random_common_cause", "data_subset", "unobserved_common_cause")
-
-
-def _csv(text: str) -> list[str]:
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError("expected a comma-separated list")
-    return items
 
 
 def _threshold(text: str) -> float | dict[str, float]:
@@ -32,7 +25,7 @@ def _threshold(text: str) -> float | dict[str, float]:
     if "=" not in text:
         return number(text.strip())
     out = {}
-    for item in _csv(text):
+    for item in comma_list(text):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {item!r}")
@@ -43,32 +36,12 @@ def _threshold(text: str) -> float | dict[str, float]:
 def _refutations(text: str) -> list[str]:
     if text.strip().lower() == "none":
         return []
-    items = _csv(text)
+    items = comma_list(text)
     for item in items:
         if item not in REFUTATION_NAMES:
             raise argparse.ArgumentTypeError(f"unknown refutation {item!r}; choose from {', '.join(REFUTATION_NAMES)} "
                                              "or none")
     return items
-
-
-def _level(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {value}")
-    return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -95,7 +68,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mediator-role", choices=("mediator", "confounder"), default="mediator",
                    help="with --mediator: on the path from exposure to outcome (default: natural direct and "
                         "indirect effects) or a common cause held fixed")
-    p.add_argument("--confounders", type=_csv, metavar="LIST",
+    p.add_argument("--confounders", type=comma_list, metavar="LIST",
                    help="comma-separated variables to hold fixed besides the outcome's earlier value "
                         "(default: the spec's covariates and life_stage)")
     p.add_argument("--confounders-at", choices=("previous", "baseline"), default="previous",
@@ -106,15 +79,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "e.g. loneliness=6,ghq_likert=12")
     p.add_argument("--both-directions", action="store_true",
                    help="also estimate the reverse effect (outcome at t-1 on exposure at t)")
-    p.add_argument("--waves", type=_csv, metavar="LIST", help="comma-separated waves to use (default: all)")
+    p.add_argument("--waves", type=comma_list, metavar="LIST", help="comma-separated waves to use (default: all)")
     p.add_argument("--bootstrap", type=positive_int, default=200, metavar="N",
                    help="person-clustered bootstrap resamples (default 200)")
     p.add_argument("--simulations", type=positive_int, default=30, metavar="N",
                    help="simulations of each placebo, random-common-cause and subset refutation (default 30)")
     p.add_argument("--refutations", type=_refutations, metavar="LIST",
                    help=f"comma-separated refutations to run, or none (default all: {', '.join(REFUTATION_NAMES)})")
-    p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--seed", type=_seed, default=0, help="random seed of the bootstrap and refutations (default 0)")
+    p.add_argument("--level", type=fraction, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="random seed of the bootstrap and refutations (default 0)")
     p.add_argument("--graph", metavar="FILE", help="also draw the causal graph to FILE (.png, .svg or .pdf)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     p.set_defaults(run=run)

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.cli._parser import comma_list
+
 HELP = "fit a cross-lagged panel model (CLPM, RI-CLPM or DPM) of two constructs"
-
-
-def _csv(text: str) -> list[str]:
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError("expected a comma-separated list")
-    return items
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,13 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--x", required=True, help="first construct, e.g. loneliness")
     p.add_argument("--y", required=True, help="second construct, e.g. ghq_likert")
     p.add_argument("--model", choices=("clpm", "riclpm", "dpm"), default="riclpm", help="model type (default riclpm)")
-    p.add_argument("--waves", type=_csv, metavar="LIST",
+    p.add_argument("--waves", type=comma_list, metavar="LIST",
                    help="comma-separated wave names, e.g. i,j,k,l,m (default: every wave with both constructs)")
     p.add_argument("--lags", choices=("free", "invariant"), default="invariant",
                    help="lagged effects equal over waves (invariant, default) or wave-specific (free)")
     p.add_argument("--innovations", choices=("free", "invariant"), default="free",
                    help="residual (co)variances from wave 2 free (default) or equal over waves")
-    p.add_argument("--covariates", type=_csv, default=[], metavar="LIST",
+    p.add_argument("--covariates", type=comma_list, default=[], metavar="LIST",
                    help="comma-separated time-invariant covariates from the spec, e.g. sex")
     p.add_argument("--estimator", choices=("ml", "mlr"), default="ml", help="ml (default) or mlr (robust SEs)")
     p.add_argument("--no-compare", action="store_true", help="skip the comparison with the other model types")
@@ -45,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--group", metavar="GROUPING",
                    help="compare the cross-lags across the groups of a grouping in the spec, e.g. life_stage "
                         "(a person's group is taken at the first wave analysed)")
-    p.add_argument("--exclude-groups", type=_csv, default=[], metavar="LIST",
+    p.add_argument("--exclude-groups", type=comma_list, default=[], metavar="LIST",
                    help="with --group: group values to leave out on purpose (reported)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     p.set_defaults(run=run)

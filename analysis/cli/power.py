@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.cli._parser import positive_int
+from analysis.cli._parser import fraction, positive_int
 
 HELP = "Monte Carlo power for the CLPM / RI-CLPM over a grid of designs (sample size, waves, ...)"
 
@@ -20,16 +20,6 @@ def _list(kind: type, name: str):
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a comma-separated list of {name}, got {text!r}") from None
     return parse
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
-    return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -73,8 +63,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lags", choices=("invariant", "free"), default="invariant",
                    help="fitted lagged effects equal over waves (default) or one per interval (averaged)")
     p.add_argument("--replicates", type=positive_int, default=500, help="simulated studies per design (default 500)")
-    p.add_argument("--alpha", type=_fraction, default=0.05, help="significance level (default 0.05)")
-    p.add_argument("--target-power", type=_fraction, default=0.8, help="power to reach (default 0.8)")
+    p.add_argument("--alpha", type=fraction, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--target-power", type=fraction, default=0.8, help="power to reach (default 0.8)")
     p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same results (default 1)")
     p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",
                    help="joblib: local cores (default); dask: an existing Dask cluster (--scheduler); serial")
