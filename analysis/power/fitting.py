@@ -9,7 +9,7 @@ per-model work once; :func:`fit_arrays` then summarises the data by
 missing-data pattern, maximises the likelihood with the engine's Fisher
 scoring (the engine's objective and convergence rule, so estimates match
 ``SEM.fit``) and, when asked, computes observed-information standard errors
-as ``SEM.fit`` does for FIML (see :mod:`analysis.power.hessian`).
+as ``SEM.fit`` does for FIML (see :mod:`analysis.models.sem.hessian`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from analysis.models.sem.partable import build_partable, variable_names
 from analysis.models.sem.start import start_values
 from analysis.models.sem.structure import ModelStructure, build_structure
 from analysis.power.design import PARAMETERS, Cell, observed_names
-from analysis.power.hessian import observed_information
+from analysis.models.sem.hessian import numerical_hessian
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def fit_sample(compiled: CompiledModel, sample: SampleData, *, start: np.ndarray
         return FitOutcome("ok", "", opt.iterations, improper, est, {}, theta)
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            cov = invert_information(observed_information(theta, problem))
+            cov = invert_information(numerical_hessian(theta, problem))
     except (NotPositiveDefinite, np.linalg.LinAlgError):
         return FitOutcome("no_se", "the information matrix could not be computed at the estimates",
                           opt.iterations, improper, est, {}, theta)

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from analysis.models.sem import SEM
-from analysis.models.sem.objectives import Problem, numerical_hessian, objective
+from analysis.models.sem.objectives import Problem, objective
 from analysis.power import LaggedEffects, PowerDesign, simulate_panel
 from analysis.power.design import observed_names
 from analysis.power.fitting import compile_power_model, fit_arrays, population_fit, sample_data
-from analysis.power.hessian import gradients, observed_information
 
 EFFECTS = LaggedEffects(ar_x=0.4, ar_y=0.3, cl_xy=0.15, cl_yx=0.05)
 
@@ -46,23 +45,6 @@ def test_fast_fit_matches_sem_fit(model, lags):
         assert out.se[name] == pytest.approx(np.sqrt(w @ vcov[np.ix_(idx, idx)] @ w), rel=1e-4)
         if idx.size == 1:
             assert out.se[name] == pytest.approx(ses[idx[0]], rel=1e-4)
-
-
-def test_batched_hessian_equals_the_engines():
-    cell, df = _data()
-    compiled = compile_power_model("riclpm", cell.waves, "invariant")
-    y = df[list(compiled.ov_names)].to_numpy()
-    sample = sample_data(y, compiled.ov_names)
-    problem = Problem(structure=compiled.structure, data=sample, meanstructure=True)
-    theta = fit_arrays(compiled, y).theta
-    H_engine = numerical_hessian(theta, problem)
-    H = observed_information(theta, problem)
-    assert np.abs(H - H_engine).max() <= 1e-9 * np.abs(H_engine).max()
-    # The batched gradient is the engine's gradient (times N) at several points at once.
-    pts = theta + np.random.default_rng(0).normal(0, 0.01, (3, theta.size))
-    for k in range(3):
-        g = objective(pts[k], problem)[1] * sample.nobs
-        assert np.abs(gradients(pts, problem)[k] - g).max() <= 1e-10 * np.abs(g).max()
 
 
 def test_pattern_statistics_match_the_engine():

@@ -35,8 +35,8 @@ from analysis.models.sem.objectives import (
     casewise_scores,
     expected_information,
     loglik,
-    numerical_hessian,
 )
+from analysis.models.sem.hessian import numerical_hessian
 from analysis.models.sem.optimize import fisher_scoring
 from analysis.models.sem.partable import build_partable, evaluate_expression, variable_names
 from analysis.models.sem.results import SEMResults

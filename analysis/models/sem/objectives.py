@@ -147,24 +147,3 @@ def casewise_scores(theta: np.ndarray, problem: Problem) -> np.ndarray:
             s += Z @ Dm.T
         blocks.append(s)
     return np.vstack(blocks)
-
-
-def numerical_hessian(theta: np.ndarray, problem: Problem, *, rel_step: float = 1e-5) -> np.ndarray:
-    """Hessian of ``-loglik`` (total, not per case) by central differences of the analytic gradient.
-
-    With an exact gradient the truncation error is O(h^2) ~ 1e-10 relative, far
-    below what standard errors need (lavaan differentiates its gradient numerically too).
-    """
-    npar = theta.size
-    H = np.zeros((npar, npar))
-    # A parameter moves only the groups it belongs to, so each group is differenced
-    # only along its own parameters (multigroup models: about G times fewer evaluations).
-    for g, gs in enumerate(problem.structure.groups):
-        for a in np.unique(gs.free_idx):
-            h = rel_step * max(1.0, abs(theta[a]))
-            up = theta.copy()
-            up[a] += h
-            dn = theta.copy()
-            dn[a] -= h
-            H[:, a] += (_group_gradient(up, problem, g)[1] - _group_gradient(dn, problem, g)[1]) / (2 * h)
-    return 0.5 * (H + H.T)

@@ -19,7 +19,8 @@ import numpy as np
 from scipy import stats
 
 from analysis.models.sem import fit_indices as fi
-from analysis.models.sem.objectives import Problem, casewise_scores, expected_information, numerical_hessian
+from analysis.models.sem.hessian import numerical_hessian
+from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
 from analysis.models.sem.saturated import Saturated
 from analysis.models.sem.structure import MAT_M, MAT_S, GroupStructure, ModelStructure
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from analysis.models.sem import SEM
+from analysis.models.sem.hessian import numerical_hessian
 from analysis.models.sem.objectives import (
     casewise_scores,
     expected_information,
     loglik,
-    numerical_hessian,
     objective,
 )
 from tests_support_lavaan import fit_options, fixture_names, load_data, load_fixture
