@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from analysis.models.sem import SEM
-from analysis.models.sem.objectives import Problem, objective
+from analysis.models.sem.objectives import Problem
 from analysis.power import LaggedEffects, PowerDesign, simulate_panel
 from analysis.power.design import observed_names
 from analysis.power.fitting import compile_power_model, fit_arrays, population_fit, sample_data
