@@ -58,3 +58,27 @@ def comma_list(text: str) -> list[str]:
     if not items:
         raise argparse.ArgumentTypeError("expected a comma-separated list")
     return items
+
+
+def add_parallel_options(p: argparse.ArgumentParser, *, what: str) -> None:
+    """Options shared by commands that run many replicates: backend, scheduler, jobs, out, json, quiet."""
+    p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",
+                   help="joblib: local cores (default); dask: an existing Dask cluster (--scheduler); serial")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="local worker processes for joblib (default: every core)")
+    p.add_argument("--out", metavar="DIR",
+                   help=f"run folder (default: a new folder under runs/); an earlier run's folder with the same "
+                        f"{what} is resumed")
+    p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def check_parallel_options(args: argparse.Namespace) -> None:
+    """One-sentence errors for inconsistent backend options."""
+    from analysis.errors import UsageError
+
+    if args.backend == "dask" and not args.scheduler:
+        raise UsageError("--backend dask needs --scheduler ADDRESS (the scheduler of a running Dask cluster).")
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler is only used with --backend dask.")

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.cli._parser import comma_list, fraction, positive_int
+from analysis.cli._parser import (
+    add_parallel_options,
+    check_parallel_options,
+    comma_list,
+    fraction,
+    positive_int,
+)
 
 HELP = "percentile and BCa bootstrap intervals for the cross-lags (and group differences), resampling persons"
 
@@ -43,14 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="jackknife blocks for the BCa acceleration (default: leave-one-out up to 200 persons, "
                         "else 200 blocks of persons)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",
-                   help="joblib: local cores (default); dask: an existing Dask cluster (--scheduler); serial")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="local worker processes (default: every core)")
-    p.add_argument("--out", metavar="DIR", help="run folder (default: a new folder under runs/); an earlier "
-                                                "run's folder with the same data and settings is resumed")
-    p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_parallel_options(p, what="data and settings")
     p.set_defaults(run=run)
 
 
@@ -60,10 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from analysis.power import bootstrap_crosslag
     from analysis.power.progress import progress_bar
 
-    if args.backend == "dask" and not args.scheduler:
-        raise UsageError("--backend dask needs --scheduler ADDRESS (the scheduler of a running Dask cluster).")
-    if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler is only used with --backend dask.")
+    check_parallel_options(args)
     data_path = Path(args.data)
     if args.spec:
         from analysis.data import load_panel

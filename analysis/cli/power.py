@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.cli._parser import fraction, positive_int
+from analysis.cli._parser import add_parallel_options, check_parallel_options, fraction, positive_int
 
 HELP = "Monte Carlo power for the CLPM / RI-CLPM over a grid of designs (sample size, waves, ...)"
 
@@ -66,29 +66,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alpha", type=fraction, default=0.05, help="significance level (default 0.05)")
     p.add_argument("--target-power", type=fraction, default=0.8, help="power to reach (default 0.8)")
     p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same results (default 1)")
-    p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",
-                   help="joblib: local cores (default); dask: an existing Dask cluster (--scheduler); serial")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="local worker processes for joblib (default: every core)")
-    p.add_argument("--out", metavar="DIR",
-                   help="run folder (default: a new folder under runs/); an earlier run's folder with the same "
-                        "settings is resumed")
-    p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_parallel_options(p, what="settings")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from analysis.errors import UsageError
     from analysis.outputs import new_run_folder, write_json_atomic, write_text_atomic
     from analysis.power import PowerDesign, effects_grid, run_power
     from analysis.power.progress import progress_bar
 
-    if args.backend == "dask" and not args.scheduler:
-        raise UsageError("--backend dask needs --scheduler ADDRESS (the scheduler of a running Dask cluster).")
-    if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler is only used with --backend dask.")
+    check_parallel_options(args)
     effects = effects_grid(cross_lag=args.cross_lag, autoregression=args.autoregression,
                            cross_lag_yx=args.cross_lag_yx, autoregression_y=args.autoregression_y)
     design = PowerDesign(model=args.model, n=args.n, waves=args.waves, icc=args.icc, effects=effects,
