@@ -192,10 +192,8 @@ def recall(name: str, ds: Dataset) -> dict | None:
 
 def short_name(name: str) -> str:
     """A measure's plain name (``ghq_likert`` -> ``GHQ-12 distress``), as the library writes it."""
-    try:
-        from analysis.causal.words import name_of
-    except Exception:  # the causal package is optional for naming
-        return name.replace("_", " ")
+    from analysis.naming import name_of
+
     return name_of(name)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.models.sem import SEMResults
+from analysis.naming import name_of
 from analysis.models.sem.inference import TestResult
 from analysis.models.sem.results import _clean
 
@@ -85,7 +86,8 @@ class CrossLagResults:
         parts = []
         scope = ("within persons (compared with each person's own usual level)" if self.within_person
                  else "across people (the CLPM mixes stable differences between people with changes within them)")
-        for path, src, dst in ((self.x_to_y, self.x, self.y), (self.y_to_x, self.y, self.x)):
+        x, y = name_of(self.x), name_of(self.y)
+        for path, src, dst in ((self.x_to_y, x, y), (self.y_to_x, y, x)):
             sig = path.ci_lower > 0 or path.ci_upper < 0
             direction = "higher" if path.est > 0 else "lower"
             if sig:
@@ -99,7 +101,7 @@ class CrossLagResults:
                     f"(95% CI {path.ci_lower:.3g} to {path.ci_upper:.3g}), so it could be zero.")
         d = self.direction_test
         if d.pvalue < 0.05:
-            stronger = f"{self.x} → {self.y}" if abs(self.x_to_y.std) > abs(self.y_to_x.std) else f"{self.y} → {self.x}"
+            stronger = f"{x} → {y}" if abs(self.x_to_y.std) > abs(self.y_to_x.std) else f"{y} → {x}"
             parts.append(f"On the standardized scale the {stronger} path is the stronger one (p = {d.pvalue:.2g}).")
         else:
             parts.append(f"The two directions are not clearly different in strength (p = {d.pvalue:.2g}).")

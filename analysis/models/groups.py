@@ -28,6 +28,7 @@ from analysis.models.crosslag_results import PathSummary
 from analysis.models.sem import SEM, SEMResults, lrt
 from analysis.models.sem.inference import TestResult, wald_test
 from analysis.models.sem.results import _clean
+from analysis.naming import name_of
 
 MIN_GROUP_N = 20
 WARN_GROUP_N = 200
@@ -87,7 +88,7 @@ class GroupComparison:
     @property
     def grouping_words(self) -> str:
         """``life_stage`` -> "life stage groups", ``stigma_group`` -> "stigma groups"."""
-        words = self.grouping.replace("_", " ")
+        words = name_of(self.grouping)
         if words.endswith(" group"):
             return words + "s"
         return words if words.endswith("s") else words + " groups"
@@ -95,7 +96,7 @@ class GroupComparison:
     def interpretation(self) -> str:
         t = self.group_tests
         words = []
-        for path, a, b in (("x_to_y", self.x, self.y), ("y_to_x", self.y, self.x)):
+        for path, a, b in (("x_to_y", name_of(self.x), name_of(self.y)), ("y_to_x", name_of(self.y), name_of(self.x))):
             test = t[path]
             per = ", ".join(f"{lv}: {self.groups[lv][path].est:.3g}" for lv in self.levels)
             if test.pvalue < 0.05:

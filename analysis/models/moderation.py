@@ -28,6 +28,7 @@ from scipy import stats
 from analysis.errors import DataError
 from analysis.models.builders import PanelDesign
 from analysis.models.sensitivity import lagged_long
+from analysis.naming import name_of
 
 LEVELS = {"low (10th percentile)": 0.10, "medium (median)": 0.50, "high (90th percentile)": 0.90}
 
@@ -43,15 +44,16 @@ class ModerationResults:
     marginal_effects: pd.DataFrame  # path, level, moderator_value, est, se, ci_lower, ci_upper, pvalue
 
     def interpretation(self) -> str:
+        x, y, m = name_of(self.x), name_of(self.y), name_of(self.moderator)
         row = self.interaction.set_index("path").loc["x_to_y"]
         me = self.marginal_effects[self.marginal_effects.path == "x_to_y"]
         low, high = me.iloc[0], me.iloc[-1]
         if row.pvalue < 0.05:
             verb = "stronger" if row.est > 0 else "weaker"
-            return (f"The link from {self.x} to later {self.y} is {verb} for people with more {self.moderator} "
+            return (f"The link from {x} to later {y} is {verb} for people with more {m} "
                     f"(interaction {row.est:.3g}, p = {row.pvalue:.2g}): {low.est:.3g} at low and {high.est:.3g} "
-                    f"at high {self.moderator}. This describes who shows the stronger link, not why.")
-        return (f"The data do not show that {self.moderator} changes the link from {self.x} to later {self.y} "
+                    f"at high {m}. This describes who shows the stronger link, not why.")
+        return (f"The data do not show that {m} changes the link from {x} to later {y} "
                 f"(interaction {row.est:.3g}, p = {row.pvalue:.2g}).")
 
 

@@ -14,6 +14,8 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from analysis.naming import name_of  # noqa: E402
+
 PATH_TITLES = {"x_to_y": "{x} → later {y}", "y_to_x": "{y} → later {x}"}
 
 
@@ -30,6 +32,7 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std",
         ``"std"`` (standardized, comparable across measures) or ``"est"`` (raw units).
     """
     lo, hi = ("std_ci_lower", "std_ci_upper") if value == "std" else ("ci_lower", "ci_upper")
+    x, y = name_of(x), name_of(y)
     paths = [p for p in ("x_to_y", "y_to_x") if p in set(table["path"])]
     groupings = list(dict.fromkeys(table["grouping"]))
     labels = []
@@ -44,7 +47,7 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std",
     for g in groupings:
         pos += 0.6  # gap and header per grouping
         ticks.append(pos)
-        ticklabels.append(f"{g.replace('_', ' ')}")
+        ticklabels.append(name_of(g))
         pos += 0.6
         for gg, lv, n in labels:
             if gg != g:

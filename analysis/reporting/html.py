@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from analysis.naming import name_of
 from analysis.outputs import write_text_atomic
 from analysis.reporting.methods import methods_html
 
@@ -101,7 +102,7 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                  "who stay; the models use everyone's available waves (full-information maximum likelihood), "
                  "which is unbiased if leaving depends on what was observed before.</p></section>")
     for cl in results.get("crosslag", []):
-        x, y = cl["x"], cl["y"]
+        x, y = name_of(cl["x"]), name_of(cl["y"])
         c = cl["crosslag"]
         rows = [{"direction": f"{x} → later {y}", **{k: c['x_to_y'][k] for k in ('est', 'se', 'ci_lower', 'ci_upper', 'pvalue', 'std')}},
                 {"direction": f"{y} → later {x}", **{k: c['y_to_x'][k] for k in ('est', 'se', 'ci_lower', 'ci_upper', 'pvalue', 'std')}}]
@@ -145,10 +146,10 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                      + "".join(f"<p class='warn'>{html.escape(k)}: {html.escape(v)}</p>" for k, v in g["failures"].items())
                      + "</section>")
     for m in results.get("moderation", []):
-        parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(m['moderator'])}</h2>"
+        parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"
                      + _table(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p></section>")
     for c in results.get("causal", []):
-        parts.append(f"<section id='causal'><h2>If {html.escape(c['exposure'])} were reduced… (causal analysis)</h2>"
+        parts.append(f"<section id='causal'><h2>If {html.escape(name_of(c['exposure']))} were reduced… (causal analysis)</h2>"
                      + (blocks or {}).get(c.get("report_block", ""), "") + "</section>")
     parts.append("<section id='methods'><h2>Methods</h2>" + methods_html(cfg, results) + "</section>")
     disc = results["disclosure"]

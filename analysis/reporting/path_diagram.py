@@ -9,6 +9,8 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
+from analysis.naming import name_of  # noqa: E402
+
 
 def _p_stars(p: float | None) -> str:
     if p is None:
@@ -23,6 +25,7 @@ def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: li
     Each list holds one dict per interval with ``est``, ``std`` and ``pvalue``.
     """
     T = len(waves)
+    x, y = name_of(x), name_of(y)
     fig = Figure(figsize=(max(6.0, 2.2 * T), 3.8), dpi=110)
     ax = fig.add_axes((0.02, 0.1, 0.96, 0.78))
     ax.set_xlim(-0.6, T - 0.4)
