@@ -51,7 +51,3 @@ def suppress_counts(table: pd.DataFrame, count_columns: Sequence[str], *, thresh
     out["suppressed"] = flag
     return out, cells
 
-
-def small_groups(sizes: dict[str, int], *, threshold: int) -> list[str]:
-    """Groups with fewer than ``threshold`` persons (to suppress in exports)."""
-    return [g for g, n in sizes.items() if 0 < n < threshold]

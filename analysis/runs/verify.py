@@ -90,7 +90,9 @@ def verify_run(folder: str | Path, *, quiet: bool = True) -> VerifyResult:
         cfg = parse_config(cfg_dict, source=str(tmpdir / "config.yaml"))
         rerun = run_analysis(cfg, out=tmpdir / "runs", quiet=quiet, command_line=["verify", str(folder)])
         again = rerun.results
+        read_now = json.loads((rerun.folder / "manifest.json").read_text())["inputs"].get("panel_sha256")
+    if manifest["inputs"].get("panel_sha256") not in (None, read_now):
+        notes.append("The scored panel read now differs from the one the run read (panel checksum), "
+                     "so the data or the spec changed.")
     differences = _diff(original, again)
-    if manifest["inputs"].get("panel_sha256"):
-        pass
     return VerifyResult(identical=not differences, differences=differences, notes=notes)

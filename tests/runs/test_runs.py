@@ -114,10 +114,14 @@ def test_verify_reports_identical_and_tampered(first_run, tmp_path):
     data = json.loads((copy / "results.json").read_text())
     data["crosslag"][0]["crosslag"]["x_to_y"]["est"] += 1.0
     (copy / "results.json").write_text(json.dumps(data))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["inputs"]["panel_sha256"] = "0" * 64
+    (copy / "manifest.json").write_text(json.dumps(manifest))
     out = verify_run(copy)
     assert not out.identical
     assert any("x_to_y.est" in d for d in out.differences)
     assert any("changed after the run" in n for n in out.notes)
+    assert any("panel checksum" in n for n in out.notes)
 
 
 def test_interrupted_run_leaves_no_partial_output(tmp_path):

@@ -54,9 +54,6 @@ class SampleData:
     def nobs(self) -> int:
         return int(sum(g.nobs for g in self.groups))
 
-    @property
-    def any_missing(self) -> bool:
-        return any(not g.complete for g in self.groups)
 
 
 def _patterns(y: np.ndarray) -> tuple[Pattern, ...]:

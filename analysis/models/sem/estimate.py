@@ -140,7 +140,7 @@ def estimate(
     fitted = _Fitted(problem=problem, pt=pt, theta=theta, h1=h1, estimator=estimator, missing=miss,
                      compute_se=se == "standard")
     cov = fitted.cov
-    messages = _diagnostics(pt, theta, cov, structure)
+    messages = _diagnostics(pt, theta, cov, levels)
     for msg in messages:
         warnings.warn(msg, SEMWarning, stacklevel=3)
     fit = fitted.fit_measures(cov)
@@ -206,12 +206,12 @@ def _free_names(pt: pd.DataFrame) -> list[str]:
     return [names[k] for k in sorted(names)]
 
 
-def _diagnostics(pt: pd.DataFrame, theta: np.ndarray, cov: Covariance, structure) -> list[str]:
+def _diagnostics(pt: pd.DataFrame, theta: np.ndarray, cov: Covariance, levels: list) -> list[str]:
     out = []
     var_rows = pt[(pt["op"] == "~~") & (pt["lhs"] == pt["rhs"]) & (pt["free"] > 0)]
     for r in var_rows.itertuples(index=False):
         if theta[r.free - 1] < 0:
-            where = f" in group {r.group}" if structure.groups and len(structure.groups) > 1 else ""
+            where = f" in group {levels[r.group - 1]!r}" if len(levels) > 1 else ""
             out.append(f"The estimated variance of {r.lhs}{where} is negative ({theta[r.free - 1]:.4g}): "
                        "the model may be misspecified or the sample too small for it.")
     if not cov.identified:

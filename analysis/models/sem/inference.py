@@ -7,7 +7,7 @@ sandwich ``A^-1 B A^-1`` for MLR with ``B`` the cross-product of case-wise score
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,7 +101,3 @@ def wald_test(
     df = int(h.size)
     return TestResult(stat, df, float(stats.chi2.sf(stat, df)), description)
 
-
-def label_values(labels: Mapping[str, tuple[int, float]], theta: np.ndarray) -> dict[str, float]:
-    """Map each label to its value: ``labels[name] = (free index or -1, fixed value)``."""
-    return {name: (float(theta[k]) if k >= 0 else value) for name, (k, value) in labels.items()}

@@ -132,14 +132,12 @@ class SEMResults:
         lines.append("")
         table = self.to_frame()
         names = {"=~": "Latent variables", "~": "Regressions", "~~": "Variances and covariances",
-                 "~1": "Intercepts", ":=": "Defined parameters"}
+                 "~1": "Intercepts"}
         groups = [None] if len(self.group_labels) <= 1 else list(self.group_labels)
         for g in groups:
             if g is not None:
                 lines.append(f"Group {g}")
-            sub = table if g is None else table[(table["group"] == g) | (table["op"] == ":=")]
-            if g is not None and g != groups[-1]:
-                sub = sub[sub["op"] != ":="]
+            sub = table[table["op"] != ":="] if g is None else table[table["group"] == g]
             for op, title in names.items():
                 rows = sub[sub["op"] == op]
                 if rows.empty:
@@ -147,13 +145,20 @@ class SEMResults:
                 lines.append(f"  {title}:")
                 lines.append(f"    {'':<28}{'Estimate':>10}{'Std.Err':>10}{'z':>9}{'P(>|z|)':>9}{'Std.all':>9}")
                 for r in rows.itertuples(index=False):
-                    name = f"{r.lhs} {r.op} {r.rhs}".strip() if op != ":=" else f"{r.lhs} := {r.rhs}"
-                    if r.label and op != ":=":
+                    name = f"{r.lhs} {r.op} {r.rhs}".strip()
+                    if r.label:
                         name += f" ({r.label})"
                     lines.append(
                         f"    {name[:28]:<28}{fmt(r.est):>10}{fmt(r.se if r.se else None):>10}"
                         f"{fmt(r.z, 2):>9}{fmt(r.pvalue):>9}{fmt(r.std_all):>9}"
                     )
+            lines.append("")
+        defined = table[table["op"] == ":="]
+        if not defined.empty:
+            lines.append("Defined parameters:")
+            for r in defined.itertuples(index=False):
+                lines.append(f"    {(r.lhs + ' := ' + r.rhs)[:28]:<28}{fmt(r.est):>10}{fmt(r.se):>10}"
+                             f"{fmt(r.z, 2):>9}{fmt(r.pvalue):>9}{fmt(r.std_all):>9}")
             lines.append("")
         for w in self.warnings:
             lines.append(f"Warning: {w}")
