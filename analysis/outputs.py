@@ -8,13 +8,17 @@ renamed), so an interrupted run leaves no half-written output behind.
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 
 def new_run_folder(base: str | os.PathLike[str], *, prefix: str) -> Path:
@@ -54,6 +58,36 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def json_safe(obj: Any) -> Any:
+    """A JSON-ready copy of ``obj``: the one converter for every output of the workbench.
+
+    Mappings become dicts with string keys, sequences and arrays become lists, numpy
+    and pandas scalars become Python ones, and NaN, infinities and missing values
+    (``pd.NA``, ``NaT``) become ``None`` (JSON has no NaN).  Strings are left as they are.
+    """
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, Mapping):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, np.ndarray):
+        return [json_safe(v) for v in obj.tolist()]
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    try:
+        if obj is pd.NA or obj is pd.NaT or (not hasattr(obj, "__len__") and pd.isna(obj)):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return obj
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:

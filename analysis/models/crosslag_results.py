@@ -11,7 +11,7 @@ import pandas as pd
 from analysis.models.sem import SEMResults
 from analysis.naming import name_of
 from analysis.models.sem.inference import TestResult
-from analysis.models.sem.results import _clean
+from analysis.outputs import json_safe
 
 MODEL_NAMES = {
     "clpm": "cross-lagged panel model (CLPM)",
@@ -37,10 +37,10 @@ class PathSummary:
     by_wave: tuple[dict, ...]
 
     def to_dict(self) -> dict:
-        out = {k: _clean(getattr(self, k)) for k in
+        out = {k: json_safe(getattr(self, k)) for k in
                ("est", "se", "ci_lower", "ci_upper", "pvalue", "std", "std_se", "std_ci_lower", "std_ci_upper")}
         out["time_invariant"] = self.time_invariant
-        out["by_wave"] = [{k: _clean(v) for k, v in w.items()} for w in self.by_wave]
+        out["by_wave"] = [{k: json_safe(v) for k, v in w.items()} for w in self.by_wave]
         return out
 
 
@@ -140,9 +140,9 @@ class CrossLagResults:
             "interpretation": self.interpretation(),
         }
         if self.comparison is not None:
-            out["comparison"] = [{k: _clean(v) for k, v in row.items()} for row in self.comparison.to_dict("records")]
+            out["comparison"] = [{k: json_safe(v) for k, v in row.items()} for row in self.comparison.to_dict("records")]
         if self.sensitivity is not None:
-            out["sensitivity"] = [{k: _clean(v) for k, v in row.items()} for row in self.sensitivity.to_dict("records")]
+            out["sensitivity"] = [{k: json_safe(v) for k, v in row.items()} for row in self.sensitivity.to_dict("records")]
         return out
 
     def crosslag_table(self) -> pd.DataFrame:

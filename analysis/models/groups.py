@@ -27,7 +27,7 @@ from analysis.models.crosslag import lag_rows, summarise_path, wide_design
 from analysis.models.crosslag_results import PathSummary
 from analysis.models.sem import SEM, SEMResults, lrt
 from analysis.models.sem.inference import TestResult, wald_test
-from analysis.models.sem.results import _clean
+from analysis.outputs import json_safe
 from analysis.naming import name_of
 
 MIN_GROUP_N = 20
@@ -79,9 +79,9 @@ class GroupComparison:
             "group_tests": {k: t.to_dict() for k, t in self.group_tests.items()},
             "group_sizes": dict(self.sizes),
             "not_grouped": int(self.not_grouped),
-            "pairwise": [{k: _clean(v) for k, v in r.items()} for r in self.pairwise.to_dict("records")],
+            "pairwise": [{k: json_safe(v) for k, v in r.items()} for r in self.pairwise.to_dict("records")],
             "syntax": self.syntax,
-            "fit": {k: _clean(v) for k, v in self.sem.fit.items()},
+            "fit": {k: json_safe(v) for k, v in self.sem.fit.items()},
             "warnings": list(self.warnings),
         }
 

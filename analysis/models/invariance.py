@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.errors import UsageError
 from analysis.models.builders import Groups, Invariance, PanelDesign, build_syntax
 from analysis.models.sem import SEM, SEMResults, lrt
-from analysis.models.sem.results import _clean
+from analysis.outputs import json_safe
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class InvarianceResults:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind,
-                "table": [{k: _clean(v) for k, v in r.items()} for r in self.table.to_dict("records")]}
+                "table": [{k: json_safe(v) for k, v in r.items()} for r in self.table.to_dict("records")]}
 
     def interpretation(self) -> str:
         rejected = self.table[(self.table["pvalue"] < 0.05)]

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import ConvergenceError, UsageError, WorkbenchError
-from analysis.models.sem.results import _clean
+from analysis.outputs import json_safe
 from analysis.power.intervals import bca_interval, bias_correction, jackknife_acceleration, percentile_interval
 from analysis.power.parallel import Backend, check_backend, execute
 from analysis.power.store import RunStore
@@ -139,7 +139,7 @@ class BootstrapResults:
         return {
             "description": self.description, "level": self.level, "seed": self.seed, "replicates": self.replicates,
             "failed": self.failed, "jackknife": self.jackknife_method, "jackknife_failed": self.jackknife_failed,
-            "table": [{k: _clean(v) for k, v in r.items()} for r in self.table.to_dict("records")],
+            "table": [{k: json_safe(v) for k, v in r.items()} for r in self.table.to_dict("records")],
             "notes": list(self.notes), "folder": None if self.folder is None else str(self.folder),
             **{k: v for k, v in self.info.items()},
         }

@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import UsageError
-from analysis.models.sem.results import _clean
+from analysis.outputs import json_safe
 from analysis.power.design import PARAMETERS, PATHS, Cell, PowerDesign
 from analysis.power.fitting import population_fit
 
@@ -207,7 +207,7 @@ class PowerResults:
     def to_dict(self) -> dict:
         """JSON-safe: design, settings, the performance table and the sample sizes."""
         def records(frame: pd.DataFrame) -> list[dict]:
-            return [{k: _clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
+            return [{k: json_safe(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
         failures = self.replicates[self.replicates["status"] != "ok"] if len(self.replicates) else self.replicates
         return {

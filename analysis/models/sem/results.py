@@ -10,21 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.outputs import json_safe
+
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
 FIT_KEYS = [
     "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
     "srmr", "logl", "aic", "bic", "npar", "nobs",
 ]
-
-
-def _clean(x: Any) -> Any:
-    """JSON-safe scalar: NaN/inf become None, numpy scalars become Python ones."""
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return x if math.isfinite(x) else None
-    return x
 
 
 @dataclass(frozen=True)
@@ -87,10 +79,10 @@ class SEMResults:
         """JSON-safe dictionary: ``parameters``, ``fit``, ``converged``, ``fit_seconds`` and more."""
         params = []
         for row in self.parameters[PARAMETER_COLUMNS].itertuples(index=False):
-            params.append({k: _clean(v) for k, v in zip(PARAMETER_COLUMNS, row)})
+            params.append({k: json_safe(v) for k, v in zip(PARAMETER_COLUMNS, row)})
         return {
             "parameters": params,
-            "fit": {k: _clean(v) for k, v in self.fit.items()},
+            "fit": {k: json_safe(v) for k, v in self.fit.items()},
             "converged": bool(self.converged),
             "iterations": int(self.iterations),
             "fit_seconds": float(self.fit_seconds),
@@ -169,7 +161,7 @@ class SEMResults:
 
     def _repr_html_(self) -> str:
         fit_rows = "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{'' if _clean(self.fit.get(k)) is None else round(float(self.fit[k]), 4)}</td></tr>"
+            f"<tr><th>{html.escape(k)}</th><td>{'' if json_safe(self.fit.get(k)) is None else round(float(self.fit[k]), 4)}</td></tr>"
             for k in FIT_KEYS
         )
         table = self.to_frame().round(4).to_html(index=False, na_rep="", classes="sem-parameters")
