@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -311,17 +311,29 @@ class AllGroupComparisons:
 
 
 def compare_all_groupings(panel: Any, *, x: str, y: str, groupings: Sequence[str] | None = None,
+                          progress: Callable[[int, int, str], None] | None = None,
                           **kwargs: Any) -> AllGroupComparisons:
     """Run :func:`compare_groups` for each grouping (default: every grouping of the panel).
 
     A grouping that cannot be estimated is reported in ``failures`` with the reason,
     never left out silently; the others are still compared.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        Called as ``progress(done, total, grouping)`` before each grouping is
+        compared (``done`` groupings of ``total`` finished so far), e.g. to move a
+        progress bar.
+    **kwargs
+        Passed on to :func:`compare_groups` (``model``, ``waves``, ``lags``, ...).
     """
     names = list(groupings) if groupings is not None else list(panel.groupings)
     if not names:
         raise DataError("The panel defines no groupings (life_stage or stigma groupings) to compare.")
     done, failed = {}, {}
-    for g in names:
+    for i, g in enumerate(names):
+        if progress is not None:
+            progress(i, len(names), g)
         try:
             done[g] = compare_groups(panel, x=x, y=y, grouping=g, **kwargs)
         except (DataError, ModelSpecificationError, ConvergenceError) as exc:
