@@ -3,7 +3,9 @@
 The parser turns a model string into *flat elements* (one per
 ``lhs op rhs`` pair, with their modifiers), variable definitions (``:=``)
 and constraints (``==``, ``<``, ``>``).  It knows nothing of defaults:
-:mod:`analysis.models.sem.partable` adds those.
+:mod:`analysis.models.sem.partable` adds those.  Tokens come from
+:mod:`analysis.models.sem.tokens`; the arithmetic of ``:=`` and ``==`` is
+parsed by :mod:`analysis.models.sem.expressions`.
 
 Supported, as in lavaan: ``=~``, ``~``, ``~~``, ``~ 1``, ``:=``, ``==``;
 modifiers ``1*x``, ``NA*x``, ``a*x``, ``"a"*x``, ``start(.5)*x``,
@@ -19,31 +21,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from analysis.errors import ModelSpecificationError, ModelSyntaxError
+from analysis.models.sem.expressions import expression_from_tokens
+from analysis.models.sem.tokens import RESERVED, Cursor, Token, split_statements, tokenize
 
-TokenKind = Literal["name", "number", "string", "op", "symbol", "newline"]
-
-# Longest first, so that "=~" is not read as "=" and "~".
-_LAVAAN_OPS = ("~*~", "=~", "<~", "~~", "==", ":=", "<=", ">=", "~", "<", ">", "|", "%", ":")
 _FORMULA_OPS = frozenset({"=~", "~", "~~"})
-_TOKEN_RE = re.compile(
-    r"(?P<ws>[ \t\r\f\v]+)|(?P<newline>[\n;])|(?P<comment>[#!][^\n]*)"
-    r'|(?P<string>"[^"\n]*")'
-    r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
-    r"|(?P<name>[A-Za-z_.][A-Za-z0-9_.]*)"
-    r"|(?P<op>" + "|".join(re.escape(op) for op in _LAVAAN_OPS) + r")"
-    r"|(?P<symbol>[-+*/^(),?])"
-)
-# R's reserved words cannot name a variable or label (lavaan checks make.names).
-_RESERVED = frozenset(
-    "if else repeat while function for next break TRUE FALSE NULL Inf NaN NA "
-    "NA_integer_ NA_real_ NA_character_ in".split()
-)
-_CONTINUE_AFTER = frozenset({"+", "-", "*", "/", "^", ",", "(", "?"} | set(_LAVAAN_OPS))
-# Not "-": a line may start a constraint such as '-0.5 == a'.
-_CONTINUE_BEFORE = frozenset({"+", "*", "/", "^", ",", ")", "?"} | set(_LAVAAN_OPS))
 _UNSUPPORTED_OPS = {
     "<~": "formative indicators (<~)",
     "~*~": "scaling factors (~*~)",
@@ -51,16 +34,6 @@ _UNSUPPORTED_OPS = {
     "%": "group weights (%)",
     ":": "block syntax such as 'group: 1'",
 }
-FUNCTIONS = frozenset({"exp", "log", "log10", "sqrt", "abs", "sin", "cos", "tan", "tanh", "atan", "pnorm"})
-
-
-@dataclass(frozen=True)
-class Token:
-    """One lexical token with its 1-based source line."""
-
-    kind: TokenKind
-    text: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -125,104 +98,10 @@ class ParsedModel:
     extras: tuple[Definition | Constraint, ...] = ()
 
 
-# ----------------------------------------------------------------- tokenizing
-def tokenize(model: str) -> list[Token]:
-    """Split model syntax into tokens (comments and blanks dropped, ``;`` as newline).
-
-    Raises
-    ------
-    ModelSyntaxError
-        On a character that cannot start any token, naming its line.
-    """
-    tokens: list[Token] = []
-    line, pos = 1, 0
-    model = model.replace("\u02dc", "~")  # some locales type a 'small tilde'
-    while pos < len(model):
-        match = _TOKEN_RE.match(model, pos)
-        if match is None:
-            raise ModelSyntaxError(
-                "unexpected character; names may only contain letters, digits, '_' and '.'",
-                line=line,
-                token=model[pos],
-            )
-        kind, text = match.lastgroup, match.group()
-        pos = match.end()
-        if kind == "newline":
-            tokens.append(Token("newline", text, line))
-            line += text == "\n"
-        elif kind == "string":
-            tokens.append(Token("string", text[1:-1], line))
-        elif kind not in ("ws", "comment"):
-            tokens.append(Token(kind, text, line))  # type: ignore[arg-type]
-    return tokens
-
-
-def split_statements(tokens: list[Token]) -> list[list[Token]]:
-    """Group tokens into statements, joining lines that continue a statement."""
-    statements: list[list[Token]] = []
-    current: list[Token] = []
-    depth = 0
-    for i, tok in enumerate(tokens):
-        if tok.kind != "newline":
-            depth += (tok.text == "(") - (tok.text == ")")
-            current.append(tok)
-            continue
-        if not current:
-            continue
-        following = next((t for t in tokens[i + 1 :] if t.kind != "newline"), None)
-        joined = (
-            depth > 0
-            or current[-1].text in _CONTINUE_AFTER and current[-1].kind != "string"
-            or (following is not None and following.text in _CONTINUE_BEFORE and following.kind != "string")
-        )
-        if not joined:
-            statements.append(current)
-            current = []
-    if current:
-        statements.append(current)
-    return statements
-
-
-# ------------------------------------------------------------------- parsing
-class _Cursor:
-    """A read position in one statement's tokens."""
-
-    def __init__(self, tokens: list[Token], end_line: int):
-        self.tokens, self.i, self.end_line = tokens, 0, end_line
-        # Errors at the end of a statement point at its last token.
-        self.last = tokens[-1].text if tokens else ""
-
-    def peek(self, ahead: int = 0) -> Token | None:
-        j = self.i + ahead
-        return self.tokens[j] if j < len(self.tokens) else None
-
-    def next(self, what: str) -> Token:
-        tok = self.peek()
-        if tok is None:
-            raise ModelSyntaxError(f"the statement ends where {what} was expected", line=self.end_line, token=self.last)
-        self.i += 1
-        return tok
-
-    def expect(self, text: str) -> Token:
-        tok = self.next(f"'{text}'")
-        if tok.text != text or tok.kind == "string":
-            raise ModelSyntaxError(f"expected '{text}' here", line=tok.line, token=tok.text)
-        return tok
-
-    def at(self, text: str, ahead: int = 0) -> bool:
-        tok = self.peek(ahead)
-        return tok is not None and tok.kind != "string" and tok.text == text
-
-    def at_call(self, name: str | None = None) -> bool:
-        """True when the next tokens are ``name(`` (any name if ``name`` is None)."""
-        tok = self.peek()
-        return tok is not None and tok.kind == "name" and name in (None, tok.text) and self.at("(", 1)
-
-
 def _check_name(tok: Token) -> str:
     if tok.kind != "name":
         raise ModelSyntaxError("expected a variable name here", line=tok.line, token=tok.text)
-    if tok.text in _RESERVED or tok.text.startswith("_") or re.match(r"\.\d", tok.text):
+    if tok.text in RESERVED or tok.text.startswith("_") or re.match(r"\.\d", tok.text):
         raise ModelSyntaxError(
             "this is not a valid variable name (a reserved word, or starting with '_' or '.digit')",
             line=tok.line,
@@ -231,7 +110,7 @@ def _check_name(tok: Token) -> str:
     return tok.text
 
 
-def _signed_number(cur: _Cursor) -> float:
+def _signed_number(cur: Cursor) -> float:
     """Read ``NA``, or a number with an optional sign; NaN stands for NA."""
     tok = cur.next("a number")
     sign = 1.0
@@ -245,7 +124,7 @@ def _signed_number(cur: _Cursor) -> float:
     return sign * float(tok.text)
 
 
-def _vector_item(cur: _Cursor) -> float | str:
+def _vector_item(cur: Cursor) -> float | str:
     tok = cur.peek()
     if tok is not None and tok.kind == "string":
         cur.i += 1
@@ -256,7 +135,7 @@ def _vector_item(cur: _Cursor) -> float | str:
     return _signed_number(cur)
 
 
-def _arguments(cur: _Cursor) -> tuple[list[float | str], Token]:
+def _arguments(cur: Cursor) -> tuple[list[float | str], Token]:
     """Read ``( item, ... )`` where an item may itself be ``c(...)``."""
     open_tok = cur.expect("(")
     items: list[float | str] = []
@@ -290,7 +169,7 @@ def _as_labels(items: list[float | str], tok: Token, what: str) -> tuple[str, ..
     return tuple("" if isinstance(x, float) else x for x in items)
 
 
-def _modifier(cur: _Cursor) -> Modifiers:
+def _modifier(cur: Cursor) -> Modifiers:
     """Read one modifier (the part before a ``*`` or ``?``)."""
     tok = cur.peek()
     assert tok is not None
@@ -320,7 +199,7 @@ def _modifier(cur: _Cursor) -> Modifiers:
     return Modifiers(fixed=(_signed_number(cur),))
 
 
-def _term(cur: _Cursor, op: str) -> tuple[str, Modifiers, Token]:
+def _term(cur: Cursor, op: str) -> tuple[str, Modifiers, Token]:
     """Read ``modifier*modifier*...*name``; returns (rhs, modifiers, token)."""
     mods = Modifiers()
     while True:
@@ -384,7 +263,7 @@ def _formula(stmt: list[Token], op_index: int) -> list[Element]:
     # Leading '+' on the rhs is dropped silently (lavaan: text copied from PDFs).
     if rhs_tokens[0].text == "+" and rhs_tokens[0].kind == "symbol":
         rhs_tokens = rhs_tokens[1:]
-    cur = _Cursor(rhs_tokens, stmt[-1].line)
+    cur = Cursor(rhs_tokens, stmt[-1].line)
     terms: list[tuple[str, Modifiers, Token]] = []
     while True:
         terms.append(_term(cur, op_tok.text))
@@ -435,14 +314,14 @@ def _statement(stmt: list[Token]) -> list[Element] | Definition | Constraint:
     if not lhs or not rhs:
         side = "left" if not lhs else "right"
         raise ModelSyntaxError(f"the {side}-hand side is missing", line=op_tok.line, token=op)
-    _expression_from_tokens(rhs)  # syntax check now, with the right line numbers
+    expression_from_tokens(rhs)  # syntax check now, with the right line numbers
     if op == ":=":
         if len(lhs) != 1:
             raise ModelSyntaxError(
                 "the left-hand side of ':=' must be a single new name", line=lhs[1].line, token=lhs[1].text
             )
         return Definition(_check_name(lhs[0]), _expression_text(rhs), op_tok.line)
-    _expression_from_tokens(lhs)
+    expression_from_tokens(lhs)
     op = {"<=": "<", ">=": ">"}.get(op, op)
     return Constraint(_expression_text(lhs), op, _expression_text(rhs), op_tok.line)
 
@@ -489,141 +368,3 @@ def parse_model(model: str) -> ParsedModel:
         constraints=tuple(x for x in extras if isinstance(x, Constraint)),
         extras=tuple(extras),
     )
-
-
-# -------------------------------------------------------- arithmetic expressions
-@dataclass(frozen=True)
-class Num:
-    """A numeric literal."""
-
-    value: float
-
-
-@dataclass(frozen=True)
-class Var:
-    """A parameter label (or defined-parameter name)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Unary:
-    """Unary minus or plus."""
-
-    op: str
-    operand: Expr
-
-
-@dataclass(frozen=True)
-class Binary:
-    """A binary operation: ``+ - * / ^``."""
-
-    op: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(frozen=True)
-class Call:
-    """A call of one of the allowed functions (see ``FUNCTIONS``)."""
-
-    function: str
-    args: tuple[Expr, ...]
-
-
-Expr = Num | Var | Unary | Binary | Call
-
-
-def parse_expression(text: str, *, line: int = 1) -> Expr:
-    """Parse an arithmetic expression of labels, numbers and allowed functions.
-
-    Precedence follows R: ``^`` (right associative) binds tighter than unary
-    minus, which binds tighter than ``* /``, then ``+ -``.
-
-    Raises
-    ------
-    ModelSyntaxError
-        When the expression is malformed or uses an unknown function.
-    """
-    tokens = [replace(t, line=t.line + line - 1) for t in tokenize(text) if t.kind != "newline"]
-    if not tokens:
-        raise ModelSyntaxError("the expression is empty", line=line, token="")
-    return _expression_from_tokens(tokens)
-
-
-def _expression_from_tokens(tokens: list[Token]) -> Expr:
-    cur = _Cursor(tokens, tokens[-1].line)
-    expr = _sum(cur)
-    extra = cur.peek()
-    if extra is not None:
-        raise ModelSyntaxError("unexpected token in expression", line=extra.line, token=extra.text)
-    return expr
-
-
-def _sum(cur: _Cursor) -> Expr:
-    expr = _product(cur)
-    while cur.at("+") or cur.at("-"):
-        op = cur.next("an operator").text
-        expr = Binary(op, expr, _product(cur))
-    return expr
-
-
-def _product(cur: _Cursor) -> Expr:
-    expr = _unary(cur)
-    while cur.at("*") or cur.at("/"):
-        op = cur.next("an operator").text
-        expr = Binary(op, expr, _unary(cur))
-    return expr
-
-
-def _unary(cur: _Cursor) -> Expr:
-    if cur.at("-") or cur.at("+"):
-        op = cur.next("an operator").text
-        return Unary(op, _unary(cur))
-    base = _atom(cur)
-    if cur.at("^"):
-        cur.i += 1
-        return Binary("^", base, _unary(cur))
-    return base
-
-
-def _atom(cur: _Cursor) -> Expr:
-    tok = cur.next("a number, label or '('")
-    if tok.kind == "number":
-        return Num(float(tok.text))
-    if tok.text == "(" and tok.kind == "symbol":
-        expr = _sum(cur)
-        cur.expect(")")
-        return expr
-    if tok.kind == "name" and cur.at("("):
-        if tok.text not in FUNCTIONS:
-            raise ModelSyntaxError(
-                f"unknown function; allowed are {', '.join(sorted(FUNCTIONS))}", line=tok.line, token=tok.text
-            )
-        cur.i += 1
-        args = [_sum(cur)]
-        while cur.at(","):
-            cur.i += 1
-            args.append(_sum(cur))
-        cur.expect(")")
-        return Call(tok.text, tuple(args))
-    if tok.kind == "name" and tok.text not in _RESERVED:
-        return Var(tok.text)
-    raise ModelSyntaxError("expected a number, label or '(' here", line=tok.line, token=tok.text)
-
-
-def expression_names(expr: Expr) -> list[str]:
-    """Labels used in an expression, in order of first appearance."""
-    if isinstance(expr, Var):
-        return [expr.name]
-    if isinstance(expr, Unary):
-        return expression_names(expr.operand)
-    if isinstance(expr, Binary):
-        left = expression_names(expr.left)
-        return left + [n for n in expression_names(expr.right) if n not in left]
-    if isinstance(expr, Call):
-        out: list[str] = []
-        for arg in expr.args:
-            out += [n for n in expression_names(arg) if n not in out]
-        return out
-    return []

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.errors import ModelSpecificationError, UsageError
+from analysis.models.sem.equality import GROUP_EQUAL
+from analysis.models.sem.expressions import evaluate_expression
 from analysis.models.sem.partable import (
     COLUMNS,
-    GROUP_EQUAL,
     build_partable,
     defined_parameters,
-    evaluate_expression,
     free_parameter_count,
     variable_names,
 )

@@ -9,19 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.errors import ModelSpecificationError, ModelSyntaxError
-from analysis.models.sem.syntax import (
-    Binary,
-    Call,
-    Modifiers,
-    Num,
-    Unary,
-    Var,
-    expression_names,
-    parse_expression,
-    parse_model,
-    split_statements,
-    tokenize,
-)
+from analysis.models.sem.expressions import Binary, Call, Num, Unary, Var, expression_names, parse_expression
+from analysis.models.sem.syntax import Modifiers, parse_model
+from analysis.models.sem.tokens import split_statements, tokenize
 
 
 def triples(model: str) -> list[tuple[str, str, str]]:
