@@ -17,15 +17,12 @@ build_frame(long, design) -> CausalFrame
     The analysis frame (exposure at t-1, outcome at t and t-1, confounders, mediator).
 build_graph(frame), draw_graph(graph), to_gml(graph)
     The causal graph, as DoWhy reads it and as a picture in plain words.
-person_bootstrap(ids, statistic, ...) -> BootstrapResult
-    Resample persons, not rows.
 
 Modules: :mod:`.design`, :mod:`.data`, :mod:`.graph`, :mod:`.estimate`,
-:mod:`.numeric`, :mod:`.bootstrap`, :mod:`.refute`, :mod:`.results`,
-:mod:`.words`, :mod:`.fit`.
+:mod:`.numeric`, :mod:`.refute`, :mod:`.results`, :mod:`.words`, :mod:`.fit`.
+The bootstrap (resample persons, not rows) is :mod:`analysis.resampling`.
 """
 
-from analysis.causal.bootstrap import BootstrapResult, person_bootstrap
 from analysis.causal.data import CausalFrame, build_frame
 from analysis.causal.design import CausalDesign
 from analysis.causal.fit import fit_causal
@@ -33,6 +30,5 @@ from analysis.causal.graph import build_graph, draw_graph, to_gml
 from analysis.causal.refute import REFUTATIONS, Refutation
 from analysis.causal.results import CausalResults, EffectEstimate, SampleReport
 
-__all__ = ["BootstrapResult", "CausalDesign", "CausalFrame", "CausalResults", "EffectEstimate", "REFUTATIONS",
-           "Refutation", "SampleReport", "build_frame", "build_graph", "draw_graph", "fit_causal",
-           "person_bootstrap", "to_gml"]
+__all__ = ["CausalDesign", "CausalFrame", "CausalResults", "EffectEstimate", "REFUTATIONS", "Refutation",
+           "SampleReport", "build_frame", "build_graph", "draw_graph", "fit_causal", "to_gml"]

@@ -6,8 +6,8 @@ For each direction asked (exposure -> outcome, and optionally back):
    (:mod:`.data`), with every unused person-wave counted by reason;
 2. the causal graph (:mod:`.graph`);
 3. DoWhy's model, identify and estimate steps (:mod:`.estimate`);
-4. person-clustered bootstrap intervals (:mod:`.bootstrap`, repeating DoWhy's
-   estimator with the identified adjustment sets, :mod:`.numeric`);
+4. person-clustered bootstrap intervals (:mod:`analysis.resampling`, repeating
+   DoWhy's estimator with the identified adjustment sets, :mod:`.numeric`);
 5. DoWhy's refutations, each with a verdict (:mod:`.refute`).
 """
 
@@ -20,7 +20,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from analysis.causal.bootstrap import person_bootstrap
 from analysis.causal.data import CausalFrame, build_frame, long_of
 from analysis.causal.design import CausalDesign, ConfounderTiming, MediatorRole, as_names
 from analysis.causal.estimate import DoWhyFit, fit_dowhy
@@ -31,6 +30,7 @@ from analysis.causal.results import CausalResults, SampleReport, effect_from
 from analysis.causal.words import (assumptions, direct_effect_words, held_fixed, indirect_effect_words,
                                    total_effect_words)
 from analysis.errors import UsageError
+from analysis.resampling import bootstrap_statistic
 
 Direction = Literal["forward", "both"]
 DEFAULT_CONFOUNDERS = ("age", "sex", "life_stage")
@@ -72,7 +72,11 @@ def _fraction(value: Any, name: str, lo: float, hi: float) -> float:
 
 
 def _statistic(frame: CausalFrame, fit: DoWhyFit, *, binary: bool, clip: float):
-    """The estimator DoWhy ran, as a function of resampled row positions (see :mod:`.numeric`)."""
+    """The estimator DoWhy ran, as a function of resampled row positions (see :mod:`.numeric`).
+
+    Floating-point trouble (a resample with one exposure group, a singular design) raises,
+    so the bootstrap counts that resample as failed instead of using a meaningless number.
+    """
     d = frame.data
 
     def cols(names: Sequence[str]) -> np.ndarray | None:
@@ -82,21 +86,24 @@ def _statistic(frame: CausalFrame, fit: DoWhyFit, *, binary: bool, clip: float):
     t = d[frame.exposure].to_numpy(float)
     w = cols(fit.total.adjustment_set)
     if fit.direct is None:
-        def stat(rows: np.ndarray) -> list[float]:
+        def stat(rows: np.ndarray) -> dict[str, float]:
             wr = None if w is None else w[rows]
-            return [ipw_effect(y[rows], t[rows], wr, clip=clip) if binary else ols_coefficient(y[rows], t[rows], wr)]
-        return stat, ("total",)
+            with np.errstate(divide="raise", invalid="raise"):
+                total = ipw_effect(y[rows], t[rows], wr, clip=clip) if binary else ols_coefficient(y[rows], t[rows], wr)
+            return {"total": total}
+        return stat
     m = d[frame.mediator].to_numpy(float)
     w1 = cols(fit.direct.first_stage_set)
     w2 = cols(fit.direct.second_stage_set)
     w_total = cols(fit.direct.adjustment_set)
 
-    def stat_med(rows: np.ndarray) -> list[float]:
+    def stat_med(rows: np.ndarray) -> dict[str, float]:
         pick = lambda a: None if a is None else a[rows]  # noqa: E731
-        lin_total, nde, nie = mediation_effects(y[rows], t[rows], m[rows], pick(w1), pick(w2), pick(w_total))
-        total = ipw_effect(y[rows], t[rows], pick(w), clip=clip) if binary else lin_total
-        return [total, nde, nie]
-    return stat_med, ("total", "natural_direct", "natural_indirect")
+        with np.errstate(divide="raise", invalid="raise"):
+            lin_total, nde, nie = mediation_effects(y[rows], t[rows], m[rows], pick(w1), pick(w2), pick(w_total))
+            total = ipw_effect(y[rows], t[rows], pick(w), clip=clip) if binary else lin_total
+        return {"total": total, "natural_direct": nde, "natural_indirect": nie}
+    return stat_med
 
 
 def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Sequence[str]] | None,
@@ -108,16 +115,17 @@ def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Seque
     gml = to_gml(graph)
     fit = fit_dowhy(frame, gml, binary=design.binary, clip=clip)
     boot_seed, refute_seed = seed.spawn(2)
-    stat, names = _statistic(frame, fit, binary=design.binary, clip=clip)
-    boot = person_bootstrap(frame.data["id"].to_numpy(), stat, names=names, n_boot=n_boot, seed=boot_seed,
-                            level=level)
-    se, ci = boot.se(), boot.ci()
+    stat = _statistic(frame, fit, binary=design.binary, clip=clip)
+    boot = bootstrap_statistic(np.arange(frame.n_rows), stat, ids=frame.data["id"].to_numpy(), replicates=n_boot,
+                               seed=boot_seed, level=level, intervals=("percentile",), backend="serial")
+    se = boot.std_errors.to_dict()
+    ci = {name: (row.ci_lower, row.ci_upper) for name, row in boot.conf_int("percentile").iterrows()}
     x_sd = float(np.std(frame.data[frame.exposure], ddof=1))
     y_sd = float(np.std(frame.data[frame.outcome], ddof=1))
     scale = (1.0 if design.binary else x_sd) / y_sd if y_sd > 0 else float("nan")
     used = tuple(dict.fromkeys(frame.source(c) for c in frame.confounders))
     fixed = held_fixed(used, design.outcome, design.mediator if design.mediator else None)
-    common = {"level": level, "scale": scale, "n_boot": n_boot, "n_failed": boot.n_failed}
+    common = {"level": level, "scale": scale, "n_boot": n_boot, "n_failed": boot.failed}
     effect = effect_from("total", identified=fit.total, se=se["total"], ci=ci["total"],
                          estimand=total_effect_words(exposure=design.exposure, outcome=design.outcome,
                                                      threshold=design.binary_threshold, fixed=fixed), **common)
@@ -133,8 +141,8 @@ def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Seque
                     se=se["total"], level=level, shift_tolerance=shift_tolerance,
                     robustness_threshold=robustness_threshold) if refutations else ()
     notes = list(frame.notes)
-    if boot.n_failed:
-        notes.append(f"{boot.n_failed} of {n_boot} bootstrap resamples could not be estimated (e.g. only one "
+    if boot.failed:
+        notes.append(f"{boot.failed} of {n_boot} bootstrap resamples could not be estimated (e.g. only one "
                      "exposure group drawn) and were left out.")
     if "weight" in long.columns:
         notes.append("Survey weights are not used: the estimates describe the people analysed, not the population.")

@@ -41,6 +41,7 @@ from analysis.causal.data import CausalFrame
 from analysis.causal.estimate import LINEAR, DoWhyFit, quiet
 from analysis.causal.words import name_of
 from analysis.errors import UsageError
+from analysis.outputs import json_safe
 
 REFUTATIONS: tuple[str, ...] = ("placebo_treatment", "random_common_cause", "data_subset", "unobserved_common_cause")
 TITLES = {
@@ -97,7 +98,7 @@ class Refutation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "method": self.method, "estimate": _num(self.estimate),
-                "new_effect": _num(self.new_effect), "result": _clean(dict(self.result)),
+                "new_effect": _num(self.new_effect), "result": json_safe(dict(self.result)),
                 "verdict": self.verdict, "passed": self.passed, "words": self.words}
 
 
@@ -106,21 +107,6 @@ def _num(v: Any) -> Any:
         return None
     v = float(v)
     return v if np.isfinite(v) else None
-
-
-def _clean(obj: Any) -> Any:
-    """JSON-safe copy: numpy numbers to Python, NaN/inf to None."""
-    if isinstance(obj, Mapping):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, np.ndarray)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return _num(obj)
-    return obj
 
 
 def _random_states(seed: np.random.SeedSequence, n: int) -> list[np.random.RandomState]:

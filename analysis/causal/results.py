@@ -16,8 +16,9 @@ from scipy import stats
 from analysis.causal.design import CausalDesign
 from analysis.causal.estimate import Identified
 from analysis.causal.graph import draw_graph, from_gml
-from analysis.causal.refute import Refutation, _clean, _num
+from analysis.causal.refute import Refutation, _num
 from analysis.causal.words import exposure_phrase, name_of
+from analysis.outputs import json_safe
 
 EFFECT_TITLES = {"total": "average effect", "natural_direct": "natural direct effect",
                  "natural_indirect": "natural indirect effect"}
@@ -360,4 +361,4 @@ class CausalResults:
             "interpretation": self.interpretation(),
             "reverse": None if self.reverse is None else self.reverse.to_dict(),
         }
-        return _clean(out)
+        return json_safe(out)

@@ -56,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from analysis.errors import DataError, UsageError
     from analysis.outputs import new_run_folder, write_json_atomic, write_text_atomic
-    from analysis.power import bootstrap_crosslag
-    from analysis.power.progress import progress_bar
+    from analysis.models.crosslag_bootstrap import bootstrap_crosslag
+    from analysis.progress import progress_bar
 
     check_parallel_options(args)
     data_path = Path(args.data)
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     out["spec"] = args.spec
     out["data"] = str(args.data)
     write_json_atomic(res.folder / "results.json", out)
-    write_text_atomic(res.folder / "bootstrap.csv", res.table.to_csv(index=False))
+    write_text_atomic(res.folder / "bootstrap.csv", res.by_statistic().to_csv(index=False))
     write_text_atomic(res.folder / "draws.csv", res.draws.to_csv(index_label="resample"))
     print(f"Intervals, resampled estimates and results.json are in {res.folder}")
     if args.json:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from analysis.cli._parser import add_parallel_options, check_parallel_options, fraction, positive_int
+from analysis.interpret import ALPHA
 
 HELP = "Monte Carlo power for the CLPM / RI-CLPM over a grid of designs (sample size, waves, ...)"
 
@@ -63,7 +64,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lags", choices=("invariant", "free"), default="invariant",
                    help="fitted lagged effects equal over waves (default) or one per interval (averaged)")
     p.add_argument("--replicates", type=positive_int, default=500, help="simulated studies per design (default 500)")
-    p.add_argument("--alpha", type=fraction, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--alpha", type=fraction, default=ALPHA, help=f"significance level (default {ALPHA:g})")
     p.add_argument("--target-power", type=fraction, default=0.8, help="power to reach (default 0.8)")
     p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same results (default 1)")
     add_parallel_options(p, what="settings")
@@ -73,7 +74,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from analysis.outputs import new_run_folder, write_json_atomic, write_text_atomic
     from analysis.power import PowerDesign, effects_grid, run_power
-    from analysis.power.progress import progress_bar
+    from analysis.progress import progress_bar
 
     check_parallel_options(args)
     effects = effects_grid(cross_lag=args.cross_lag, autoregression=args.autoregression,

@@ -5,7 +5,7 @@ to each resample of persons, starting at the full-data estimates, and returns
 the x→y and y→x effects (averaged over intervals when lags are free); with a
 grouping, each group's effects and the difference for every pair of groups.
 Resampling, seeds, backends and intervals are those of
-:func:`analysis.power.bootstrap.bootstrap_statistic`.
+:func:`analysis.resampling.bootstrap_statistic`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import pandas as pd
 
 from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
 from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax
-from analysis.power.bootstrap import BootstrapResults, bootstrap_statistic
+from analysis.parallel import Backend
 from analysis.power.fitting import CompiledModel, compile_syntax, fit_sample, lag_targets, sample_data
-from analysis.power.parallel import Backend
+from analysis.resampling import BootstrapResults, bootstrap_statistic
 
 
 @dataclass(frozen=True)

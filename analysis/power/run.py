@@ -18,12 +18,12 @@ from typing import Any
 import pandas as pd
 
 from analysis.errors import UsageError
+from analysis.parallel import Backend, check_backend, execute
 from analysis.power.design import PARAMETERS, PowerDesign
 from analysis.power.fitting import compile_power_model, population_fit
-from analysis.power.parallel import Backend, check_backend, execute
 from analysis.power.replicate import RECORD_FIELDS, PowerTask, run_power_task
-from analysis.power.store import RunStore
 from analysis.power.summary import PowerResults, summarize
+from analysis.run_store import RunStore
 
 Progress = Callable[[int, int], None]
 RECORD_COLUMNS = list(RECORD_FIELDS) + [f"{k}_{p}" for p in PARAMETERS for k in ("est", "se")]
