@@ -1,12 +1,23 @@
-"""Test configuration: make the support modules beside the tests importable."""
+"""Test configuration: make the support modules beside the tests importable; shared fixtures."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).resolve().parent
 for sub in ("models/sem", "models"):
     path = str(HERE / sub)
     if path not in sys.path:
         sys.path.insert(0, path)
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """One real Dask LocalCluster (2 worker processes) for the backend tests of power and bootstrap."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        yield cluster
