@@ -122,3 +122,22 @@ def test_one_group_is_not_a_comparison():
 def test_holm_adjustment():
     np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
     np.testing.assert_allclose(holm([0.5]), [0.5])
+
+
+def test_compare_all_groupings_reports_progress_and_failures(monkeypatch):
+    from types import SimpleNamespace
+
+    from analysis.models import groups
+
+    def fake(panel, *, x, y, grouping, **kwargs):
+        if grouping == "tiny":
+            raise ModelSpecificationError("too few persons")
+        return f"{grouping} {kwargs['model']}"
+
+    monkeypatch.setattr(groups, "compare_groups", fake)
+    calls = []
+    res = groups.compare_all_groupings(SimpleNamespace(groupings=("life_stage", "tiny", "stigma")), x="L", y="M",
+                                       model="clpm", progress=lambda *a: calls.append(a))
+    assert calls == [(0, 3, "life_stage"), (1, 3, "tiny"), (2, 3, "stigma")]
+    assert res.comparisons == {"life_stage": "life_stage clpm", "stigma": "stigma clpm"}
+    assert res.failures == {"tiny": "too few persons"}
