@@ -16,10 +16,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from analysis.power.design import PATHS  # noqa: E402
-from analysis.power.summary import CURVE_COLUMNS, PowerResults, interpolated_curve  # noqa: E402
+from analysis.power.sample_size import CURVE_COLUMNS, interpolated_curve  # noqa: E402
 
 LABELS = {"waves": "{} waves", "icc": "icc {:g}", "reliability": "reliability {:g}", "attrition": "attrition {:g}",
           "ar_x": "ar_x {:g}", "ar_y": "ar_y {:g}", "cl_xy": "x→y {:g}", "cl_yx": "y→x {:g}"}
@@ -29,10 +30,28 @@ def _curve_label(setting: dict, varying: list[str]) -> str:
     return ", ".join(LABELS[k].format(setting[k]) for k in varying) or "simulated power"
 
 
-def power_curves(results: PowerResults, *, parameters: tuple[str, ...] = ("cl_xy", "cl_yx"),
-                 title: str | None = None) -> Figure:
-    """One panel per parameter: power (±1.96 MCSE) against N, with the target and required N marked."""
-    table = results.table
+def power_curves(table: pd.DataFrame, sample_size: pd.DataFrame, *, alpha: float, target_power: float,
+                 parameters: tuple[str, ...] = ("cl_xy", "cl_yx"), title: str | None = None) -> Figure:
+    """One panel per parameter: power (±1.96 MCSE) against N, with the target and required N marked.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The performance table (``PowerResults.table``): one row per design cell and
+        parameter with ``n``, the settings, ``parameter``, ``true``, ``power`` and ``power_mcse``.
+    sample_size : DataFrame
+        The sample sizes reaching the target (``PowerResults.sample_size``).
+    alpha, target_power : float
+        Significance level and target power (the dashed lines).
+    parameters : tuple of str
+        One panel each.
+    title : str, optional
+        Title above the panels.
+
+    Returns
+    -------
+    Figure
+    """
     varying = [c for c in CURVE_COLUMNS if table[c].nunique() > 1]
     fig = Figure(figsize=(5.2 * len(parameters), 4.2), dpi=110)
     axes = fig.subplots(1, len(parameters), squeeze=False)[0]
@@ -48,18 +67,18 @@ def power_curves(results: PowerResults, *, parameters: tuple[str, ...] = ("cl_xy
             if ok.sum() > 1:
                 xs, ys = interpolated_curve(curve["n"].to_numpy()[ok], curve["power"].to_numpy()[ok])
                 ax.plot(xs, ys, color=bars[0].get_color(), linewidth=1.5)
-            need = results.sample_size
+            need = sample_size
             match = need[(need["parameter"] == param)]
             for k in CURVE_COLUMNS:
                 match = match[match[k] == setting[k]]
             if len(match) and match["n_required"].notna().iloc[0]:
                 n_req = float(match["n_required"].iloc[0])
                 ax.axvline(n_req, color="grey", linestyle=":", linewidth=1)
-                ax.annotate(f"N≈{math.ceil(n_req)}", (n_req, results.target_power), textcoords="offset points",
+                ax.annotate(f"N≈{math.ceil(n_req)}", (n_req, target_power), textcoords="offset points",
                             xytext=(4, -12), fontsize=8, color="grey")
-        level = results.alpha if null else results.target_power
+        level = alpha if null else target_power
         ax.axhline(level, color="black", linestyle="--", linewidth=1,
-                   label=f"alpha {results.alpha:g}" if null else f"target {results.target_power:g}")
+                   label=f"alpha {alpha:g}" if null else f"target {target_power:g}")
         true = sub["true"].iloc[0] if len(sub) and sub["true"].nunique() == 1 else None
         what = f"{PATHS[param]} = {true:g}" if true is not None else PATHS[param]
         ax.set_title(("False-positive rate, " if null else "Power to detect ") + what, fontsize=10)
@@ -68,7 +87,7 @@ def power_curves(results: PowerResults, *, parameters: tuple[str, ...] = ("cl_xy
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
-    fig.suptitle(title or f"{results.design.model.upper()}: power from {results.n_replicates} simulated studies "
-                 f"per point (bars: ±1.96 Monte Carlo SE)", fontsize=10)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

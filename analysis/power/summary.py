@@ -19,12 +19,8 @@ estimates and standard errors (Morris, White & Crowther 2019, table 6):
 When :math:`\theta = 0`, "power" is the false-positive (type I error) rate and
 should be close to :math:`\alpha`.
 
-The sample size reaching a target power is read off the grid: the smallest
-simulated N whose power reaches the target, or, when the target lies between
-two simulated sizes, interpolated between them on the probit–:math:`\sqrt N`
-scale (for a Wald test power is close to :math:`\Phi(|\theta|/SE - z_{1-\alpha/2})`
-with :math:`SE \propto 1/\sqrt N`, so :math:`\Phi^{-1}(\text{power})` is nearly
-linear in :math:`\sqrt N`).  An interpolated N was not itself simulated.
+The sample size reaching a target power is read off the grid by
+:mod:`analysis.power.sample_size`.
 """
 
 from __future__ import annotations
@@ -42,9 +38,8 @@ from analysis.errors import UsageError
 from analysis.outputs import json_safe
 from analysis.power.design import PARAMETERS, PATHS, Cell, PowerDesign
 from analysis.power.fitting import population_fit
+from analysis.power.sample_size import CELL_COLUMNS, sample_size_table
 
-CELL_COLUMNS = ["n", "waves", "icc", "ar_x", "ar_y", "cl_xy", "cl_yx", "reliability", "attrition"]
-CURVE_COLUMNS = [c for c in CELL_COLUMNS if c != "n"]
 
 
 def _check_levels(alpha: float, target_power: float) -> None:
@@ -109,65 +104,6 @@ def performance_table(design: PowerDesign, records: pd.DataFrame, *, replicates:
     return pd.DataFrame(rows)
 
 
-def required_n(ns: np.ndarray, power: np.ndarray, target: float) -> tuple[float | None, str]:
-    """Smallest N reaching ``target`` power on a grid, interpolated on the probit–√N scale."""
-    order = np.argsort(ns)
-    ns, power = np.asarray(ns, float)[order], np.asarray(power, float)[order]
-    ok = np.isfinite(power)
-    ns, power = ns[ok], power[ok]
-    if ns.size == 0:
-        return None, "no converged replicates"
-    hits = np.flatnonzero(power >= target)
-    if hits.size == 0:
-        return None, f"not reached: power at the largest N simulated ({int(ns[-1])}) is {power[-1]:.2f}"
-    k = int(hits[0])
-    if k == 0:
-        return float(ns[0]), f"reached at the smallest N simulated ({int(ns[0])}, power {power[0]:.2f})"
-    z0, z1, zt = _probit(power[k - 1]), _probit(power[k]), stats.norm.ppf(target)
-    r0, r1 = math.sqrt(ns[k - 1]), math.sqrt(ns[k])
-    frac = 1.0 if z1 <= z0 else min(max((zt - z0) / (z1 - z0), 0.0), 1.0)
-    n_star = math.ceil((r0 + frac * (r1 - r0)) ** 2)
-    if n_star >= ns[k]:
-        return float(ns[k]), f"reached at N={int(ns[k])} (power {power[k]:.2f}), simulated"
-    return float(n_star), (f"interpolated between N={int(ns[k - 1])} (power {power[k - 1]:.2f}) and "
-                           f"N={int(ns[k])} (power {power[k]:.2f}) on the probit-sqrt(N) scale; not itself simulated")
-
-
-def _probit(p: float) -> float:
-    # Clipped so that a simulated power of 0 or 1 stays finite.
-    return float(stats.norm.ppf(np.clip(p, 1e-3, 1 - 1e-3)))
-
-
-def interpolated_curve(ns: np.ndarray, power: np.ndarray, *, points: int = 25) -> tuple[np.ndarray, np.ndarray]:
-    """The power curve between grid points as :func:`required_n` interpolates it (for plots)."""
-    order = np.argsort(ns)
-    ns, power = np.asarray(ns, float)[order], np.asarray(power, float)[order]
-    xs, ys = [ns[:1]], [power[:1]]
-    for k in range(1, ns.size):
-        frac = np.linspace(0.0, 1.0, points)[1:]
-        r = np.sqrt(ns[k - 1]) + frac * (np.sqrt(ns[k]) - np.sqrt(ns[k - 1]))
-        z = _probit(power[k - 1]) + frac * (_probit(power[k]) - _probit(power[k - 1]))
-        p = stats.norm.cdf(z)
-        p[-1] = power[k]  # end exactly at the simulated value, clipped or not
-        xs.append(r ** 2), ys.append(p)
-    return np.concatenate(xs), np.concatenate(ys)
-
-
-def sample_size_table(table: pd.DataFrame, target: float) -> pd.DataFrame:
-    """Per curve (every setting but N) and parameter: the N that reaches the target power."""
-    rows = []
-    for keys, sub in table.groupby(CURVE_COLUMNS + ["parameter"], sort=False):
-        setting = dict(zip(CURVE_COLUMNS + ["parameter"], keys))
-        true = float(sub["true"].iloc[0])
-        if true == 0.0:
-            n_req, how = None, "no effect in the population: 'power' here is the false-positive rate"
-        else:
-            n_req, how = required_n(sub["n"].to_numpy(), sub["power"].to_numpy(), target)
-        rows.append({**setting, "path": PATHS[setting["parameter"]], "true": true, "target_power": target,
-                     "n_required": n_req, "how": how})
-    return pd.DataFrame(rows)
-
-
 @dataclass(frozen=True)
 class PowerResults:
     """Results of :func:`analysis.power.run_power` (read-only).
@@ -202,7 +138,9 @@ class PowerResults:
         """Power curves (matplotlib Figure); see :func:`analysis.power.plot.power_curves`."""
         from analysis.power.plot import power_curves
 
-        return power_curves(self, parameters=parameters, title=title)
+        return power_curves(self.table, self.sample_size, alpha=self.alpha, target_power=self.target_power,
+                            parameters=parameters, title=title or f"{self.design.model.upper()}: power from "
+                            f"{self.n_replicates} simulated studies per point (bars: ±1.96 Monte Carlo SE)")
 
     def to_dict(self) -> dict:
         """JSON-safe: design, settings, the performance table and the sample sizes."""

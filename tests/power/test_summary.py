@@ -11,7 +11,8 @@ from scipy import stats
 
 from analysis.power import PowerDesign
 from analysis.power.run import RECORD_COLUMNS
-from analysis.power.summary import performance, required_n, summarize
+from analysis.power.sample_size import required_n
+from analysis.power.summary import performance, summarize
 
 
 def test_performance_measures_and_mcse_by_hand():
