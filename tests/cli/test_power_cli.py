@@ -142,7 +142,9 @@ def test_bootstrap_round_trip_on_a_wide_file(wide_csv, tmp_path):
     for key in ("estimate", "boot_se", "percentile_lower", "percentile_upper", "bca_lower", "bca_upper"):
         assert isinstance(row[key], float)
     assert res["replicates"] == 10 and res["group"] == "stage" and res["data"] == str(wide_csv)
-    for name in ("results.json", "bootstrap.csv", "draws.csv", "settings.json"):
+    assert {"statistic", "method", "est", "se", "ci_lower", "ci_upper"} <= set(res["intervals"][0])
+    assert res["resampled"] == "persons within strata"
+    for name in ("results.json", "bootstrap.csv", "intervals.csv", "draws.csv", "settings.json"):
         assert (tmp_path / "run" / name).is_file()
 
 
