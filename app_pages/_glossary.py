@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analysis.interpret import ALPHA, EFFECT_SIZE_SOURCE, RMSEA_POOR, effect_size_scale, fit_rule, number
 from analysis.runs.config import OutputSection
 
 _THRESHOLD = OutputSection().disclosure_threshold
@@ -36,8 +37,8 @@ GLOSSARY: dict[str, str] = {
         "How much a measure carries over from one wave to the next within the same measure."),
     "Standardized": (
         "An estimate expressed in standard deviations instead of the measure's own points, so that effects "
-        "on scales of different lengths can be compared. For cross-lagged effects about 0.03 is small, 0.07 "
-        "medium and 0.12 large (Orth et al. 2022)."),
+        "on scales of different lengths can be compared. For cross-lagged effects about "
+        f"{effect_size_scale(verb=True)} ({EFFECT_SIZE_SOURCE})."),
     "Unstandardized estimate": (
         "The change in the later score, in its own points, for one point more on the earlier score."),
     "95% confidence interval": (
@@ -45,20 +46,20 @@ GLOSSARY: dict[str, str] = {
         "intervals would contain the true value. An interval that includes 0 means the data cannot rule "
         "out no effect."),
     "p-value": (
-        "How surprising the data would be if there were really no effect (or no difference). Below 0.05 is "
-        "conventionally called statistically significant; it does not say how large or important an effect is."),
+        f"How surprising the data would be if there were really no effect (or no difference). Below {number(ALPHA)} "
+        "is conventionally called statistically significant; it does not say how large or important an effect is."),
     "Chi-square test of fit": (
         "Tests whether the model reproduces the data exactly. With thousands of people it rejects even "
         "tiny misfit, so the indices below are usually more useful."),
     "CFI / TLI": (
         "Comparative fit indices: how much better the model does than a model with no relations at all. "
-        "0.95 or more is usually taken as good fit."),
+        f"{fit_rule('cfi')} is usually taken as good fit."),
     "RMSEA": (
-        "Root mean square error of approximation: misfit per degree of freedom. 0.06 or less is usually "
-        "taken as good fit, above 0.10 as poor."),
+        f"Root mean square error of approximation: misfit per degree of freedom. {fit_rule('rmsea')} is usually "
+        f"taken as good fit, above {RMSEA_POOR:.2f} as poor."),
     "SRMR": (
         "Standardized root mean square residual: the average difference between the observed and the "
-        "model's correlations. 0.08 or less is usually taken as good fit."),
+        f"model's correlations. {fit_rule('srmr')} is usually taken as good fit."),
     "AIC / BIC": (
         "Information criteria for comparing models fitted to the same data: lower is better. BIC favours "
         "simpler models more strongly than AIC."),
@@ -75,7 +76,7 @@ GLOSSARY: dict[str, str] = {
         "discrimination) at the first wave analysed, e.g. low, medium and high thirds."),
     "Holm adjustment": (
         "A correction of p-values when several tests are made at once, so that the chance of at least one "
-        "false alarm stays at 5%."),
+        f"false alarm stays at {ALPHA:.0%}."),
     "Disclosure control": (
         f"Cells and groups with fewer than {_THRESHOLD} persons are blanked (suppressed) in tables and downloads, so "
         "that no individual can be recognised."),

@@ -26,9 +26,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis.data import Panel, load_panel
+from analysis import interpret
 from analysis.errors import WorkbenchError
 from analysis.models.crosslag import fit_crosslag
-from analysis.models.groups import compare_groups
+from analysis.models.groups import compare_all_groupings
 from analysis.runs.config import OutputSection
 from analysis.runs.disclosure import suppress_counts
 
@@ -143,17 +144,30 @@ def crosslag(ds: Dataset, s: dict):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _groups(_panel: Panel, key: str, x: str, y: str, grouping: str, model: str, lags: str,
+def _groups(_panel: Panel, key: str, x: str, y: str, groupings: tuple[str, ...], model: str, lags: str,
             waves: tuple[str, ...] | None):
+    # The bar is made and removed inside the cached call, so a cache hit replays nothing visible.
+    bar = st.progress(0.0, text="Fitting the multigroup models…") if len(groupings) > 1 else None
+
+    def show(done: int, total: int, grouping: str) -> None:
+        if bar is not None:
+            bar.progress(done / total, text=f"Comparing {grouping_name(_panel, grouping)} ({done + 1} of {total})")
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # small-group warnings are kept in the results
-        return compare_groups(_panel, x=x, y=y, grouping=grouping, model=model, lags=lags,  # type: ignore[arg-type]
-                              waves=waves)
+        result = compare_all_groupings(_panel, x=x, y=y, groupings=groupings, model=model,  # type: ignore[arg-type]
+                                       lags=lags, waves=waves, progress=show)
+    if bar is not None:
+        bar.empty()
+    return result
 
 
-def compare(ds: Dataset, s: dict, grouping: str):
-    """``compare_groups`` for one grouping and settings ``s`` (x, y, model, lags, waves), cached."""
-    return _groups(panel(ds), ds.key, s["x"], s["y"], grouping, s["model"], s["lags"],
+def compare(ds: Dataset, s: dict, groupings: Sequence[str]):
+    """``compare_all_groupings`` for settings ``s`` (x, y, model, lags, waves), cached.
+
+    With several groupings a progress bar shows which one is being fitted.
+    """
+    return _groups(panel(ds), ds.key, s["x"], s["y"], tuple(groupings), s["model"], s["lags"],
                    tuple(s["waves"]) if s.get("waves") else None)
 
 
@@ -221,19 +235,13 @@ def plain(text: str, p: Panel) -> str:
 
 
 def p_words(p: float) -> str:
-    """A p-value in words."""
-    if p != p:
-        return "could not be computed"
-    shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-    return (f"{shown}: a difference this large would be unusual if there were none" if p < 0.05
-            else f"{shown}: no clear evidence of a difference")
+    """A p-value in words (:func:`analysis.interpret.p_words`)."""
+    return interpret.p_words(p)
 
 
 def fit_words(fit: dict) -> str:
-    """The report's plain-language judgement of model fit (CFI, RMSEA, SRMR rules of thumb)."""
-    from analysis.reporting.html import _fit_words  # one place for the rule of thumb (the report's)
-
-    return _fit_words(fit) or "Fit indices could not be computed for this model."
+    """The report's plain-language judgement of model fit (:func:`analysis.interpret.fit_words`)."""
+    return interpret.fit_words(fit) or interpret.FIT_MISSING
 
 
 # -- tables -------------------------------------------------------------------------------------------

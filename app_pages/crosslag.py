@@ -7,7 +7,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from analysis.models.crosslag_results import MODEL_NAMES, effect_size_words
+from analysis.interpret import (ALPHA, STAR_LEVELS, effect_size_scale, effect_size_words, excludes_zero, fit_rule,
+                                fit_verdict, number)
+from analysis.models.crosslag_results import MODEL_NAMES
 from analysis.reporting.path_diagram import path_diagram
 
 from app_pages import _shared
@@ -82,7 +84,7 @@ st.info(_shared.plain(res.interpretation(), p))
 cols = st.columns(2)
 for col, path, a, b in ((cols[0], res.x_to_y, X, Y), (cols[1], res.y_to_x, Y, X)):
     col.metric(f"{a} → later {b} (standardized)", f"{path.std:+.3f}", help=tip("Standardized"))
-    clear = path.ci_lower > 0 or path.ci_upper < 0
+    clear = excludes_zero(path.ci_lower, path.ci_upper)
     col.caption(f"A {effect_size_words(path.std)} effect: when {a} is one standard deviation higher than "
                 f"{'usual for that person' if res.within_person else 'average'}, {b} at the next wave is on average "
                 f"{abs(path.std):.3f} standard deviations {'higher' if path.std > 0 else 'lower'}. "
@@ -107,9 +109,9 @@ st.caption(
     + (" than the person's usual level" if res.within_person else "") + ". "
     "**SE**: standard error, the estimate's uncertainty. "
     "**95% CI**: the range of values compatible with the data. "
-    "**p**: how surprising the estimate would be if the true effect were zero (below 0.05: conventionally "
-    "significant). **Standardized**: the same in standard deviations, comparable across measures (about 0.03 "
-    "small, 0.07 medium, 0.12 large). **Stability**: how much each measure carries over to the next wave.")
+    f"**p**: how surprising the estimate would be if the true effect were zero (below {number(ALPHA)}: "
+    "conventionally significant). **Standardized**: the same in standard deviations, comparable across measures "
+    f"(about {effect_size_scale()}). **Stability**: how much each measure carries over to the next wave.")
 if res.lags == "free":
     with st.expander("Effects at each interval"):
         frames = [pd.DataFrame(list(path.by_wave)).assign(path=f"{a} → later {b}")
@@ -128,13 +130,15 @@ fig = path_diagram(x=X, y=Y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave),
 st.pyplot(fig, clear_figure=False)
 st.caption("Boxes are the two measures at each wave" + (" (each person's departure from their own usual level)"
            if res.within_person else "") + ". Diagonal arrows are the cross-lagged effects, horizontal arrows "
-           "the stability of each measure; stars mark p-values below .05, .01 and .001.")
+           "the stability of each measure; stars mark p-values below "
+           + ", ".join(number(a, leading_zero=False) for a in STAR_LEVELS[:-1])
+           + f" and {number(STAR_LEVELS[-1], leading_zero=False)}.")
 
 # -- fit ----------------------------------------------------------------------------------------------------------
 st.header("How well the model fits the data")
 f = res.sem.fit
 judgement = _shared.fit_words(f)
-(st.warning if "does not fit" in judgement else st.success)(judgement)
+(st.warning if fit_verdict(f) == "poor" else st.success)(judgement)
 
 
 def fmt(v, digits: int = 3) -> str:
@@ -146,11 +150,12 @@ indices = [
      "FIML"),
     ("Chi-square", f"{fmt(f['chisq'], 1)} (df {f['df']})", f"Exact-fit test, p = {fmt(f['pvalue'])}; with many people "
      "it flags even tiny misfit.", "Chi-square test of fit"),
-    ("CFI", fmt(f["cfi"]), "Comparative fit: 0.95 or more is good.", "CFI / TLI"),
-    ("TLI", fmt(f["tli"]), "Like CFI, with a penalty for complexity: 0.95 or more is good.", "CFI / TLI"),
+    ("CFI", fmt(f["cfi"]), f"Comparative fit: {fit_rule('cfi')} is good.", "CFI / TLI"),
+    ("TLI", fmt(f["tli"]), f"Like CFI, with a penalty for complexity: {fit_rule('tli')} is good.", "CFI / TLI"),
     ("RMSEA", fmt(f["rmsea"]), f"Misfit per degree of freedom, 90% CI {fmt(f.get('rmsea_ci_lower'))} to "
-     f"{fmt(f.get('rmsea_ci_upper'))}: 0.06 or less is good.", "RMSEA"),
-    ("SRMR", fmt(f["srmr"]), "Average gap between observed and model correlations: 0.08 or less is good.", "SRMR"),
+     f"{fmt(f.get('rmsea_ci_upper'))}: {fit_rule('rmsea')} is good.", "RMSEA"),
+    ("SRMR", fmt(f["srmr"]), f"Average gap between observed and model correlations: {fit_rule('srmr')} is good.",
+     "SRMR"),
     ("AIC", fmt(f["aic"], 1), "For comparing models on the same data: lower is better.", "AIC / BIC"),
     ("BIC", fmt(f["bic"], 1), "Like AIC, favouring simpler models more: lower is better.", "AIC / BIC"),
 ]

@@ -12,6 +12,7 @@ import os
 import streamlit as st
 
 from analysis.errors import UsageError, WorkbenchError
+from analysis.interpret import ALPHA, effect_size_scale
 from analysis.power import PowerDesign, effects_grid, run_power
 
 MODELS = {"riclpm": "RI-CLPM (separates stable differences between people)",
@@ -47,7 +48,7 @@ with st.form("design"):
                                         "year after year. The RI-CLPM needs this above 0.")
         cross = st.number_input("Cross-lagged effect to detect (standardized)", -0.9, 0.9, 0.1, 0.01,
                                 key="cross", help="Effect of loneliness on later mental health (and back), "
-                                                  "within persons. 0.03 is small, 0.07 medium, 0.12 large.")
+                                                  f"within persons. {effect_size_scale(verb=True)}.")
         ar = st.number_input("Autoregressive effect (carry-over from one wave to the next)", -0.9, 0.9, 0.4, 0.05,
                              key="ar")
     with right:
@@ -60,7 +61,7 @@ with st.form("design"):
         replicates = st.number_input("Simulated studies per design", 2, 10000, 200, 50, key="replicates",
                                      help="More gives more precise power; 500 or more for a final answer.")
         target = st.slider("Target power", 0.5, 0.99, 0.8, 0.01, key="target")
-        alpha = st.number_input("Significance level (alpha)", 0.001, 0.2, 0.05, 0.005, format="%.3f", key="alpha")
+        alpha = st.number_input("Significance level (alpha)", 0.001, 0.2, ALPHA, 0.005, format="%.3f", key="alpha")
         seed = st.number_input("Random seed", 0, 2**31 - 1, 1, key="seed")
         jobs = st.number_input("Processes to use", 1, os.cpu_count() or 1, os.cpu_count() or 1, key="jobs")
     submitted = st.form_submit_button("Run")

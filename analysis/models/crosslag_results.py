@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.interpret import effect_size_words, excludes_zero, significant
 from analysis.models.sem import SEMResults
 from analysis.naming import name_of
 from analysis.models.sem.inference import TestResult
@@ -44,18 +45,6 @@ class PathSummary:
         return out
 
 
-def effect_size_words(std: float) -> str:
-    """Orth et al. (2022) benchmarks for standardized cross-lagged effects: .03 small, .07 medium, .12 large."""
-    a = abs(std)
-    if a < 0.03:
-        return "very small"
-    if a < 0.07:
-        return "small"
-    if a < 0.12:
-        return "medium-sized"
-    return "large (for a cross-lagged effect)"
-
-
 @dataclass(frozen=True)
 class CrossLagResults:
     """What ``fit_crosslag`` returns (read-only)."""
@@ -88,7 +77,7 @@ class CrossLagResults:
                  else "across people (the CLPM mixes stable differences between people with changes within them)")
         x, y = name_of(self.x), name_of(self.y)
         for path, src, dst in ((self.x_to_y, x, y), (self.y_to_x, y, x)):
-            sig = path.ci_lower > 0 or path.ci_upper < 0
+            sig = excludes_zero(path.ci_lower, path.ci_upper)
             direction = "higher" if path.est > 0 else "lower"
             if sig:
                 parts.append(
@@ -100,7 +89,7 @@ class CrossLagResults:
                     f"The data do not show a clear link from {src} to later {dst}: the estimate is {path.est:.3g} "
                     f"(95% CI {path.ci_lower:.3g} to {path.ci_upper:.3g}), so it could be zero.")
         d = self.direction_test
-        if d.pvalue < 0.05:
+        if significant(d.pvalue):
             stronger = f"{x} → {y}" if abs(self.x_to_y.std) > abs(self.y_to_x.std) else f"{y} → {x}"
             parts.append(f"On the standardized scale the {stronger} path is the stronger one (p = {d.pvalue:.2g}).")
         else:

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError
+from analysis.interpret import significant
 from analysis.models.builders import PanelDesign
 from analysis.models.sensitivity import lagged_long
 from analysis.naming import name_of
@@ -48,7 +49,7 @@ class ModerationResults:
         row = self.interaction.set_index("path").loc["x_to_y"]
         me = self.marginal_effects[self.marginal_effects.path == "x_to_y"]
         low, high = me.iloc[0], me.iloc[-1]
-        if row.pvalue < 0.05:
+        if significant(row.pvalue):
             verb = "stronger" if row.est > 0 else "weaker"
             return (f"The link from {x} to later {y} is {verb} for people with more {m} "
                     f"(interaction {row.est:.3g}, p = {row.pvalue:.2g}): {low.est:.3g} at low and {high.est:.3g} "

@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from analysis.interpret import EFFECT_SIZE_SOURCE, effect_size_scale, fit_words
 from analysis.naming import name_of
 from analysis.outputs import write_text_atomic
 from analysis.reporting.methods import methods_html
@@ -40,7 +41,23 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return html.escape(str(v))
 
 
-def _table(rows: list[dict], columns: list[str] | None = None, *, labels: dict[str, str] | None = None) -> str:
+def table_html(rows: list[dict], columns: list[str] | None = None, *, labels: dict[str, str] | None = None) -> str:
+    """An HTML table of ``rows`` (dicts), numbers rounded for reading and missing values shown as —.
+
+    Parameters
+    ----------
+    rows : list of dict
+        One dict per row; JSON-safe values (see :func:`analysis.outputs.json_safe`).
+    columns : list of str, optional
+        Columns to show, in order (default: the keys of the first row).
+    labels : dict, optional
+        Column headings to show instead of the keys.
+
+    Returns
+    -------
+    str
+        The table, or a short note when there are no rows.
+    """
     if not rows:
         return "<p class='note'>(nothing to show)</p>"
     cols = columns or list(rows[0].keys())
@@ -50,7 +67,22 @@ def _table(rows: list[dict], columns: list[str] | None = None, *, labels: dict[s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _figure(folder: Path, figures: dict, name: str) -> str:
+def figure_html(folder: Path, figures: dict, name: str) -> str:
+    """A saved figure embedded in HTML (PNG as base64, else the SVG itself) with its caption.
+
+    Parameters
+    ----------
+    folder : Path
+        The run folder the figure paths are relative to.
+    figures : dict
+        Figure name -> ``{"caption": ..., "png": path, "svg": path}``, as a run records them.
+    name : str
+        The figure to embed; an unknown name gives an empty string.
+
+    Returns
+    -------
+    str
+    """
     info = figures.get(name)
     if not info:
         return ""
@@ -98,7 +130,7 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                    "<code>tables/descriptives.csv</code>. — marks a cell suppressed because fewer than "
                    f"{results['disclosure']['threshold']} persons are in it.</p></section>")
     parts.append("<section id='attrition'><h2>Who stayed in the study (attrition)</h2>"
-                 + _table(data["attrition"]) + "<p class='note'>People who leave a panel often differ from those "
+                 + table_html(data["attrition"]) + "<p class='note'>People who leave a panel often differ from those "
                  "who stay; the models use everyone's available waves (full-information maximum likelihood), "
                  "which is unbiased if leaving depends on what was observed before.</p></section>")
     for cl in results.get("crosslag", []):
@@ -107,47 +139,48 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
         rows = [{"direction": f"{x} → later {y}", **{k: c['x_to_y'][k] for k in ('est', 'se', 'ci_lower', 'ci_upper', 'pvalue', 'std')}},
                 {"direction": f"{y} → later {x}", **{k: c['y_to_x'][k] for k in ('est', 'se', 'ci_lower', 'ci_upper', 'pvalue', 'std')}}]
         parts.append(f"<section id='crosslag'><h2>Which way? {html.escape(x)} and {html.escape(y)}</h2>"
-                     + _figure(folder, figures, cl["figure"])
+                     + figure_html(folder, figures, cl["figure"])
                      + "<h3>Cross-lagged effects</h3>"
-                     + _table(rows, labels={"est": "estimate", "se": "SE", "ci_lower": "95% CI low",
-                                            "ci_upper": "95% CI high", "pvalue": "p", "std": "standardized"})
+                     + table_html(rows, labels={"est": "estimate", "se": "SE", "ci_lower": "95% CI low",
+                                               "ci_upper": "95% CI high", "pvalue": "p", "std": "standardized"})
                      + "<p class='note'>Estimate: change in the later score for a one-point higher earlier score, "
                        "compared with the person's own usual level. Standardized: the same in standard-deviation units "
-                       "(about .03 small, .07 medium, .12 large for cross-lagged effects; Orth et al. 2022).</p>")
+                       f"(about {effect_size_scale(leading_zero=False)} for cross-lagged effects; "
+                       f"{EFFECT_SIZE_SOURCE}).</p>")
         tests = []
         if c.get("direction_test"):
             tests.append({"test": "x→y equals y→x (standardized)", **c["direction_test"]})
         if c.get("time_invariance_test"):
             tests.append({"test": "lags equal over waves (LRT)", **c["time_invariance_test"]})
-        parts.append(_table(tests))
+        parts.append(table_html(tests))
         f = cl["fit"]
-        parts.append("<h3>How well the model fits</h3>" + _table([{k: f.get(k) for k in (
+        parts.append("<h3>How well the model fits</h3>" + table_html([{k: f.get(k) for k in (
             "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic", "bic")}])
-            + f"<p class='note'>{html.escape(_fit_words(f))}</p>")
+            + f"<p class='note'>{html.escape(fit_words(f))}</p>")
         if cl.get("comparison"):
             parts.append("<h3 id='comparison'>Model comparison: CLPM, RI-CLPM and DPM</h3>"
-                         + _table(cl["comparison"], ["model", "lags", "npar", "chisq", "df", "cfi", "rmsea", "aic",
-                                                     "bic", "note"])
+                         + table_html(cl["comparison"], ["model", "lags", "npar", "chisq", "df", "cfi", "rmsea",
+                                                         "aic", "bic", "note"])
                          + "<p class='note'>Lower AIC/BIC is better. The CLPM does not separate stable differences "
                            "between people from changes within people.</p>")
         if cl.get("sensitivity"):
             parts.append("<h3 id='sensitivity'>Sensitivity analyses</h3>"
-                         + _table(cl["sensitivity"], ["method", "from", "to", "est", "se", "ci_lower", "ci_upper",
-                                                      "pvalue", "n_obs", "note"]))
+                         + table_html(cl["sensitivity"], ["method", "from", "to", "est", "se", "ci_lower",
+                                                          "ci_upper", "pvalue", "n_obs", "note"]))
         parts.append("</section>")
     for g in results.get("groups", []):
         parts.append(f"<section id='groups'><h2>Who is most affected? Life stages and stigma</h2>"
-                     + _figure(folder, figures, g["figure"])
-                     + _table(g["table"], ["grouping", "group", "n", "path", "est", "ci_lower", "ci_upper", "std",
-                                           "suppressed"])
+                     + figure_html(folder, figures, g["figure"])
+                     + table_html(g["table"], ["grouping", "group", "n", "path", "est", "ci_lower", "ci_upper",
+                                               "std", "suppressed"])
                      + "<h3>Tests of equal effects across groups</h3>"
-                     + _table(g["tests"], labels={"pvalue_holm": "p (Holm, over groupings)"})
+                     + table_html(g["tests"], labels={"pvalue_holm": "p (Holm, over groupings)"})
                      + "".join(f"<p>{html.escape(t)}</p>" for t in g["interpretations"].values())
                      + "".join(f"<p class='warn'>{html.escape(k)}: {html.escape(v)}</p>" for k, v in g["failures"].items())
                      + "</section>")
     for m in results.get("moderation", []):
         parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"
-                     + _table(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p></section>")
+                     + table_html(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p></section>")
     for c in results.get("causal", []):
         parts.append(f"<section id='causal'><h2>If {html.escape(name_of(c['exposure']))} were reduced… (causal analysis)</h2>"
                      + (blocks or {}).get(c.get("report_block", ""), "") + "</section>")
@@ -187,18 +220,7 @@ def _descriptives(records: list[dict], constructs: list[str]) -> str:
     for row in out:
         for c in constructs:
             row.setdefault(c, "—")
-    return _table(out, [*keys, "respondents", *constructs], labels={"life_stage": "life stage"})
-
-
-def _fit_words(f: dict) -> str:
-    cfi, rmsea, srmr = f.get("cfi"), f.get("rmsea"), f.get("srmr")
-    if cfi is None or rmsea is None:
-        return ""
-    good = cfi >= 0.95 and rmsea <= 0.06 and (srmr is None or srmr <= 0.08)
-    ok = cfi >= 0.90 and rmsea <= 0.08
-    verdict = "fits the data well" if good else "fits the data acceptably" if ok else "does not fit the data well"
-    return (f"By common rules of thumb (CFI ≥ .95, RMSEA ≤ .06, SRMR ≤ .08; Hu & Bentler 1999) the model {verdict}. "
-            "With thousands of people the chi-square test rejects even small misfit.")
+    return table_html(out, [*keys, "respondents", *constructs], labels={"life_stage": "life stage"})
 
 
 def write_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dict | None = None) -> Path:

@@ -9,13 +9,8 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
+from analysis.interpret import p_stars  # noqa: E402
 from analysis.naming import name_of  # noqa: E402
-
-
-def _p_stars(p: float | None) -> str:
-    if p is None:
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
 def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: list[dict], x_to_y: list[dict],
@@ -48,7 +43,7 @@ def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: li
 
     def lab(d: dict) -> str:
         v = d.get(value, d.get("est"))
-        return f"{v:.2f}{_p_stars(d.get('pvalue'))}"
+        return f"{v:.2f}{p_stars(d.get('pvalue'))}"
 
     for t in range(T - 1):
         arrow(t + 0.33, ytop, t + 1 - 0.33, ytop, lab(ar_x[t]), "#444444", 0.12)

@@ -6,14 +6,14 @@ import html
 import warnings
 from typing import Any
 
+from analysis.outputs import json_safe
 from analysis.runs.config import CausalItem
 
 
 def _table_html(frame) -> str:
-    from analysis.reporting.html import _table
-    from analysis.runs.sections import records
+    from analysis.reporting.html import table_html
 
-    return _table(records(frame))
+    return table_html(json_safe(frame.to_dict("records")))
 
 
 def run_causal(ctx: Any, item: CausalItem) -> dict:
@@ -40,9 +40,9 @@ def run_causal(ctx: Any, item: CausalItem) -> dict:
              + "</ul>"]
     if res.reverse is not None:
         parts.append(f"<h3>The other direction</h3><p>{html.escape(res.reverse.interpretation())}</p>")
-    from analysis.reporting.html import _figure
+    from analysis.reporting.html import figure_html
 
-    graph_html = _figure(ctx.folder, ctx.figures, f"causal_graph_{tag}")
+    graph_html = figure_html(ctx.folder, ctx.figures, f"causal_graph_{tag}")
     # The report block is HTML: kept with the run context, not in results.json.
     ctx.html_blocks[f"causal_{tag}"] = graph_html + "".join(parts)
     out["report_block"] = f"causal_{tag}"

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.outputs import write_atomic
+from analysis.outputs import json_safe, write_atomic
 from analysis.runs.config import AnalysisConfig, CausalItem, CrossLagItem, GroupsItem, ModerationItem
 from analysis.runs.disclosure import suppress_counts
 
@@ -48,11 +48,8 @@ class Context:
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    out = []
-    for row in frame.to_dict("records"):
-        out.append({k: (None if (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA else
-                        (v.item() if hasattr(v, "item") else v)) for k, v in row.items()})
-    return out
+    """The rows of ``frame`` as JSON-safe dicts (missing values as None)."""
+    return json_safe(frame.to_dict("records"))
 
 
 def panel_hash(panel: Any) -> str:

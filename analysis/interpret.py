@@ -1,0 +1,261 @@
+"""Rules of thumb and their wording: the one place the report, the CLI and the dashboard read them from.
+
+Three kinds of rule live here, each with its published source:
+
+* **Model fit** (Hu & Bentler, 1999): CFI and TLI of at least .95, RMSEA of at
+  most .06 and SRMR of at most .08 suggest good fit; CFI of at least .90 with
+  RMSEA of at most .08 is taken as acceptable, and RMSEA above .10 as poor.
+* **Size of a standardized cross-lagged effect** (Orth et al., 2022): about
+  .03 is small, .07 medium and .12 large.  These are lower than the usual
+  benchmarks for correlations because a cross-lagged effect is what remains
+  after each measure's own past is held fixed.
+* **p-values**: below :data:`ALPHA` (.05) is conventionally called
+  statistically significant; stars mark p below .05, .01 and .001.
+
+References
+----------
+Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance
+structure analysis: Conventional criteria versus new alternatives. *Structural
+Equation Modeling, 6*(1), 1-55.
+
+Orth, U., Meier, L. L., Bühler, J. L., Dapp, L. C., Krauss, S., Messerli, D., &
+Robins, R. W. (2022). Effect size guidelines for cross-lagged effects.
+*Psychological Methods*. https://doi.org/10.1037/met0000499
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+__all__ = [
+    "ALPHA", "EFFECT_SIZE_SOURCE", "EFFECT_SIZES", "FIT_ACCEPTABLE", "FIT_GOOD", "FIT_MISSING", "FIT_SOURCE",
+    "RMSEA_POOR", "STAR_LEVELS", "FitVerdict", "effect_size_scale", "effect_size_words", "excludes_zero",
+    "fit_rule", "fit_verdict", "fit_words", "format_p", "number", "p_stars", "p_words", "significant",
+]
+
+#: Conventional significance level.
+ALPHA = 0.05
+#: Levels marked by one, two and three stars.
+STAR_LEVELS = (0.05, 0.01, 0.001)
+
+FIT_SOURCE = "Hu & Bentler 1999"
+#: Good fit: CFI and TLI at least these, RMSEA and SRMR at most these (Hu & Bentler 1999).
+FIT_GOOD: Mapping[str, float] = {"cfi": 0.95, "tli": 0.95, "rmsea": 0.06, "srmr": 0.08}
+#: Acceptable fit: CFI at least, RMSEA at most.
+FIT_ACCEPTABLE: Mapping[str, float] = {"cfi": 0.90, "rmsea": 0.08}
+#: RMSEA above this is usually taken as poor fit.
+RMSEA_POOR = 0.10
+FIT_MISSING = "Fit indices could not be computed for this model."
+
+EFFECT_SIZE_SOURCE = "Orth et al. 2022"
+#: Small, medium and large standardized cross-lagged effects (Orth et al. 2022).
+EFFECT_SIZES: Mapping[str, float] = {"small": 0.03, "medium": 0.07, "large": 0.12}
+
+FitVerdict = Literal["good", "acceptable", "poor"]
+_HIGHER_IS_BETTER = ("cfi", "tli")
+
+
+def number(value: float, *, leading_zero: bool = True) -> str:
+    """A cut-off as people write it: ``0.95``, or ``.95`` without the leading zero (APA style).
+
+    Parameters
+    ----------
+    value : float
+        The number; written with as few decimals as it needs.
+    leading_zero : bool, default True
+        False writes ``.95`` for numbers between -1 and 1, as journals do for
+        quantities that cannot exceed one.
+
+    Returns
+    -------
+    str
+    """
+    text = f"{value:g}"
+    if not leading_zero and -1 < value < 1:
+        text = text.replace("0.", ".", 1)
+    return text
+
+
+# -- model fit ------------------------------------------------------------------------------------------
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def fit_verdict(fit: Mapping[str, Any]) -> FitVerdict | None:
+    """Judge model fit by the rules of thumb of Hu & Bentler (1999).
+
+    Parameters
+    ----------
+    fit : mapping
+        Fit indices with keys ``cfi``, ``rmsea`` and, optionally, ``srmr``
+        (as in ``SEMResults.fit``).  A missing SRMR does not count against the model.
+
+    Returns
+    -------
+    {"good", "acceptable", "poor"} or None
+        ``"good"`` if CFI ≥ .95, RMSEA ≤ .06 and SRMR ≤ .08; ``"acceptable"`` if
+        CFI ≥ .90 and RMSEA ≤ .08; ``"poor"`` otherwise; None if CFI or RMSEA is
+        missing.
+    """
+    cfi, rmsea, srmr = _finite(fit.get("cfi")), _finite(fit.get("rmsea")), _finite(fit.get("srmr"))
+    if cfi is None or rmsea is None:
+        return None
+    if cfi >= FIT_GOOD["cfi"] and rmsea <= FIT_GOOD["rmsea"] and (srmr is None or srmr <= FIT_GOOD["srmr"]):
+        return "good"
+    if cfi >= FIT_ACCEPTABLE["cfi"] and rmsea <= FIT_ACCEPTABLE["rmsea"]:
+        return "acceptable"
+    return "poor"
+
+
+_VERDICT_WORDS = {"good": "fits the data well", "acceptable": "fits the data acceptably",
+                  "poor": "does not fit the data well"}
+
+
+def fit_words(fit: Mapping[str, Any]) -> str:
+    """Model fit in one plain sentence, naming the rules of thumb used.
+
+    Parameters
+    ----------
+    fit : mapping
+        Fit indices (see :func:`fit_verdict`).
+
+    Returns
+    -------
+    str
+        E.g. "By common rules of thumb (CFI ≥ .95, RMSEA ≤ .06, SRMR ≤ .08; Hu &
+        Bentler 1999) the model fits the data well. …"; empty if CFI or RMSEA is
+        missing (show :data:`FIT_MISSING` instead where a sentence is needed).
+    """
+    verdict = fit_verdict(fit)
+    if verdict is None:
+        return ""
+    rules = ", ".join(f"{k.upper()} {'≥' if k in _HIGHER_IS_BETTER else '≤'} "
+                      f"{number(FIT_GOOD[k], leading_zero=False)}" for k in ("cfi", "rmsea", "srmr"))
+    return (f"By common rules of thumb ({rules}; {FIT_SOURCE}) the model {_VERDICT_WORDS[verdict]}. "
+            "With thousands of people the chi-square test rejects even small misfit.")
+
+
+def fit_rule(index: Literal["cfi", "tli", "rmsea", "srmr"]) -> str:
+    """The good-fit cut-off of one index in words: ``"0.95 or more"`` or ``"0.06 or less"``.
+
+    Parameters
+    ----------
+    index : {"cfi", "tli", "rmsea", "srmr"}
+
+    Returns
+    -------
+    str
+    """
+    if index not in FIT_GOOD:
+        raise ValueError(f"index must be one of {', '.join(FIT_GOOD)}, not {index!r}.")
+    return f"{number(FIT_GOOD[index])} or {'more' if index in _HIGHER_IS_BETTER else 'less'}"
+
+
+# -- effect sizes -----------------------------------------------------------------------------------------
+
+def effect_size_words(std: float) -> str:
+    """The size of a standardized cross-lagged effect in words (Orth et al. 2022).
+
+    Parameters
+    ----------
+    std : float
+        Standardized cross-lagged effect; its sign is ignored.
+
+    Returns
+    -------
+    str
+        ``"very small"`` below .03, ``"small"`` below .07, ``"medium-sized"`` below
+        .12, else ``"large (for a cross-lagged effect)"``.
+    """
+    a = abs(std)
+    if a < EFFECT_SIZES["small"]:
+        return "very small"
+    if a < EFFECT_SIZES["medium"]:
+        return "small"
+    if a < EFFECT_SIZES["large"]:
+        return "medium-sized"
+    return "large (for a cross-lagged effect)"
+
+
+def effect_size_scale(*, leading_zero: bool = True, verb: bool = False) -> str:
+    """The benchmarks as a phrase: ``"0.03 small, 0.07 medium, 0.12 large"``.
+
+    Parameters
+    ----------
+    leading_zero : bool, default True
+        False writes ``.03`` (APA style).
+    verb : bool, default False
+        True writes ``"0.03 is small, …"``, for use as a sentence.
+
+    Returns
+    -------
+    str
+    """
+    parts = [f"{number(v, leading_zero=leading_zero)} {name}" for name, v in EFFECT_SIZES.items()]
+    if verb:
+        parts[0] = parts[0].replace(" ", " is ", 1)
+    return ", ".join(parts)
+
+
+def excludes_zero(ci_lower: float, ci_upper: float) -> bool:
+    """Whether a confidence interval lies wholly on one side of zero (a clear effect).
+
+    Parameters
+    ----------
+    ci_lower, ci_upper : float
+        The interval's ends; an interval touching zero does not exclude it.
+
+    Returns
+    -------
+    bool
+    """
+    return ci_lower > 0 or ci_upper < 0
+
+
+# -- p-values ------------------------------------------------------------------------------------------------
+
+def significant(p: float, *, alpha: float = ALPHA) -> bool:
+    """Whether ``p`` is below ``alpha`` (False for a missing p-value)."""
+    return bool(p < alpha)  # NaN compares False
+
+
+def format_p(p: float) -> str:
+    """A p-value as shown to people: ``"p < 0.001"`` or ``"p = 0.042"``."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def p_words(p: float) -> str:
+    """A p-value of a test of difference, in words.
+
+    Parameters
+    ----------
+    p : float
+        The p-value; NaN when it could not be computed.
+
+    Returns
+    -------
+    str
+        E.g. "p = 0.012: a difference this large would be unusual if there were
+        none", or "p = 0.340: no clear evidence of a difference".
+    """
+    if p != p:
+        return "could not be computed"
+    shown = format_p(p)
+    return (f"{shown}: a difference this large would be unusual if there were none" if significant(p)
+            else f"{shown}: no clear evidence of a difference")
+
+
+def p_stars(p: float | None) -> str:
+    """``"***"``, ``"**"``, ``"*"`` or ``""`` for p below .001, .01, .05 or not (see :data:`STAR_LEVELS`)."""
+    if p is None:
+        return ""
+    return "*" * sum(p < level for level in STAR_LEVELS)
