@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.errors import WorkbenchError
-from analysis.models.groups import AllGroupComparisons
+from analysis.interpret import ALPHA, effect_size_scale, number
 from analysis.reporting.figures import forest_plot
 
 from app_pages import _shared
@@ -57,24 +56,9 @@ if s is None:
     st.stop()
 
 names = list(p.groupings) if s["grouping"] == ALL else [s["grouping"]]
-done, failed = {}, {}
-with _shared.friendly("comparing the groups"):
-    bar = st.progress(0.0, text="Fitting the multigroup models…") if len(names) > 1 else None
-    with st.spinner("Fitting the multigroup model and the tests…", show_time=True):
-        for i, g in enumerate(names):
-            if bar is not None:
-                bar.progress(i / len(names), text=f"Comparing {_shared.grouping_name(p, g)} ({i + 1} of {len(names)})")
-            try:
-                done[g] = _shared.compare(ds, s, g)
-            except WorkbenchError as exc:
-                if len(names) == 1:
-                    raise
-                failed[g] = _shared.tidy(str(exc))
-    if bar is not None:
-        bar.empty()
-    if not done:
-        raise WorkbenchError("No grouping could be compared: " + " ".join(f"{k}: {v}" for k, v in failed.items()))
-allg = AllGroupComparisons(x=s["x"], y=s["y"], comparisons=done, failures=failed)
+with (_shared.friendly("comparing the groups"),
+      st.spinner("Fitting the multigroup model and the tests…", show_time=True)):
+    allg = _shared.compare(ds, s, names)
 X, Y = name(allg.x), name(allg.y)
 plain_group = {g: _shared.grouping_name(p, g) for g in p.groupings}
 
@@ -83,7 +67,7 @@ st.header("In plain words")
 for g, c in allg.comparisons.items():
     st.info(_shared.plain(c.interpretation(), p))
 for g, why in allg.failures.items():
-    st.warning(f"{plain_group[g]} could not be compared: {why}")
+    st.warning(f"{plain_group[g]} could not be compared: {_shared.tidy(why)}")
 
 # -- forest plot ------------------------------------------------------------------------------------------------------
 st.header("Effects in each group")
@@ -114,7 +98,7 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("Chi-square", "p", "p (Holm)")})
 st.caption("Each test asks whether an effect is the same in every group (likelihood-ratio test of the model with "
            "the effect held equal against the model with group-specific effects). **Chi-square** and **df**: the "
-           "test statistic and its degrees of freedom. **p**: below 0.05 suggests the groups differ."
+           f"test statistic and its degrees of freedom. **p**: below {number(ALPHA)} suggests the groups differ."
            + (" **p (Holm)**: adjusted for testing several groupings." if several else ""))
 
 st.subheader("Estimates by group")
@@ -129,8 +113,8 @@ stats = ["Estimate", "95% CI from", "95% CI to", "p", "Standardized", "Std. 95% 
 st.dataframe(_shared.disclosure_safe(shown, ["People"], {"People": stats}), hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3f") for c in stats})
 st.caption("**People**: persons in the group (at their first wave analysed). **Estimate**: the group's cross-lagged "
-           "effect in the measures' own points; **Standardized**: in standard deviations (about 0.03 small, 0.07 "
-           "medium, 0.12 large). **95% CI**: values compatible with the data. Groups with fewer than "
+           f"effect in the measures' own points; **Standardized**: in standard deviations (about {effect_size_scale()}). "
+           "**95% CI**: values compatible with the data. Groups with fewer than "
            f"{_shared.THRESHOLD} people would be blanked.")
 
 with st.expander("Pairs of groups"):
