@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
+from analysis.data.describe import describe_panel, score_distribution
+
 from app_pages import _shared, _upload
 from app_pages._glossary import tip
+
+COLUMNS = {"wave": "Wave", "group": "Group", "n": "People", "mean": "Mean", "sd": "SD", "p10": "10th pct",
+           "p25": "Lower quartile", "median": "Median", "p75": "Upper quartile", "p90": "90th pct"}
 
 st.title("The data")
 st.markdown("Who took part at each wave, who left the study, and how loneliness, mental health and stigma "
@@ -58,19 +62,7 @@ by = c2.radio("Grouped by", by_options, key="data_grouping", horizontal=True,
               format_func=lambda g: _shared.grouping_name(p, g) if g else "everyone")
 st.caption(f"**{_shared.short_name(construct)}**: {_shared.construct_help(p, construct)}.")
 
-keys = ["wave"] + ([by] if by else [])
-frame = long[keys + [construct]].dropna(subset=[construct])
-if by:
-    frame = frame.dropna(subset=[by])
-rows = []
-for k, sub in frame.groupby(keys, observed=True, sort=True):
-    k = k if isinstance(k, tuple) else (k,)
-    v = sub[construct].to_numpy(float)
-    q = np.quantile(v, [0.10, 0.25, 0.5, 0.75, 0.90])
-    rows.append({"Wave": str(k[0]), "Group": str(k[1]) if by else "everyone", "People": int(v.size),
-                 "Mean": float(v.mean()), "SD": float(v.std(ddof=1)) if v.size > 1 else np.nan,
-                 "10th pct": q[0], "Lower quartile": q[1], "Median": q[2], "Upper quartile": q[3], "90th pct": q[4]})
-stats = pd.DataFrame(rows)
+stats = score_distribution(p, construct, by=by or None).rename(columns=COLUMNS)
 if stats.empty:
     st.info(f"No one has a {_shared.short_name(construct)} score in these data.")
 else:
@@ -119,7 +111,7 @@ else:
 
 # -- missing answers and notes ----------------------------------------------------------------------------
 with st.expander("Answers treated as missing, by reason"):
-    reasons = p.describe()["missing_by_reason"]
+    reasons = describe_panel(p)["missing_by_reason"]
     if reasons:
         table = pd.DataFrame(reasons).fillna(0).astype(int)
         table.index.name = "Reason"

@@ -27,11 +27,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from analysis.data import load_panel
-    from analysis.data.describe import render_text
+    from analysis.data.describe import describe_panel, render_text
     from analysis.outputs import write_json_atomic
 
     panel = load_panel(args.spec, data=args.data)
-    description = panel.describe()
+    description = describe_panel(panel)
     print(render_text(description), end="")
     if args.json:
         write_json_atomic(args.json, description)

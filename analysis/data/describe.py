@@ -4,17 +4,24 @@
 --json``; :func:`render_text` the tables it prints.  The JSON contract is
 ``{"waves": {"<wave>": {"n_respondents": int, "constructs": {"<name>":
 {"n": int, "mean": float, "sd": float}}}}}`` plus the other keys below.
+:func:`score_distribution` gives the spread of one construct's scores by wave
+and group (the dashboard's Data page).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from analysis.data.panel import Panel
+from analysis.data.panel import Panel, known_names
+
+#: The ``group`` of :func:`score_distribution` when scores are not grouped.
+EVERYONE = "everyone"
+#: Percentiles of :func:`score_distribution`, column name -> share of people below.
+PERCENTILES = {"p10": 0.10, "p25": 0.25, "median": 0.50, "p75": 0.75, "p90": 0.90}
+DISTRIBUTION_COLUMNS = ("wave", "group", "n", "mean", "sd", *PERCENTILES)
 
 
 def _number(x: float) -> float | None:
@@ -78,6 +85,49 @@ def describe_panel(panel: Panel) -> dict[str, Any]:
         "sources": [s.to_dict() for s in panel.sources],
         "notes": list(panel.notes),
     }
+
+
+def score_distribution(panel: Panel, construct: str, *, by: str | None = None) -> pd.DataFrame:
+    """The spread of one construct's scores at each wave, for everyone or by a grouping.
+
+    Parameters
+    ----------
+    panel : Panel
+        A loaded panel.
+    construct : str
+        One of ``panel.constructs``.
+    by : str, optional
+        One of ``panel.groupings`` (a person's group at each wave); people without a
+        group at a wave are left out there.  None: everyone together.
+
+    Returns
+    -------
+    DataFrame
+        One row per wave (and group), in wave and group order, with columns
+        ``wave``, ``group`` (:data:`EVERYONE` when ``by`` is None), ``n`` (people
+        with a score), ``mean``, ``sd`` (NaN for one person) and the percentiles
+        ``p10``, ``p25``, ``median``, ``p75``, ``p90`` (linear interpolation).
+        Empty, with these columns, when no one has a score.
+
+    Raises
+    ------
+    DataError
+        If ``construct`` or ``by`` is not part of the panel.
+    """
+    known_names(construct, panel.constructs, what="construct")
+    if by is not None:
+        known_names(by, panel.groupings, what="grouping")
+    keys = ["wave"] + ([by] if by else [])
+    frame = panel.long[keys + [construct]].dropna()
+    rows = []
+    for k, sub in frame.groupby(keys, observed=True, sort=True):
+        k = k if isinstance(k, tuple) else (k,)
+        v = sub[construct].to_numpy(float)
+        q = np.quantile(v, list(PERCENTILES.values()))
+        rows.append({"wave": str(k[0]), "group": str(k[1]) if by else EVERYONE, "n": int(v.size),
+                     "mean": float(v.mean()), "sd": float(v.std(ddof=1)) if v.size > 1 else np.nan,
+                     **{name: float(x) for name, x in zip(PERCENTILES, q)}})
+    return pd.DataFrame(rows, columns=list(DISTRIBUTION_COLUMNS))
 
 
 def _table(frame: pd.DataFrame) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -186,16 +186,29 @@ class Panel:
 
     @staticmethod
     def _names(given: Sequence[str], known: Sequence[str], what: str) -> list[str]:
-        names = [given] if isinstance(given, str) else list(given)
-        for name in names:
-            if name not in known:
-                hint = suggest(str(name), known) or "; there are none"
-                raise DataError(f"unknown {what} {name!r}{hint}" + ("" if hint.endswith("?") else "."))
-        return names
+        return known_names(given, known, what=what)
 
-    # -- description ----------------------------------------------------------
-    def describe(self) -> dict[str, Any]:
-        """JSON-ready summary (see :func:`analysis.data.describe.describe_panel`)."""
-        from analysis.data.describe import describe_panel
 
-        return describe_panel(self)
+def known_names(given: str | Sequence[str], known: Sequence[str], *, what: str) -> list[str]:
+    """``given`` as a list, after checking that each name is one of ``known``.
+
+    Parameters
+    ----------
+    given : str or sequence of str
+        One name or several.
+    known : sequence of str
+        The names the panel has.
+    what : str
+        What the names are ("construct", "grouping", "wave"), for the message.
+
+    Raises
+    ------
+    DataError
+        Naming the first unknown name, with a "did you mean" suggestion or the choices.
+    """
+    names = [given] if isinstance(given, str) else list(given)
+    for name in names:
+        if name not in known:
+            hint = suggest(str(name), known) or "; there are none"
+            raise DataError(f"unknown {what} {name!r}{hint}" + ("" if hint.endswith("?") else "."))
+    return names

@@ -11,6 +11,7 @@ import yaml
 from data_support import SPEC_OF, SPECS, fingerprint, nan_equal, rewrite
 
 from analysis.data import load_panel, parse_spec
+from analysis.data.describe import describe_panel
 from analysis.errors import DataError
 
 LONELINESS = ["sclackcom", "scleftout", "scisolate"]
@@ -46,7 +47,7 @@ def test_construct_absent_in_a_wave_is_scored_elsewhere(copy_cohort):
         panel.wide(["loneliness"], waves=["a", "b"])
     assert [c for c in panel.wide(["loneliness", "ghq_likert"]).columns if c.startswith("lon")] == \
         ["loneliness_a", "loneliness_c", "loneliness_d"]
-    assert "loneliness" not in panel.describe()["waves"]["b"]["constructs"]
+    assert "loneliness" not in describe_panel(panel)["waves"]["b"]["constructs"]
 
 
 def test_some_items_missing_from_a_file_is_an_error(copy_cohort):

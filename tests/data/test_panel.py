@@ -12,6 +12,7 @@ import yaml
 from data_support import SPEC_OF, SPECS, by_wave_name, expected_scores, fingerprint, nan_equal, wave_name
 
 from analysis.data import Panel, load_panel, parse_spec
+from analysis.data.describe import describe_panel
 from analysis.errors import DataError
 
 CASES = [(c, f) for c in ("ukhls", "elsa") for f in ("dta", "sav")]
@@ -169,7 +170,7 @@ def test_labels_and_sources(panels, cohort_dirs):
 
 def test_describe_follows_the_json_contract(panels):
     panel = panels[("elsa", "dta")]
-    d = json.loads(json.dumps(panel.describe(), allow_nan=False))
+    d = json.loads(json.dumps(describe_panel(panel), allow_nan=False))
     assert list(d["waves"]) == ["w1", "w2", "w3", "w4"]
     long = panel.long
     for wave, info in d["waves"].items():
@@ -206,7 +207,7 @@ def test_inputs_are_never_written(cohort_dirs):
     for key, folder in cohort_dirs.items():
         before = fingerprint(folder)
         panel = load_panel(SPEC_OF[key[0]], data=folder)
-        panel.describe()
+        describe_panel(panel)
         assert fingerprint(folder) == before
         assert sorted(p.name for p in folder.iterdir()) == sorted(before)
 
