@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from pathlib import Path
 
 import streamlit as st
 import yaml
 
-from analysis.data import load_spec, parse_spec, read_table
+from analysis.data import load_spec
 from analysis.data.files import inspect_file
+from analysis.data.mapping import DEFAULT_MISSING_CODES, MeasureMapping, mapping_spec
 from analysis.errors import DataError
 
 from app_pages import _shared
@@ -143,23 +143,14 @@ def _use_uploads(files, choice: str) -> None:
         return
     spec = mapping_form(folder, names)
     if spec is not None:
-        parse_spec(spec, source="your variable mapping")
         path = folder.parent / "mapping_spec.yaml"
         path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
         adopt(folder, sha, str(path), f"your files ({', '.join(names)}) with your variable mapping")
 
 
-def _wave_name(value) -> tuple[str, int | str]:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, (int, float)):
-        return str(value).replace(".", "_").replace("-", "m"), value if isinstance(value, int) else str(value)
-    text = str(value).strip()
-    return re.sub(r"\W", "_", text) or "blank", text
-
-
 def mapping_form(folder: Path, names: list[str]) -> dict | None:
-    """A form mapping the files' columns to loneliness, mental health, stigma and age; returns a spec."""
+    """A form mapping the files' columns to loneliness, mental health, stigma and age; returns a checked spec
+    (:func:`analysis.data.mapping.mapping_spec`) once submitted, else None."""
     info = inspect_file(folder / names[0])
     columns = list(info.columns)
 
@@ -186,54 +177,14 @@ def mapping_form(folder: Path, names: list[str]) -> dict | None:
             low = c2.number_input("Lowest answer", value=lo, step=1, key=f"map_{key}_lo")
             high = c3.number_input("Highest answer", value=hi, step=1, key=f"map_{key}_hi")
             score = c4.radio("Score", ["sum", "mean"], key=f"map_{key}_score")
-            measures[key] = (items, low, high, score)
+            measures[key] = MeasureMapping(items=tuple(items), low=low, high=high, score=score)
         age = st.selectbox("Age (for life stages; optional)", ["", *columns], format_func=lambda c: show(c) if c
                            else "(none)", key="map_age")
-        codes = st.text_input("Answers that mean missing (comma-separated)", "-9, -8, -7, -2, -1", key="map_codes")
+        codes = st.text_input("Answers that mean missing (comma-separated)", DEFAULT_MISSING_CODES, key="map_codes")
         lenient = st.checkbox("Treat any other answer outside the valid range as missing", value=True,
                               key="map_lenient")
         submitted = st.form_submit_button("Use these files with this mapping", type="primary")
     if not submitted:
         return None
-    try:
-        missing = {float(c): "missing" for c in codes.replace(";", ",").split(",") if c.strip()}
-    except ValueError:
-        raise DataError("Missing-value codes must be numbers separated by commas, e.g. -9, -8, -1.") from None
-    constructs = {}
-    for key, (items, low, high, score) in measures.items():
-        if not items:
-            if key != "stigma":
-                raise DataError(f"Choose the questions that measure {key.replace('_', ' ')}.")
-            continue
-        constructs[key] = {"label": f"{key.replace('_', ' ')} ({score} of {len(items)} items)",
-                           "items": list(items), "valid": [float(low), float(high)], "score": score,
-                           **({"stigma": True} if key == "stigma" else {})}
-    spec: dict = {"cohort": "uploaded", "description": "Your files, mapped in the dashboard.",
-                  "id": id_col, "missing": {"codes": missing,
-                                            "out_of_range": "missing" if lenient else "error"},
-                  "constructs": constructs}
-    if long:
-        values = read_table(folder / names[0], columns=[wave_col])[wave_col].dropna().unique().tolist()
-        try:
-            values = sorted(values)
-        except TypeError:
-            values = sorted(values, key=str)
-        if len(values) > 50:
-            raise DataError(f"The wave column {wave_col!r} has {len(values)} different values; choose the "
-                            "column that says which wave a row belongs to.")
-        waves = []
-        for i, v in enumerate(values):
-            name, value = _wave_name(v)
-            waves.append({"name": name, "number": i + 1, "value": value})
-        spec.update(layout="long", file=names[0], wave_column=wave_col, waves=waves)
-    else:
-        spec.update(layout="waves", waves=[{"name": f"w{i + 1}", "number": i + 1, "file": n}
-                                           for i, n in enumerate(names)])
-    if age:
-        spec["covariates"] = {"age": {"name": age, "valid": [0.0, 120.0], "label": "Age"}}
-        spec["groupings"] = {"life_stage": {"of": "age", "bands": {"16-29": [16.0, 29.0], "30-64": [30.0, 64.0],
-                                                                   "65+": [65.0, None]}}}
-    if "stigma" in constructs:
-        spec.setdefault("groupings", {})["stigma_group"] = {
-            "of": "stigma", "quantiles": [1 / 3, 2 / 3], "labels": ["low", "medium", "high"]}
-    return spec
+    return mapping_spec(folder, names, id_column=id_col, wave_column=wave_col, measures=measures, missing=codes,
+                        out_of_range="missing" if lenient else "error", age=age or None)
