@@ -348,3 +348,25 @@ def build_syntax(model: ModelType, design: PanelDesign, *, lags: Lags = "free", 
     if model == "dpm":
         return dpm_syntax(design, lags=lags, innovations=innovations, groups=groups)
     return riclpm_syntax(design, lags=lags, innovations=innovations, invariance=invariance, groups=groups)
+
+
+def lag_paths(model: ModelType, design: PanelDesign) -> dict[str, list[tuple[str, str]]]:
+    """Where the builders put the lagged paths: ``(lhs, rhs)`` of each regression, by interval.
+
+    Keys ``x_to_y`` (x at t-1 -> y at t), ``y_to_x``, ``ar_x`` and ``ar_y``; one entry per
+    interval, in wave order.  In the RI-CLPM the paths link the within-person
+    components ``wx1..wxT``/``wy1..wyT``; in the CLPM and DPM the scores themselves.
+    """
+    T = design.waves
+    if model == "riclpm":
+        xs = [f"wx{t + 1}" for t in range(T)]
+        ys = [f"wy{t + 1}" for t in range(T)]
+    else:
+        xs, ys = list(design.x), list(design.y)
+    out: dict[str, list[tuple[str, str]]] = {"x_to_y": [], "y_to_x": [], "ar_x": [], "ar_y": []}
+    for t in range(1, T):
+        out["x_to_y"].append((ys[t], xs[t - 1]))
+        out["y_to_x"].append((xs[t], ys[t - 1]))
+        out["ar_x"].append((xs[t], xs[t - 1]))
+        out["ar_y"].append((ys[t], ys[t - 1]))
+    return out

@@ -11,7 +11,6 @@ the standardized scale; and a comparison of CLPM, RI-CLPM and DPM fits.
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -28,10 +27,11 @@ from analysis.models.builders import (
     ModelType,
     PanelDesign,
     build_syntax,
+    lag_paths,
 )
 from analysis.models.crosslag_results import CrossLagResults, PathSummary
-from analysis.models.sem import SEM, SEMResults, lrt
-from analysis.models.sem.inference import TestResult, delta_method_se, wald_test
+from analysis.models.panel_fit import fit_panel
+from analysis.models.sem import SEMResults, TestResult, lrt
 
 
 def wide_design(
@@ -89,51 +89,34 @@ def wide_design(
     return wide, design, wave_list
 
 
-def lag_rows(res: SEMResults, model: ModelType, design: PanelDesign, *, group: str | None = None) -> dict[str, list[int]]:
-    """Positions (in the internal parameter table) of the x→y and y→x lagged paths, by wave."""
-    pt = res._internal.pt
-    T = design.waves
-    if model == "riclpm":
-        xs = [f"wx{t + 1}" for t in range(T)]
-        ys = [f"wy{t + 1}" for t in range(T)]
-    else:
-        xs, ys = list(design.x), list(design.y)
-    gidx = 1 if group is None else list(res.group_labels).index(group) + 1
-    out: dict[str, list[int]] = {"x_to_y": [], "y_to_x": [], "ar_x": [], "ar_y": []}
-    for t in range(1, T):
-        for key, lhs, rhs in (("x_to_y", ys[t], xs[t - 1]), ("y_to_x", xs[t], ys[t - 1]),
-                              ("ar_x", xs[t], xs[t - 1]), ("ar_y", ys[t], ys[t - 1])):
-            hit = np.flatnonzero(((pt["lhs"] == lhs) & (pt["op"] == "~") & (pt["rhs"] == rhs)
-                                  & (pt["group"] == gidx)).to_numpy())
-            out[key].append(int(hit[0]))
-    return out
+def summarise_path(res: SEMResults, paths: Sequence[tuple[str, str]], waves: Sequence[str], *,
+                   group: str | None = None, level: float = 0.95) -> PathSummary:
+    """Average (over intervals) lagged effect with delta-method SE, and its standardized value.
 
-
-def summarise_path(res: SEMResults, rows: list[int], waves: Sequence[str], *, level: float = 0.95) -> PathSummary:
-    """Average (over waves) lagged effect with delta-method SE, and its standardized value."""
-    f = res._internal
-    pt = f.pt
-    free = pt["free"].to_numpy()[rows]
-    vcov = f.cov.vcov
-    theta = f.theta
+    ``paths`` are the ``(lhs, rhs)`` regressions of one lagged effect, one per interval
+    (:func:`analysis.models.builders.lag_paths`); ``group`` a group label of a multigroup fit.
+    """
+    idx = np.array([res.free_index(lhs, "~", rhs, group=group) for lhs, rhs in paths])
+    triples = [(lhs, "~", rhs) for lhs, rhs in paths]
+    theta = res.params.to_numpy()
+    vcov = res.vcov.to_numpy()
 
     def raw(th: np.ndarray) -> np.ndarray:
-        return np.array([th[free - 1].mean()])
+        return np.array([th[idx].mean()])
 
     def std(th: np.ndarray) -> np.ndarray:
-        return np.array([f.standardized(th, rows).mean()])
+        return np.array([res.standardized(triples, group=group, theta=th).mean()])
 
-    est = float(raw(theta)[0])
-    se = float(delta_method_se(raw, theta, vcov)[0])
-    std_est = float(std(theta)[0])
-    std_se = float(delta_method_se(std, theta, vcov)[0])
+    (est,), (se,) = res.delta_method(raw)
+    (std_est,), (std_se,) = res.delta_method(std)
+    est, se, std_est, std_se = float(est), float(se), float(std_est), float(std_se)
     q = stats.norm.ppf(0.5 + level / 2)
     z = est / se if se > 0 else float("nan")
     by_wave = []
-    std_vals = f.standardized(theta, rows)
-    for k, (row, sv) in enumerate(zip(rows, std_vals)):
-        e = float(theta[free[k] - 1])
-        s = float(np.sqrt(vcov[free[k] - 1, free[k] - 1]))
+    std_vals = res.standardized(triples, group=group)
+    for k, sv in enumerate(std_vals):
+        e = float(theta[idx[k]])
+        s = float(np.sqrt(vcov[idx[k], idx[k]]))
         by_wave.append({"from_wave": str(waves[k]), "to_wave": str(waves[k + 1]), "est": e, "se": s,
                         "ci_lower": e - q * s, "ci_upper": e + q * s,
                         "pvalue": float(2 * stats.norm.sf(abs(e / s))) if s > 0 else float("nan"),
@@ -142,24 +125,21 @@ def summarise_path(res: SEMResults, rows: list[int], waves: Sequence[str], *, le
         est=est, se=se, ci_lower=est - q * se, ci_upper=est + q * se,
         pvalue=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else float("nan"),
         std=std_est, std_se=std_se, std_ci_lower=std_est - q * std_se, std_ci_upper=std_est + q * std_se,
-        time_invariant=len(set(free.tolist())) == 1, by_wave=tuple(by_wave),
+        time_invariant=len(set(idx.tolist())) == 1, by_wave=tuple(by_wave),
     )
 
 
-def direction_test(res: SEMResults, rows_xy: list[int], rows_yx: list[int]) -> TestResult:
-    """Wald test that the standardized x→y and y→x effects (averaged over waves) are equal."""
-    f = res._internal
+def direction_test(res: SEMResults, paths_xy: Sequence[tuple[str, str]], paths_yx: Sequence[tuple[str, str]], *,
+                   group: str | None = None) -> TestResult:
+    """Wald test that the standardized x→y and y→x effects (averaged over intervals) are equal."""
+    xy = [(lhs, "~", rhs) for lhs, rhs in paths_xy]
+    yx = [(lhs, "~", rhs) for lhs, rhs in paths_yx]
 
     def h(th: np.ndarray) -> np.ndarray:
-        return np.array([f.standardized(th, rows_xy).mean() - f.standardized(th, rows_yx).mean()])
+        return np.array([res.standardized(xy, group=group, theta=th).mean()
+                         - res.standardized(yx, group=group, theta=th).mean()])
 
-    return wald_test(h, f.theta, f.cov.vcov, description="standardized x->y equals y->x")
-
-
-def _fit(syntax: str, wide: pd.DataFrame, *, estimator: str, missing: str, se: str = "standard") -> SEMResults:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # warnings are kept in results.warnings
-        return SEM(syntax, defaults="lavaan", fixed_x=False).fit(wide, missing=missing, estimator=estimator, se=se)
+    return res.wald(h, description="standardized x->y equals y->x")
 
 
 def fit_crosslag(
@@ -214,8 +194,8 @@ def fit_crosslag(
     wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, covariates=covariates,
                                           time_varying=time_varying)
     syntax = build_syntax(model, design, lags=lags, innovations=innovations)
-    res = _fit(syntax, wide, estimator=estimator, missing=missing)
-    rows = lag_rows(res, model, design)
+    res = fit_panel(syntax, wide, estimator=estimator, missing=missing)
+    rows = lag_paths(model, design)
     x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
     y_to_x = summarise_path(res, rows["y_to_x"], wave_list, level=level)
     direction = direction_test(res, rows["x_to_y"], rows["y_to_x"])
@@ -225,7 +205,7 @@ def fit_crosslag(
     fits: dict[str, SEMResults] = {f"{model}/{lags}": res}
     if compare:
         other = "free" if lags == "invariant" else "invariant"
-        alt = _fit(build_syntax(model, design, lags=other, innovations=innovations), wide,
+        alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide,
                    estimator=estimator, missing=missing, se="none")
         fits[f"{model}/{other}"] = alt
         restricted, full = (res, alt) if lags == "invariant" else (alt, res)
@@ -234,7 +214,7 @@ def fit_crosslag(
             if m == model:
                 continue
             try:
-                fits[f"{m}/{lags}"] = _fit(build_syntax(m, design, lags=lags, innovations=innovations), wide,
+                fits[f"{m}/{lags}"] = fit_panel(build_syntax(m, design, lags=lags, innovations=innovations), wide,
                                            estimator=estimator, missing=missing, se="none")
             except Exception as exc:  # a comparison model that fails must not hide the main result
                 fits[f"{m}/{lags}"] = exc

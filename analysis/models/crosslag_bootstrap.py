@@ -1,6 +1,6 @@
 """Bootstrap intervals for cross-lagged effects and their differences between groups.
 
-The statistic refits the model (compiled once, see :mod:`analysis.power.fitting`)
+The statistic refits the model (compiled once, :meth:`analysis.models.sem.SEM.compile`)
 to each resample of persons, starting at the full-data estimates, and returns
 the x→y and y→x effects (averaged over intervals when lags are free); with a
 grouping, each group's effects and the difference for every pair of groups.
@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
-from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax
+from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax, lag_paths
+from analysis.models.panel_fit import panel_sem
+from analysis.models.sem import CompiledSEM
 from analysis.parallel import Backend
-from analysis.power.fitting import CompiledModel, compile_syntax, fit_sample, lag_targets, sample_data
 from analysis.resampling import BootstrapResults, bootstrap_statistic
 
 
@@ -34,17 +35,17 @@ class CrossLagStatistic:
     group label (None without groups).  Fits start at the full-data estimates.
     """
 
-    compiled: CompiledModel
+    compiled: CompiledSEM
+    targets: dict[str, np.ndarray]
     start: np.ndarray | None = None
 
     def __call__(self, data: tuple) -> dict[str, float]:
         y, groups = data
-        levels = self.compiled.group_levels
-        sample = sample_data(y, self.compiled.ov_names, groups=groups, levels=levels)
-        out = fit_sample(self.compiled, sample, start=self.start, se=False)
+        levels = self.compiled.group_labels
+        out = self.compiled.refit(self.compiled.sample(y, groups=groups), start=self.start, se=False)
         if out.status != "ok":
             raise ConvergenceError(out.message)
-        values = dict(out.est)
+        values = {name: float(out.theta[idx].mean()) for name, idx in self.targets.items()}
         for path in ("x_to_y", "y_to_x"):
             for a, b in itertools.combinations(levels, 2):
                 values[f"{path}[{a}] - {path}[{b}]"] = values[f"{path}[{a}]"] - values[f"{path}[{b}]"]
@@ -139,14 +140,14 @@ def bootstrap_crosslag(
     groups = Groups(n=len(levels)) if levels else None
     syntax = build_syntax(model, design, lags=lags, innovations=innovations, groups=groups)
     columns = tuple(design.x) + tuple(design.y)
-    targets: dict[str, list] = {}
-    for k, lv in enumerate(levels or [None], start=1):
-        rows = lag_targets(model, design.waves, group=k, x=design.x, y=design.y)
+    compiled = panel_sem(syntax).compile(columns, groups=levels)
+    paths = lag_paths(model, design)
+    targets: dict[str, np.ndarray] = {}
+    for lv in levels or [None]:
         suffix = "" if lv is None else f"[{lv}]"
-        targets[f"x_to_y{suffix}"] = rows["cl_xy"]
-        targets[f"y_to_x{suffix}"] = rows["cl_yx"]
-    compiled = compile_syntax(syntax, ngroups=max(1, len(levels)), observed=columns, targets=targets,
-                              group_levels=tuple(levels))
+        for key in ("x_to_y", "y_to_x"):
+            targets[f"{key}{suffix}"] = np.array([compiled.free_index(lhs, "~", rhs, group=lv)
+                                                  for lhs, rhs in paths[key]])
     ydata = wide[list(compiled.ov_names)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     labels = wide[group].to_numpy(dtype=object).astype(str) if group is not None else None
     # Persons with nothing observed in these waves do not enter the likelihood; resampling them would
@@ -156,11 +157,11 @@ def bootstrap_crosslag(
         notes.append(f"{int((~observed).sum())} persons have no {x} or {y} score in these waves and are left out.")
         ydata = ydata[observed]
         labels = labels[observed] if labels is not None else None
-    full = fit_sample(compiled, sample_data(ydata, compiled.ov_names, groups=labels, levels=tuple(levels)), se=False)
+    full = compiled.refit(compiled.sample(ydata, groups=labels), se=False)
     if full.status != "ok":
         raise ConvergenceError(f"The {model.upper()} did not converge on the full data ({full.message}); "
                                "fix that before bootstrapping (see the crosslag command).")
-    statistic = CrossLagStatistic(compiled=compiled, start=full.theta)
+    statistic = CrossLagStatistic(compiled=compiled, targets=targets, start=full.theta)
     what = f"{model.upper()} of {x} and {y}, waves {', '.join(wave_list)}" + (f", by {group}" if group else "")
     res = bootstrap_statistic(
         (ydata, labels), statistic, strata=labels, replicates=replicates, seed=seed, level=level,

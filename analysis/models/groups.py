@@ -22,11 +22,11 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
-from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax
-from analysis.models.crosslag import lag_rows, summarise_path, wide_design
+from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax, lag_paths
+from analysis.models.crosslag import summarise_path, wide_design
 from analysis.models.crosslag_results import PathSummary
-from analysis.models.sem import SEM, SEMResults, lrt
-from analysis.models.sem.inference import TestResult, wald_test
+from analysis.models.panel_fit import fit_panel
+from analysis.models.sem import SEMResults, TestResult, lrt
 from analysis.outputs import json_safe
 from analysis.naming import name_of
 
@@ -140,13 +140,6 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
     return adj
 
 
-def _fit(syntax: str, wide: pd.DataFrame, group_col: str, levels: list[str], **kw) -> SEMResults:
-    """Fit quietly (warnings are kept in the results)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return SEM(syntax, defaults="lavaan", fixed_x=False).fit(wide, group=group_col, group_levels=levels, **kw)
-
-
 def compare_groups(
     panel: Any,
     *,
@@ -224,27 +217,28 @@ def compare_groups(
 
     free_syntax = syntax_for(frozenset())
     try:
-        free = _fit(free_syntax, wide, grouping, levels, **kw)
+        free = fit_panel(free_syntax, wide, group=grouping, group_levels=levels, **kw)
     except ConvergenceError as exc:
         smallest = min(levels, key=lambda g: sizes[g])
         raise ConvergenceError(
             f"The multigroup model by {grouping} did not converge; the smallest group is {smallest!r} "
             f"({sizes[smallest]} persons). {exc}") from None
-    if not free._internal.cov.identified:
+    if not free.identified:
         raise ModelSpecificationError(f"The multigroup model by {grouping} is not identified in every group; "
                                       "check that each group has persons observed at several waves.")
     messages += [w for w in free.warnings if w not in messages]
     per_group = {}
     rows = {}
+    paths = lag_paths(model, design)
     for lv in levels:
-        r = lag_rows(free, model, design, group=lv)
-        rows[lv] = r
-        per_group[lv] = {"x_to_y": summarise_path(free, r["x_to_y"], wave_list, level=level),
-                         "y_to_x": summarise_path(free, r["y_to_x"], wave_list, level=level)}
+        rows[lv] = {key: [free.free_index(lhs, "~", rhs, group=lv) for lhs, rhs in paths[key]]
+                    for key in ("x_to_y", "y_to_x")}
+        per_group[lv] = {key: summarise_path(free, paths[key], wave_list, group=lv, level=level)
+                         for key in ("x_to_y", "y_to_x")}
     tests = {}
     for name, equal in (("x_to_y", frozenset({"x_to_y"})), ("y_to_x", frozenset({"y_to_x"})),
                         ("omnibus", frozenset({"x_to_y", "y_to_x"}))):
-        restricted = _fit(syntax_for(equal), wide, grouping, levels, se="none", **kw)
+        restricted = fit_panel(syntax_for(equal), wide, group=grouping, group_levels=levels, se="none", **kw)
         t = lrt(restricted, free)
         tests[name] = TestResult(t.chisq, t.df, t.pvalue, f"equal {name} across {grouping} groups ({t.description})")
     pairwise = _pairwise(free, rows, levels)
@@ -256,19 +250,19 @@ def compare_groups(
 
 
 def _pairwise(res: SEMResults, rows: dict[str, dict[str, list[int]]], levels: list[str]) -> pd.DataFrame:
-    f = res._internal
-    free_idx = f.pt["free"].to_numpy()
+    """Wald tests of each pair of groups' effects; ``rows`` holds free-parameter positions."""
+    theta = res.params.to_numpy()
     out = []
     for path in ("x_to_y", "y_to_x"):
         block = []
         for a, b in itertools.combinations(levels, 2):
-            ia, ib = free_idx[rows[a][path]] - 1, free_idx[rows[b][path]] - 1
+            ia, ib = np.array(rows[a][path]), np.array(rows[b][path])
 
             def h(th: np.ndarray, ia=ia, ib=ib) -> np.ndarray:
                 return np.array([th[ia].mean() - th[ib].mean()])
 
-            t = wald_test(h, f.theta, f.cov.vcov)
-            diff = float(h(f.theta)[0])
+            t = res.wald(h)
+            diff = float(h(theta)[0])
             block.append({"path": path, "group_a": a, "group_b": b, "difference": diff, "chisq": t.chisq,
                           "df": t.df, "pvalue": t.pvalue})
         adj = holm([r["pvalue"] for r in block])

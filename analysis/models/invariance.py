@@ -11,28 +11,69 @@ groups on the same scale.
 
 from __future__ import annotations
 
-import warnings
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from analysis.errors import UsageError
 from analysis.models.builders import Groups, Invariance, PanelDesign, build_syntax
-from analysis.models.sem import SEM, SEMResults, lrt
+from analysis.models.panel_fit import fit_panel
+from analysis.models.sem import SEMResults, lrt
 from analysis.outputs import json_safe
 
 
 @dataclass(frozen=True)
 class InvarianceResults:
-    """Fits of each invariance level and the tests between them."""
+    """Fits of each invariance level and the tests between them.
+
+    Attributes
+    ----------
+    kind : {"waves", "groups"}
+    fits : dict of str to SEMResults
+        One fit per level (configural, metric, scalar).
+    table : DataFrame
+        Per level: ``level npar chisq df cfi rmsea aic bic`` and the test against the
+        level before (``chisq_diff df_diff pvalue``).
+    constructs, waves : tuple of str
+        What was tested (empty when fitted from a prepared DataFrame).
+    group : str, optional
+        The grouping compared (``kind == "groups"``).
+    """
 
     kind: str  # "waves" or "groups"
     fits: dict[str, SEMResults]
     table: pd.DataFrame
+    constructs: tuple[str, ...] = ()
+    waves: tuple[str, ...] = ()
+    group: str | None = None
+
+    def __repr__(self) -> str:
+        levels = ", ".join(self.table["level"])
+        what = f" of {' and '.join(self.constructs)}" if self.constructs else ""
+        return f"InvarianceResults({self.kind}{what}: {levels})"
+
+    def summary(self) -> str:
+        """The fit of each level and the tests between them, as text, with the interpretation."""
+        fmt = lambda v, spec=".3f": "" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)  # noqa: E731
+        across = f"across the groups of {self.group}" if self.kind == "groups" else "over waves"
+        lines = [f"Measurement invariance {across}"
+                 + (f": {' and '.join(self.constructs)}" if self.constructs else "")
+                 + (f", waves {', '.join(self.waves)}" if self.waves else ""), ""]
+        lines.append(f"{'level':<12}{'npar':>6}{'chisq':>11}{'df':>6}{'cfi':>7}{'rmsea':>7}"
+                     f"{'chisq diff':>12}{'df diff':>9}{'p':>9}")
+        for r in self.table.to_dict("records"):
+            lines.append(f"{r['level']:<12}{r['npar']:>6}{fmt(r['chisq']):>11}{r['df']:>6}{fmt(r['cfi']):>7}"
+                         f"{fmt(r['rmsea']):>7}{fmt(r['chisq_diff']):>12}{fmt(r['df_diff'], '.0f'):>9}"
+                         f"{fmt(r['pvalue'], '.3g'):>9}")
+        return "\n".join([*lines, "", self.interpretation()])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind,
+        """JSON-safe: kind, what was tested, and the table of levels."""
+        return {"kind": self.kind, "constructs": list(self.constructs), "waves": list(self.waves),
+                "group": self.group,
                 "table": [{k: json_safe(v) for k, v in r.items()} for r in self.table.to_dict("records")]}
 
     def interpretation(self) -> str:
@@ -43,12 +84,6 @@ class InvarianceResults:
         first = rejected.iloc[0]
         return (f"Measurement differs across {self.kind} at the {first['level']} step (p = {first['pvalue']:.2g}); "
                 "compare effects across them with caution.")
-
-
-def _fit(syntax: str, data: pd.DataFrame, **kw) -> SEMResults:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return SEM(syntax, defaults="lavaan", fixed_x=False).fit(data, missing="fiml", se="none", **kw)
 
 
 def _table(fits: dict[str, SEMResults], levels: list[str]) -> pd.DataFrame:
@@ -70,7 +105,8 @@ def invariance_over_waves(data: pd.DataFrame, design: PanelDesign, *, lags: str 
     if not design.multi_indicator:
         raise UsageError("Measurement invariance needs several items per construct and wave (x_items, y_items).")
     levels = ["configural", "metric", "scalar"]
-    fits = {lv: _fit(build_syntax("riclpm", design, lags=lags, invariance=lv), data) for lv in levels}
+    fits = {lv: fit_panel(build_syntax("riclpm", design, lags=lags, invariance=lv), data, se="none")
+            for lv in levels}
     return InvarianceResults(kind="waves", fits=fits, table=_table(fits, levels))
 
 
@@ -85,5 +121,91 @@ def invariance_across_groups(data: pd.DataFrame, design: PanelDesign, *, group: 
     for lv in ("configural", "metric"):
         syntax = build_syntax("riclpm", design, lags=lags, invariance=over_waves,
                               groups=Groups(n=len(levels), measurement=lv))
-        fits[lv] = _fit(syntax, data, group=group, group_levels=levels)
+        fits[lv] = fit_panel(syntax, data, group=group, group_levels=levels, se="none")
     return InvarianceResults(kind="groups", fits=fits, table=_table(fits, ["configural", "metric"]))
+
+
+def item_design(panel: Any, *, x: str, y: str, waves: Sequence[str] | None = None,
+                group: str | None = None) -> tuple[pd.DataFrame, PanelDesign, tuple[str, ...]]:
+    """One row per person with every item at every wave, and the multiple-indicator design.
+
+    Parameters
+    ----------
+    panel : Panel
+        Loaded with the items of both constructs: ``load_panel(spec, data, items=[x, y])``.
+    x, y : str
+        Constructs with at least two items each.
+    waves : sequence of str, optional
+        Default: every wave in which both were scored.
+    group : str, optional
+        A grouping added as a column (each person's group at the first wave analysed).
+
+    Returns
+    -------
+    wide : DataFrame
+        ``id``, the scores, the group, ``weight`` and ``{construct}_i{k}_{wave}`` item columns.
+    design : PanelDesign
+        ``x_items``/``y_items``: the item columns of each wave.
+    waves : tuple of str
+    """
+    from analysis.data.wave_rows import item_column
+    from analysis.models.crosslag import wide_design
+
+    wide, _, wave_list = wide_design(panel, x=x, y=y, waves=waves, group=group)
+    long = panel.long
+    long = long[long["wave"].isin(wave_list)]
+    items: dict[str, list[str]] = {}
+    for c in (x, y):
+        items[c] = [item_column(c, k) for k in range(1, len(panel.spec.constructs[c].items) + 1)]
+        if items[c][0] not in long.columns:
+            raise UsageError(f"The panel holds no items of {c!r}; load it with "
+                             f"load_panel(spec, data, items=[{x!r}, {y!r}]).")
+    columns = [*items[x], *items[y]]
+    table = long.pivot(index="id", columns="wave", values=columns)
+    table.columns = [f"{item}_{w}" for item, w in table.columns]
+    wide = wide.join(table[[f"{i}_{w}" for i in columns for w in wave_list]], on="id")
+    per_wave = lambda c: tuple(tuple(f"{i}_{w}" for i in items[c]) for w in wave_list)  # noqa: E731
+    return wide, PanelDesign(x_items=per_wave(x), y_items=per_wave(y)), tuple(wave_list)
+
+
+def fit_invariance(panel: Any, *, x: str, y: str, waves: Sequence[str] | None = None, group: str | None = None,
+                   lags: Literal["free", "invariant"] = "invariant",
+                   over_waves: Invariance = "metric") -> InvarianceResults:
+    """Measurement invariance of two constructs' items, over waves or across groups (RI-CLPM).
+
+    Parameters
+    ----------
+    panel : Panel
+        Loaded with the items of both constructs (``load_panel(..., items=[x, y])``).
+    x, y : str
+        Constructs with at least two items each.
+    waves : sequence of str, optional
+        Default: every wave in which both were scored (at least three).
+    group : str, optional
+        A grouping of the spec: test configural against metric invariance across its
+        groups (holding ``over_waves`` invariance over waves); without it, test
+        configural, metric and scalar invariance over waves.
+    lags : {"invariant", "free"}
+        Lagged effects equal over waves, or wave-specific.
+    over_waves : {"configural", "metric", "scalar"}
+        With ``group``: the invariance over waves held in both group models.
+
+    Returns
+    -------
+    InvarianceResults
+
+    Raises
+    ------
+    DataError
+        When a construct, wave or grouping is not in the panel.
+    UsageError
+        When a construct has fewer than two items or the panel was loaded without them.
+    """
+    wide, design, wave_list = item_design(panel, x=x, y=y, waves=waves, group=group)
+    if group is None:
+        res = invariance_over_waves(wide, design, lags=lags)
+    else:
+        wide = wide[wide[group].notna()]
+        res = invariance_across_groups(wide, design, group=group, over_waves=over_waves, lags=lags)
+    return InvarianceResults(kind=res.kind, fits=res.fits, table=res.table, constructs=(x, y), waves=wave_list,
+                             group=group)

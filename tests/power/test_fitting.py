@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from analysis.models.sem import SEM
-from analysis.models.sem.objectives import Problem
 from analysis.power import LaggedEffects, PowerDesign, simulate_panel
 from analysis.power.design import observed_names
-from analysis.power.fitting import compile_power_model, fit_arrays, population_fit, sample_data
+from analysis.power.fitting import compile_power_model, fit_arrays, population_fit
 
 EFFECTS = LaggedEffects(ar_x=0.4, ar_y=0.3, cl_xy=0.15, cl_yx=0.05)
 
@@ -45,19 +44,6 @@ def test_fast_fit_matches_sem_fit(model, lags):
         assert out.se[name] == pytest.approx(np.sqrt(w @ vcov[np.ix_(idx, idx)] @ w), rel=1e-4)
         if idx.size == 1:
             assert out.se[name] == pytest.approx(ses[idx[0]], rel=1e-4)
-
-
-def test_pattern_statistics_match_the_engine():
-    from analysis.models.sem.data import prepare_data
-
-    _, df = _data()
-    ov = tuple(df.columns)
-    ours = sample_data(df.to_numpy(), ov).groups[0]
-    engine = prepare_data(df, list(ov), group=None, missing="fiml").groups[0]
-    assert ours.nobs == engine.nobs and len(ours.patterns) == len(engine.patterns)
-    for a, b in zip(ours.patterns, engine.patterns):
-        assert np.array_equal(a.observed, b.observed) and a.n == b.n
-        assert np.allclose(a.mean, b.mean, atol=1e-14) and np.allclose(a.cov, b.cov, atol=1e-13)
 
 
 def test_population_fit_gives_true_values_or_the_misspecified_limit():

@@ -5,8 +5,10 @@
 """
 
 from analysis.models.sem.compare import lrt
+from analysis.models.sem.compiled import CompiledSEM, Refit
 from analysis.models.sem.estimate import SEMWarning
+from analysis.models.sem.inference import TestResult
 from analysis.models.sem.model import SEM
 from analysis.models.sem.results import SEMResults
 
-__all__ = ["SEM", "SEMResults", "SEMWarning", "lrt"]
+__all__ = ["SEM", "CompiledSEM", "Refit", "SEMResults", "SEMWarning", "TestResult", "lrt"]

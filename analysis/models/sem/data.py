@@ -56,26 +56,75 @@ class SampleData:
 
 
 
-def _patterns(y: np.ndarray) -> tuple[Pattern, ...]:
-    """Split rows by their pattern of observed values (rows with none observed excluded)."""
+def pattern_codes(observed: np.ndarray) -> np.ndarray:
+    """One integer key per row for its pattern of observed values (bit j: column j observed).
+
+    Grouping integers is far faster than ``np.unique`` over boolean rows; with more
+    than 62 columns the rows' bytes are used as keys instead.
+    """
+    p = observed.shape[1]
+    if p <= 62:
+        return observed @ (np.int64(1) << np.arange(p, dtype=np.int64))
+    packed = np.ascontiguousarray(np.packbits(observed, axis=1))
+    return np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(), return_inverse=True)[1].ravel()
+
+
+def patterns(y: np.ndarray) -> tuple[Pattern, ...]:
+    """Split rows by their pattern of observed values (rows with none observed excluded).
+
+    Ordered largest pattern first (usually the complete cases), then by size and
+    columns, so the order never depends on the order of the rows.
+    """
     obs = ~np.isnan(y)
-    keys, inverse = np.unique(obs, axis=0, return_inverse=True)
+    keys, inverse = np.unique(pattern_codes(obs), return_inverse=True)
     inverse = inverse.ravel()
     out = []
-    # Sorting by pattern makes the order deterministic (np.unique sorts the keys).
-    for k, key in enumerate(keys):
-        if not key.any():
+    for k in range(keys.size):
+        members = np.flatnonzero(inverse == k)
+        idx = np.flatnonzero(obs[members[0]])
+        if idx.size == 0:
             continue
-        idx = np.flatnonzero(key)
-        rows = y[inverse == k][:, idx]
+        rows = y[np.ix_(members, idx)]
         n = rows.shape[0]
         mean = rows.mean(axis=0)
         centred = rows - mean
         cov = centred.T @ centred / n
         out.append(Pattern(observed=idx, n=n, mean=mean, cov=cov, rows=rows))
-    # Largest pattern first (usually the complete cases): stable, readable in diagnostics.
     out.sort(key=lambda p: (-p.observed.size, -p.n, tuple(p.observed)))
     return tuple(out)
+
+
+def sample_from_arrays(y: np.ndarray, ov_names: tuple[str, ...], *, groups: np.ndarray | None = None,
+                       levels: tuple[str, ...] = ()) -> SampleData:
+    """Pattern statistics of an (n x p) array already in the model's column order (FIML).
+
+    Rows with nothing observed are dropped (and counted), as for a data frame.
+    ``groups`` holds each row's group label for a multigroup model, in ``levels`` order.
+    """
+    blocks = [y] if groups is None else [y[groups == lv] for lv in levels]
+    out = []
+    for lv, block in zip(levels or (None,), blocks):
+        keep = ~np.isnan(block).all(axis=1)
+        pats = patterns(block[keep])
+        if not pats:
+            where = "" if lv is None else f" in group {lv!r}"
+            raise DataError(f"The data have no rows with observed values{where}.")
+        out.append(GroupData(label=lv, patterns=pats, nobs=int(keep.sum()), n_dropped_empty=int((~keep).sum()),
+                             n_dropped_listwise=0,
+                             complete=len(pats) == 1 and pats[0].observed.size == len(ov_names)))
+    sample = SampleData(ov_names=tuple(ov_names), groups=tuple(out), group_var=None if groups is None else "group",
+                        missing="fiml")
+    check_variances(sample)
+    return sample
+
+
+def sample_from_moments(mean: np.ndarray, cov: np.ndarray, ov_names: tuple[str, ...], n: int) -> SampleData:
+    """A one-pattern 'data set' with given moments (to fit a model to a population)."""
+    p = len(ov_names)
+    pat = Pattern(observed=np.arange(p), n=int(n), mean=np.asarray(mean, float), cov=np.asarray(cov, float),
+                  rows=np.empty((0, p)))
+    group = GroupData(label=None, patterns=(pat,), nobs=int(n), n_dropped_empty=0, n_dropped_listwise=0)
+    return SampleData(ov_names=tuple(ov_names), groups=(group,), group_var=None, missing="fiml")
 
 
 def prepare_data(
@@ -164,7 +213,7 @@ def prepare_data(
         if y.shape[0] == 0:
             where = "" if label is None else f" in group {label!r}"
             raise DataError(f"No rows are left to analyse{where} after removing rows with missing values.")
-        pats = _patterns(y)
+        pats = patterns(y)
         groups.append(
             GroupData(
                 label=label,

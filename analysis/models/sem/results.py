@@ -5,11 +5,13 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from analysis.models.sem.inference import TestResult, delta_method_se
 from analysis.outputs import json_safe
 
 PARAMETER_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
@@ -49,6 +51,7 @@ class SEMResults:
     warnings: tuple[str, ...] = ()
     rows_dropped: dict = field(default_factory=dict)
     _internal: Any = field(default=None, repr=False, compare=False)
+    _compiled: Any = field(default=None, repr=False, compare=False)
 
     # ---- tables -------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -57,12 +60,55 @@ class SEMResults:
 
     @property
     def params(self) -> pd.Series:
-        """Estimates of the free parameters, by name (as in ``vcov``)."""
+        """Estimates of the free parameters, by name (the order of ``vcov``)."""
         return pd.Series(self._internal.theta, index=self.vcov.index, name="est")
 
     @property
     def std_errors(self) -> pd.Series:
+        """Standard errors of the free parameters, by name."""
         return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.vcov.index, name="se")
+
+    @property
+    def identified(self) -> bool:
+        """False when the information matrix is singular (then ``vcov`` and SEs are NaN)."""
+        return bool(self._internal.cov.identified)
+
+    @property
+    def compiled(self):
+        """The compiled model (:class:`CompiledSEM`): refit it to other data of the same shape."""
+        return self._compiled
+
+    def free_index(self, lhs: str, op: str, rhs: str = "", *, group: str | None = None) -> int:
+        """0-based position of a free parameter in ``params`` and ``vcov``.
+
+        Parameters sharing a label (held equal) share a position.  ``group`` is a group
+        label of a multigroup model.
+        """
+        return self._compiled.free_index(lhs, op, rhs, group=group)
+
+    def standardized(self, paths: Sequence[tuple[str, str, str]], *, group: str | None = None,
+                     theta: np.ndarray | None = None) -> np.ndarray:
+        """Completely standardized values (lavaan's ``std.all``) of parameters ``(lhs, op, rhs)``.
+
+        At the estimates, or at another parameter vector ``theta`` (e.g. inside a
+        function passed to :meth:`delta_method` or :meth:`wald`, for delta-method SEs
+        and tests of standardized effects).
+        """
+        rows = [self._compiled.row_index(lhs, op, rhs, group=group) for lhs, op, rhs in paths]
+        at = self._internal.theta if theta is None else np.asarray(theta, float)
+        return self._internal.standardized(at, rows)
+
+    def delta_method(self, fun: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Value and delta-method standard errors of ``fun(theta)``, a function of the free parameters."""
+        theta = self._internal.theta
+        value = np.atleast_1d(np.asarray(fun(theta), dtype=float))
+        return value, delta_method_se(fun, theta, self.vcov.to_numpy())
+
+    def wald(self, constraints: str | Sequence[str] | Callable[[np.ndarray], np.ndarray], *,
+             description: str = "") -> TestResult:
+        """Wald test of constraints: text such as ``"a == b"`` or ``["a == 0", "b == 0"]`` on labels,
+        or a function ``h(theta)`` of the free parameters (linear or not) that is zero under the null."""
+        return self._internal.wald(constraints, description=description)
 
     def estimate(self, lhs: str, op: str, rhs: str = "", *, group: str | None = None) -> pd.Series:
         """One row of the parameter table."""
@@ -91,11 +137,6 @@ class SEMResults:
             "options": self.options,
             "warnings": list(self.warnings),
         }
-
-    # ---- tests ----------------------------------------------------------------
-    def wald(self, constraints: str | list[str]):
-        """Wald test of constraints such as ``"a == b"`` or ``["a == 0", "b == 0"]``."""
-        return self._internal.wald(constraints)
 
     # ---- display --------------------------------------------------------------
     def summary(self) -> str:

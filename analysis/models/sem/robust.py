@@ -76,7 +76,8 @@ def scaling_factor(problem: Problem, theta: np.ndarray, info0: np.ndarray, h1: l
     return c if c > 0 else float("nan")
 
 
-def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_npar: int) -> dict:
+def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_problem: Problem,
+                 base_theta: np.ndarray) -> dict:
     """Scaled test and the fit indices lavaan derives from it (``*_scaled``)."""
     problem = fitted.problem
     x_idx = fitted.x_indices()
@@ -90,7 +91,6 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
         "pvalue_scaled": float(stats.chi2.sf(scaled, df)) if np.isfinite(scaled) and df > 0 else float("nan"),
         "chisq_scaling_factor": c,
     }
-    base_problem, base_theta = fitted.baseline_problem()
     base_info = numerical_hessian(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
     cb = scaling_factor(base_problem, base_theta, base_info, fitted.h1, x_idx, df_b, observed_h1=observed)
     scaled_b = chisq_b / cb if np.isfinite(cb) else float("nan")
