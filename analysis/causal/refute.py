@@ -97,12 +97,12 @@ class Refutation:
         return "pass" if self.passed else "fail"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "method": self.method, "estimate": _num(self.estimate),
-                "new_effect": _num(self.new_effect), "result": json_safe(dict(self.result)),
+        return {"name": self.name, "title": self.title, "method": self.method, "estimate": finite_or_none(self.estimate),
+                "new_effect": finite_or_none(self.new_effect), "result": json_safe(dict(self.result)),
                 "verdict": self.verdict, "passed": self.passed, "words": self.words}
 
 
-def _num(v: Any) -> Any:
+def finite_or_none(v: Any) -> Any:
     if v is None:
         return None
     v = float(v)

@@ -16,7 +16,7 @@ from scipy import stats
 from analysis.causal.design import CausalDesign
 from analysis.causal.estimate import Identified
 from analysis.causal.graph import draw_graph, from_gml
-from analysis.causal.refute import Refutation, _num
+from analysis.causal.refute import Refutation, finite_or_none
 from analysis.causal.words import exposure_phrase, name_of
 from analysis.outputs import json_safe
 
@@ -69,10 +69,10 @@ class EffectEstimate:
         return self.ci_lower > 0 or self.ci_upper < 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"effect": self.name, "estimate": _num(self.estimate), "se": _num(self.se),
-                "ci": [_num(self.ci_lower), _num(self.ci_upper)], "ci_lower": _num(self.ci_lower),
-                "ci_upper": _num(self.ci_upper), "ci_level": self.level, "pvalue": _num(self.pvalue),
-                "std_estimate": _num(self.std_estimate), "estimand": self.estimand,
+        return {"effect": self.name, "estimate": finite_or_none(self.estimate), "se": finite_or_none(self.se),
+                "ci": [finite_or_none(self.ci_lower), finite_or_none(self.ci_upper)], "ci_lower": finite_or_none(self.ci_lower),
+                "ci_upper": finite_or_none(self.ci_upper), "ci_level": self.level, "pvalue": finite_or_none(self.pvalue),
+                "std_estimate": finite_or_none(self.std_estimate), "estimand": self.estimand,
                 "dowhy": self.identified.to_dict(), "bootstrap_replicates": self.n_boot - self.n_boot_failed,
                 "bootstrap_failed": self.n_boot_failed}
 
@@ -322,7 +322,7 @@ class CausalResults:
         if self.direct is not None and self.indirect is not None:
             share = (self.indirect.estimate / e.estimate) if e.estimate else None
             mediation = {"mediator": self.design.mediator, "natural_direct": self.direct.to_dict(),
-                         "natural_indirect": self.indirect.to_dict(), "proportion_mediated": _num(share)}
+                         "natural_indirect": self.indirect.to_dict(), "proportion_mediated": finite_or_none(share)}
         g = self.graph()
         out = {
             "direction": f"{self.exposure} -> {self.outcome}",
@@ -330,14 +330,14 @@ class CausalResults:
             "outcome": self.outcome,
             "exposure_scale": "binary" if self.design.binary else "continuous",
             "design": self.design.to_dict(),
-            "estimate": _num(e.estimate),
-            "ci": [_num(e.ci_lower), _num(e.ci_upper)],
-            "ci_lower": _num(e.ci_lower),
-            "ci_upper": _num(e.ci_upper),
+            "estimate": finite_or_none(e.estimate),
+            "ci": [finite_or_none(e.ci_lower), finite_or_none(e.ci_upper)],
+            "ci_lower": finite_or_none(e.ci_lower),
+            "ci_upper": finite_or_none(e.ci_upper),
             "ci_level": e.level,
-            "se": _num(e.se),
-            "pvalue": _num(e.pvalue),
-            "std_estimate": _num(e.std_estimate),
+            "se": finite_or_none(e.se),
+            "pvalue": finite_or_none(e.pvalue),
+            "std_estimate": finite_or_none(e.std_estimate),
             "estimand": e.estimand,
             "method": e.identified.method,
             "adjustment_set": list(e.identified.adjustment_set),
@@ -350,8 +350,8 @@ class CausalResults:
             "bootstrap": {"replicates": self.n_boot, "failed": e.n_boot_failed, "resampled": "persons",
                           "interval": "percentile", "seed": self.seed},
             "refutation_simulations": self.n_simulations,
-            "exposure_sd": _num(self.exposure_sd),
-            "outcome_sd": _num(self.outcome_sd),
+            "exposure_sd": finite_or_none(self.exposure_sd),
+            "outcome_sd": finite_or_none(self.outcome_sd),
             "propensity_clip": self.clip if self.design.binary else None,
             "assumptions": list(self.assumptions),
             "graph": {"gml": self.graph_gml,

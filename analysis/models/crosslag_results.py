@@ -11,7 +11,7 @@ import pandas as pd
 from analysis.interpret import effect_size_words, excludes_zero, significant
 from analysis.models.sem import SEMResults
 from analysis.naming import name_of
-from analysis.models.sem.inference import TestResult
+from analysis.models.sem import TestResult
 from analysis.outputs import json_safe
 
 MODEL_NAMES = {

@@ -46,7 +46,7 @@ class Problem:
     meanstructure: bool
 
 
-def _inv_logdet(sigma: np.ndarray) -> tuple[np.ndarray, float]:
+def inv_logdet(sigma: np.ndarray) -> tuple[np.ndarray, float]:
     try:
         L = np.linalg.cholesky(sigma)
     except np.linalg.LinAlgError:
@@ -63,7 +63,7 @@ def group_loglik(imp: Implied, gd: GroupData, meanstructure: bool, *, with_grad:
     gmu = np.zeros(p) if with_grad else None
     for pat in gd.patterns:
         o = pat.observed
-        W, logdet = _inv_logdet(imp.sigma[np.ix_(o, o)])
+        W, logdet = inv_logdet(imp.sigma[np.ix_(o, o)])
         d = pat.mean - imp.mu[o] if meanstructure else np.zeros(o.size)
         M = pat.cov + np.outer(d, d)
         WM = W @ M
@@ -113,7 +113,7 @@ def _pattern_blocks(theta: np.ndarray, problem: Problem):
         dS, dmu = jacobian(gs, imp, npar)
         for pat in gd.patterns:
             o = pat.observed
-            W, _ = _inv_logdet(imp.sigma[np.ix_(o, o)])
+            W, _ = inv_logdet(imp.sigma[np.ix_(o, o)])
             yield imp, pat, W, dS[:, o][:, :, o], dmu[:, o]
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from analysis.errors import ConvergenceError
 from analysis.models.sem.data import GroupData
-from analysis.models.sem.objectives import LOG2PI, NotPositiveDefinite, _inv_logdet
+from analysis.models.sem.objectives import LOG2PI, NotPositiveDefinite, inv_logdet
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def pattern_loglik(mean: np.ndarray, cov: np.ndarray, gd: GroupData) -> float:
     total = 0.0
     for pat in gd.patterns:
         o = pat.observed
-        W, logdet = _inv_logdet(cov[np.ix_(o, o)])
+        W, logdet = inv_logdet(cov[np.ix_(o, o)])
         d = pat.mean - mean[o]
         total += pat.n * (o.size * LOG2PI + logdet + np.trace(W @ (pat.cov + np.outer(d, d))))
     return -0.5 * total
@@ -144,7 +144,7 @@ def marginal_loglik(mean: np.ndarray, cov: np.ndarray, gd: GroupData, idx: list[
     if not idx:
         return 0.0
     idx_arr = np.asarray(idx)
-    W, logdet = _inv_logdet(cov[np.ix_(idx_arr, idx_arr)])
+    W, logdet = inv_logdet(cov[np.ix_(idx_arr, idx_arr)])
     total = 0.0
     for pat in gd.patterns:
         pos = np.searchsorted(pat.observed, idx_arr)
