@@ -71,10 +71,10 @@ for g, why in allg.failures.items():
 
 # -- forest plot ------------------------------------------------------------------------------------------------------
 st.header("Effects in each group")
-value = st.radio("Scale", ["std", "est"], horizontal=True, key="gr_value", help=tip("Standardized"),
-                 format_func={"std": "standardized (comparable across measures)",
+value = st.radio("Scale", ["std_all", "est"], horizontal=True, key="gr_value", help=tip("Standardized"),
+                 format_func={"std_all": "standardized (comparable across measures)",
                               "est": "in the measures' own points"}.get)
-table = allg.table()
+table = allg.to_frame()
 fig = forest_plot(table.assign(grouping=table["grouping"].map(plain_group)), x=X, y=Y, value=value)
 st.pyplot(fig, clear_figure=False)
 st.caption("Each dot is a group's cross-lagged effect and each line its 95% confidence interval; a line crossing "
@@ -104,17 +104,17 @@ st.caption("Each test asks whether an effect is the same in every group (likelih
 st.subheader("Estimates by group")
 shown = table.assign(grouping=table["grouping"].map(plain_group),
                      path=[f"{name(a)} → later {name(b)}" for a, b in zip(table["from"], table["to"])])
-shown = shown[["grouping", "group", "n", "path", "est", "ci_lower", "ci_upper", "pvalue", "std", "std_ci_lower",
-               "std_ci_upper"]].rename(columns={
+shown = shown[["grouping", "group", "n", "path", "est", "ci_lower", "ci_upper", "pvalue", "std_all", "std_all_ci_lower",
+               "std_all_ci_upper"]].rename(columns={
                    "grouping": "Grouping", "group": "Group", "n": "People", "path": "Path", "est": "Estimate",
-                   "ci_lower": "95% CI from", "ci_upper": "95% CI to", "pvalue": "p", "std": "Standardized",
-                   "std_ci_lower": "Std. 95% CI from", "std_ci_upper": "Std. 95% CI to"})
+                   "ci_lower": "95% CI from", "ci_upper": "95% CI to", "pvalue": "p", "std_all": "Standardized",
+                   "std_all_ci_lower": "Std. 95% CI from", "std_all_ci_upper": "Std. 95% CI to"})
 stats = ["Estimate", "95% CI from", "95% CI to", "p", "Standardized", "Std. 95% CI from", "Std. 95% CI to"]
 st.dataframe(_shared.disclosure_safe(shown, ["People"], {"People": stats}), hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3f") for c in stats})
 st.caption("**People**: persons in the group (at their first wave analysed). **Estimate**: the group's cross-lagged "
-           f"effect in the measures' own points; **Standardized**: in standard deviations (about {effect_size_scale()}). "
-           "**95% CI**: values compatible with the data. Groups with fewer than "
+           "effect in the measures' own points; **Standardized**: in standard deviations "
+           f"(about {effect_size_scale()}). **95% CI**: values compatible with the data. Groups with fewer than "
            f"{_shared.THRESHOLD} people would be blanked.")
 
 with st.expander("Pairs of groups"):

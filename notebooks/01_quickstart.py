@@ -57,7 +57,7 @@ print(res.syntax)
 # The estimates as a tidy table, and everything as JSON-safe data:
 
 # %%
-res.crosslag_table()
+res.to_frame()
 
 # %%
 sorted(res.to_dict())

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     out["data"] = str(args.data)
     write_json_atomic(res.folder / "results.json", out)
     write_text_atomic(res.folder / "bootstrap.csv", res.by_statistic().to_csv(index=False))
-    write_text_atomic(res.folder / "intervals.csv", res.table.to_csv(index=False))
+    write_text_atomic(res.folder / "intervals.csv", res.to_frame().to_csv(index=False))
     write_text_atomic(res.folder / "draws.csv", res.draws.to_csv(index_label="resample"))
     print(f"Intervals, resampled estimates and results.json are in {res.folder}")
     if args.json:

@@ -134,13 +134,13 @@ class CrossLagResults:
             out["sensitivity"] = [{k: json_safe(v) for k, v in row.items()} for row in self.sensitivity.to_dict("records")]
         return out
 
-    def crosslag_table(self) -> pd.DataFrame:
-        """Both paths in one tidy table."""
+    def to_frame(self) -> pd.DataFrame:
+        """Both cross-lagged paths in one tidy table (``est, se, ci_lower, ci_upper, pvalue, std_all``)."""
         rows = []
         for name, p in (("x_to_y", self.x_to_y), ("y_to_x", self.y_to_x)):
             rows.append({"path": name, "from": self.x if name == "x_to_y" else self.y,
                          "to": self.y if name == "x_to_y" else self.x, "est": p.est, "se": p.se,
-                         "ci_lower": p.ci_lower, "ci_upper": p.ci_upper, "pvalue": p.pvalue, "std": p.std})
+                         "ci_lower": p.ci_lower, "ci_upper": p.ci_upper, "pvalue": p.pvalue, "std_all": p.std})
         return pd.DataFrame(rows)
 
     def summary(self) -> str:

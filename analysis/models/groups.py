@@ -58,7 +58,7 @@ class GroupComparison:
     pairwise: pd.DataFrame
     warnings: tuple[str, ...]
 
-    def table(self) -> pd.DataFrame:
+    def to_frame(self) -> pd.DataFrame:
         """One row per group and path: estimate, CI, standardized value, group size."""
         rows = []
         for level in self.levels:
@@ -67,8 +67,8 @@ class GroupComparison:
                              "from": self.x if path == "x_to_y" else self.y,
                              "to": self.y if path == "x_to_y" else self.x,
                              "est": p.est, "se": p.se, "ci_lower": p.ci_lower, "ci_upper": p.ci_upper,
-                             "pvalue": p.pvalue, "std": p.std, "std_ci_lower": p.std_ci_lower,
-                             "std_ci_upper": p.std_ci_upper})
+                             "pvalue": p.pvalue, "std_all": p.std, "std_all_ci_lower": p.std_ci_lower,
+                             "std_all_ci_upper": p.std_ci_upper})
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,7 +112,7 @@ class GroupComparison:
     def summary(self) -> str:
         lines = [f"Cross-lagged effects by {self.grouping} ({self.model.upper()}, {self.x} and {self.y}, "
                  f"waves {', '.join(self.waves)})", ""]
-        lines.append(self.table().drop(columns=["grouping", "from", "to"]).to_string(
+        lines.append(self.to_frame().drop(columns=["grouping", "from", "to"]).to_string(
             index=False, float_format=lambda v: f"{v:.3f}"))
         lines.append("")
         for k, tst in self.group_tests.items():
@@ -281,9 +281,9 @@ class AllGroupComparisons:
     comparisons: dict[str, GroupComparison]
     failures: dict[str, str]
 
-    def table(self) -> pd.DataFrame:
+    def to_frame(self) -> pd.DataFrame:
         """Group-specific estimates for every grouping, one row per group and path."""
-        frames = [c.table() for c in self.comparisons.values()]
+        frames = [c.to_frame() for c in self.comparisons.values()]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def tests(self) -> pd.DataFrame:
@@ -298,10 +298,10 @@ class AllGroupComparisons:
                 table.loc[m, "pvalue_holm"] = holm(table.loc[m, "pvalue"].to_numpy())
         return table
 
-    def forest_plot(self, *, value: str = "std"):
+    def forest_plot(self, *, value: str = "std_all"):
         from analysis.reporting.figures import forest_plot
 
-        return forest_plot(self.table(), x=self.x, y=self.y, value=value)
+        return forest_plot(self.to_frame(), x=self.x, y=self.y, value=value)
 
 
 def compare_all_groupings(panel: Any, *, x: str, y: str, groupings: Sequence[str] | None = None,

@@ -50,6 +50,10 @@ class InvarianceResults:
     waves: tuple[str, ...] = ()
     group: str | None = None
 
+    def to_frame(self) -> pd.DataFrame:
+        """The fit of each level and the tests between them (a copy of ``table``)."""
+        return self.table.copy()
+
     def __repr__(self) -> str:
         levels = ", ".join(self.table["level"])
         what = f" of {' and '.join(self.constructs)}" if self.constructs else ""

@@ -131,6 +131,10 @@ class PowerResults:
     folder: Path | None = None
     notes: tuple[str, ...] = field(default=())
 
+    def to_frame(self) -> pd.DataFrame:
+        """The performance table (a copy): one row per design cell and lagged parameter."""
+        return self.table.copy()
+
     def rows(self, parameter: str) -> pd.DataFrame:
         return self.table[self.table["parameter"] == parameter]
 

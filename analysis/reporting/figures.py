@@ -19,7 +19,7 @@ from analysis.naming import name_of  # noqa: E402
 PATH_TITLES = {"x_to_y": "{x} → later {y}", "y_to_x": "{y} → later {x}"}
 
 
-def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std",
+def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
                 title: str | None = None) -> Figure:
     """Forest plot of group-specific cross-lagged effects, one panel per direction.
 
@@ -27,11 +27,11 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std",
     ----------
     table
         Rows with ``grouping``, ``group``, ``n``, ``path``, and ``est``/``ci_lower``/``ci_upper``
-        and ``std``/``std_ci_lower``/``std_ci_upper`` (as :meth:`GroupComparison.table`).
+        and ``std_all``/``std_all_ci_lower``/``std_all_ci_upper`` (as :meth:`GroupComparison.to_frame`).
     value
-        ``"std"`` (standardized, comparable across measures) or ``"est"`` (raw units).
+        ``"std_all"`` (standardized, comparable across measures) or ``"est"`` (raw units).
     """
-    lo, hi = ("std_ci_lower", "std_ci_upper") if value == "std" else ("ci_lower", "ci_upper")
+    lo, hi = ("std_all_ci_lower", "std_all_ci_upper") if value == "std_all" else ("ci_lower", "ci_upper")
     x, y = name_of(x), name_of(y)
     paths = [p for p in ("x_to_y", "y_to_x") if p in set(table["path"])]
     groupings = list(dict.fromkeys(table["grouping"]))
@@ -64,7 +64,7 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std",
             ax.plot([getattr(row, value)], [yy], "o", color="#1f4e79", ms=6)
         ax.axvline(0, color="#888888", lw=1, ls="--")
         ax.set_title(PATH_TITLES[path].format(x=x, y=y), fontsize=11)
-        ax.set_xlabel("standardized effect (95% CI)" if value == "std" else "effect in score points (95% CI)")
+        ax.set_xlabel("standardized effect (95% CI)" if value == "std_all" else "effect in score points (95% CI)")
         ax.grid(axis="x", color="#eeeeee")
     axes[0].set_yticks(ticks)
     axes[0].set_yticklabels(ticklabels, fontsize=9)

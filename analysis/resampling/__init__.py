@@ -7,7 +7,7 @@ it draws whole clusters (PSUs) within strata.  One seeding rule (a
 serve every statistic.
 
 >>> res = bootstrap_statistic(long, stat, ids="id", replicates=500, seed=1)   # doctest: +SKIP
->>> res.table            # statistic, method, est, se, bias, ci_lower, ci_upper, n_boot   # doctest: +SKIP
+>>> res.to_frame()       # statistic, method, est, se, bias, ci_lower, ci_upper, n_boot   # doctest: +SKIP
 >>> print(res.summary())                                                                 # doctest: +SKIP
 
 Public API

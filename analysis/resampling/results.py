@@ -123,11 +123,6 @@ class BootstrapResults:
         correction) and ``acceleration``; ``n_boot`` replicates used."""
         return self._wide.copy()
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """Tidy intervals: one row per statistic and method (columns :data:`TABLE_COLUMNS`)."""
-        return self.to_frame()
-
     def to_frame(self) -> pd.DataFrame:
         """Tidy intervals: ``statistic``, ``method``, ``est``, ``se``, ``bias``, ``ci_lower``, ``ci_upper``, ``n_boot``."""
         w = self._wide

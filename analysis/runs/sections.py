@@ -100,7 +100,7 @@ def crosslag(ctx: Context, item: CrossLagItem) -> dict:
                            compare=item.compare_models, sensitivity=item.sensitivity)
     tag = f"{item.model}_{item.x}_{item.y}"
     out = res.to_dict()
-    ctx.table(f"crosslag_{tag}", res.crosslag_table())
+    ctx.table(f"crosslag_{tag}", res.to_frame())
     ctx.table(f"parameters_{tag}", res.sem.to_frame())
     if res.comparison is not None:
         ctx.table(f"model_comparison_{tag}", res.comparison)
@@ -124,11 +124,11 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
         warnings.simplefilter("ignore")
         allg = compare_all_groupings(ctx.panel, x=item.x, y=item.y, groupings=names, model=item.model,
                                      waves=item.waves, lags=item.lags)
-    table = allg.table()
+    table = allg.to_frame()
     tag = f"{item.x}_{item.y}"
     safe = ctx.table(f"groups_{tag}", table, counts=("n",),
-                     dependent={"n": ("est", "se", "ci_lower", "ci_upper", "pvalue", "std", "std_ci_lower",
-                                      "std_ci_upper")})
+                     dependent={"n": ("est", "se", "ci_lower", "ci_upper", "pvalue", "std_all", "std_all_ci_lower",
+                                      "std_all_ci_upper")})
     tests = allg.tests()
     ctx.table(f"group_tests_{tag}", tests)
     pairwise = pd.concat([c.pairwise.assign(grouping=g) for g, c in allg.comparisons.items()], ignore_index=True)

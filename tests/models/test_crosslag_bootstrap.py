@@ -32,7 +32,7 @@ def test_crosslag_bootstrap_estimate_is_the_fitted_model_and_backends_agree(dask
     two = bootstrap_crosslag(wide, backend="joblib", n_jobs=2, **kw)
     dask = bootstrap_crosslag(wide, backend="dask", scheduler=dask_cluster.scheduler_address, **kw)
     for other in (two, dask):
-        pd.testing.assert_frame_equal(one.table, other.table, check_exact=True)
+        pd.testing.assert_frame_equal(one.to_frame(), other.to_frame(), check_exact=True)
         pd.testing.assert_frame_equal(one.draws, other.draws, check_exact=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -59,7 +59,7 @@ def test_group_differences_are_bootstrapped_within_groups(tmp_path):
     assert np.allclose(d["x_to_y[young] - x_to_y[old]"], d["x_to_y[young]"] - d["x_to_y[old]"])
     assert any("1 persons have no stage value" in n for n in res.notes)
     again = bootstrap_crosslag(wide, out=tmp_path / "b", **kw)  # everything is read back, nothing refitted
-    pd.testing.assert_frame_equal(res.table, again.table, check_exact=True)
+    pd.testing.assert_frame_equal(res.to_frame(), again.to_frame(), check_exact=True)
     with pytest.raises(UsageError, match="other settings"):
         bootstrap_crosslag(wide, out=tmp_path / "b", **{**kw, "seed": 2})
 

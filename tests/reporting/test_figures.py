@@ -14,8 +14,8 @@ def table() -> pd.DataFrame:
             for path in ("x_to_y", "y_to_x"):
                 est = 0.1 * (k + 1)
                 rows.append({"grouping": grouping, "group": g, "n": 100 * (k + 1), "path": path, "est": est,
-                             "ci_lower": est - 0.05, "ci_upper": est + 0.05, "std": est, "std_ci_lower": est - 0.05,
-                             "std_ci_upper": est + 0.05})
+                             "ci_lower": est - 0.05, "ci_upper": est + 0.05, "std_all": est, "std_all_ci_lower": est - 0.05,
+                             "std_all_ci_upper": est + 0.05})
     return pd.DataFrame(rows)
 
 

@@ -90,7 +90,7 @@ def test_results_do_not_depend_on_backend_or_chunking():
     for other in (person_boot(ids, x, y, chunk_size=4, backend="serial", **kw),
                   person_boot(ids, x, y, chunk_size=7, backend="joblib", n_jobs=2, **kw)):
         pd.testing.assert_frame_equal(one.draws, other.draws, check_exact=True)
-        pd.testing.assert_frame_equal(one.table, other.table, check_exact=True)
+        pd.testing.assert_frame_equal(one.to_frame(), other.to_frame(), check_exact=True)
 
 
 def test_person_resampling_is_wider_than_row_resampling_when_rows_cluster():
@@ -190,7 +190,7 @@ def test_results_table_summary_repr_and_json():
     x = np.random.default_rng(0).exponential(size=50)
     res = bootstrap_statistic(x, lambda a: {"mean": a.mean(), "sd": a.std()}, replicates=60, seed=1,
                               description="Mean and SD")
-    table = res.table
+    table = res.to_frame()
     assert list(table.columns) == ["statistic", "method", "est", "se", "bias", "ci_lower", "ci_upper", "n_boot"]
     assert table[["statistic", "method"]].values.tolist() == [["mean", "percentile"], ["mean", "bca"],
                                                               ["sd", "percentile"], ["sd", "bca"]]
@@ -221,7 +221,7 @@ def test_a_run_folder_resumes_and_refuses_other_settings(tmp_path):
 
     again = bootstrap_statistic(np.arange(len(ids)), counted, ids=ids, intervals=("percentile",), **kw)
     assert len(calls) == 1   # the full-data estimate; every resample is read back
-    pd.testing.assert_frame_equal(first.table, again.table, check_exact=True)
+    pd.testing.assert_frame_equal(first.to_frame(), again.to_frame(), check_exact=True)
     more = person_boot(ids, x, y, **{**kw, "replicates": 15})
     pd.testing.assert_frame_equal(first.draws, more.draws.iloc[:12], check_exact=True)
     with pytest.raises(UsageError, match="other settings"):

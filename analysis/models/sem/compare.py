@@ -1,12 +1,96 @@
-"""Comparing nested models: likelihood-ratio (chi-square difference) tests."""
+"""Comparing fitted models: side-by-side tables (``compare``) and likelihood-ratio tests (``lrt``)."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 from scipy import stats
 
 from analysis.errors import UsageError
 from analysis.models.sem.inference import TestResult
-from analysis.models.sem.results import SEMResults
+from analysis.models.sem.results import PARAMETER_COLUMNS, SEMResults
+from analysis.outputs import json_safe
+
+#: Fit measures shown side by side (scaled versions are added when every model has them).
+COMPARE_FIT = ["npar", "nobs", "logl", "aic", "bic", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"]
+_KEY = ["lhs", "op", "rhs", "group"]
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """Several fits side by side, as linearmodels' ``compare``: read-only.
+
+    Attributes
+    ----------
+    results
+        The fits, by name, in the order given.
+    """
+
+    results: dict[str, SEMResults]
+
+    def fit_table(self) -> pd.DataFrame:
+        """One row per fit measure, one column per model."""
+        keys = list(COMPARE_FIT)
+        if all("chisq_scaled" in r.fit for r in self.results.values()):
+            keys += ["chisq_scaled", "pvalue_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled"]
+        return pd.DataFrame({name: [r.fit.get(k) for k in keys] for name, r in self.results.items()}, index=keys)
+
+    def params(self, value: str = "est") -> pd.DataFrame:
+        """One row per parameter (``lhs op rhs``, group), one column per model; blank where a model lacks it.
+
+        ``value`` is a column of the parameter table: ``est``, ``se``, ``pvalue``, ``std_all`` ...
+        """
+        if value not in PARAMETER_COLUMNS:
+            raise UsageError(f"value must be one of {', '.join(PARAMETER_COLUMNS)}, not {value!r}.")
+        frames = []
+        for name, r in self.results.items():
+            t = r.to_frame()
+            t = t.assign(group=t["group"].fillna(""))
+            frames.append(t.set_index(_KEY)[value].rename(name))
+        return pd.concat(frames, axis=1, sort=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every model's parameter table stacked, with a ``model`` column first (tidy)."""
+        return pd.concat([r.to_frame().assign(model=name) for name, r in self.results.items()],
+                         ignore_index=True)[["model", *PARAMETER_COLUMNS]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``models`` (names) and ``fit`` (measure -> model -> value)."""
+        fit = self.fit_table()
+        return {"models": list(self.results),
+                "fit": {k: {m: json_safe(fit.at[k, m]) for m in fit.columns} for k in fit.index}}
+
+    def summary(self) -> str:
+        """Fit measures, then estimates (standard errors in brackets), side by side."""
+        def fmt(v: Any) -> str:
+            if v is None or (isinstance(v, float) and not math.isfinite(v)):
+                return ""
+            return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+        fit = self.fit_table().map(fmt)
+        est, se = self.params("est"), self.params("se")
+        cells = est.map(fmt) + se.map(lambda v: f" ({fmt(v)})" if fmt(v) else "")
+        cells.index = [f"{l} {o} {r}".strip() + (f" [{g}]" if g else "") for l, o, r, g in cells.index]
+        return ("Model fit\n" + fit.to_string() + "\n\nEstimates (standard errors)\n"
+                + cells.fillna("").to_string() + "\n")
+
+    def __repr__(self) -> str:
+        return f"ModelComparison({', '.join(self.results)})"
+
+
+def compare(results: Mapping[str, SEMResults] | Sequence[SEMResults]) -> ModelComparison:
+    """Put fitted models side by side: fit measures and estimates in one table each.
+
+    >>> compare({"CLPM": clpm, "RI-CLPM": riclpm}).summary()   # doctest: +SKIP
+    """
+    items = dict(results) if isinstance(results, Mapping) else {f"model {k + 1}": r for k, r in enumerate(results)}
+    if len(items) < 1 or not all(isinstance(r, SEMResults) for r in items.values()):
+        raise UsageError("compare needs one or more fitted models (SEMResults), by name or in a list.")
+    return ModelComparison(results={str(k): v for k, v in items.items()})
 
 
 def lrt(restricted: SEMResults, full: SEMResults) -> TestResult:

@@ -85,7 +85,7 @@ class CompiledSEM:
         """Number of free parameters."""
         return int(self.partable["free"].max()) if len(self.partable) else 0
 
-    @property
+    @cached_property
     def needs_data_moments(self) -> bool:
         """True when fixed exogenous-covariate moments must be filled from each data set."""
         pt = self.partable

@@ -138,3 +138,25 @@ def test_public_results_api():
     assert res.identified
     with pytest.raises(Exception, match="no parameter"):
         res.free_index("y", "~", "x1")
+
+
+def test_compare_puts_fits_side_by_side():
+    from analysis.models.sem import compare
+
+    df = _data()
+    one = _fit(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        two = SEM("f =~ x1 + x2 + x3 + x4\ny ~ f\ny ~ x1").fit(df, missing="fiml")
+    cmp = compare({"one": one, "two": two})
+    fit = cmp.fit_table()
+    assert list(fit.columns) == ["one", "two"]
+    assert fit.at["npar", "two"] == fit.at["npar", "one"] + 1 and fit.at["aic", "one"] == one.fit["aic"]
+    est = cmp.params("est")
+    assert est.loc[("y", "~", "f", ""), "one"] == pytest.approx(one.estimate("y", "~", "f")["est"])
+    assert pd.isna(est.loc[("y", "~", "x1", ""), "one"]) and est.loc[("y", "~", "x1", ""), "two"] == pytest.approx(
+        two.estimate("y", "~", "x1")["est"])
+    assert set(cmp.to_frame()["model"]) == {"one", "two"}
+    text = cmp.summary()
+    assert "Model fit" in text and "y ~ x1" in text and repr(cmp) == "ModelComparison(one, two)"
+    assert cmp.to_dict()["fit"]["df"]["one"] == one.fit["df"]
