@@ -10,7 +10,9 @@ groups left out are counted in ``panel.missing`` or explained in ``panel.notes``
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,11 +27,12 @@ from analysis.data.panel import MISSING_COLUMNS, ColumnLabels, Panel
 from analysis.data.sources import SourceFile
 from analysis.data.spec import Spec, Wave
 from analysis.data.spec_load import load_spec
-from analysis.data.wave_rows import WaveRows, build
+from analysis.data.wave_rows import WaveRows, build, item_column
 from analysis.errors import DataError
 
 
-def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]) -> Panel:
+def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str], *,
+               items: Sequence[str] = ()) -> Panel:
     """Load a cohort through a data spec.
 
     Parameters
@@ -37,6 +40,10 @@ def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]
     spec : Spec, or path of a YAML spec
     data : str or PathLike
         Folder holding the data files.
+    items : sequence of str
+        Constructs whose cleaned items are kept in ``panel.long`` beside the
+        score, as columns ``{construct}_i1``, ``{construct}_i2``, ... (reverse-worded
+        items reversed), e.g. for measurement models.
 
     Returns
     -------
@@ -51,13 +58,19 @@ def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]
         message names the file, wave and column.
     """
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    unknown = [c for c in items if c not in spec.constructs]
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], list(spec.constructs), n=1)
+        raise DataError(f"{unknown[0]!r} is not a construct of the spec"
+                        + (f"; did you mean {hint[0]!r}?" if hint else f"; the constructs are {', '.join(spec.constructs)}."))
+    items = tuple(dict.fromkeys(items))
     folder = layouts.data_folder(data)
     notes: list[str] = []
     if spec.layout == "waves":
-        chunks, sources, labels = _read_wave_files(spec, folder)
+        chunks, sources, labels = _read_wave_files(spec, folder, items)
     else:
-        chunks, sources, labels = _read_single_file(spec, folder, notes)
-    return _assemble(spec, str(folder), chunks, sources, labels, notes)
+        chunks, sources, labels = _read_single_file(spec, folder, notes, items)
+    return _assemble(spec, str(folder), chunks, sources, labels, notes, items)
 
 
 # -- reading -------------------------------------------------------------------
@@ -66,21 +79,22 @@ def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-def _read_one_wave(spec: Spec, wave: Wave, path: Path) -> tuple[SourceFile, FileInfo, list[str], WaveRows]:
+def _read_one_wave(spec: Spec, wave: Wave, path: Path,
+                   items: tuple[str, ...]) -> tuple[SourceFile, FileInfo, list[str], WaveRows]:
     source = SourceFile.record(path, (wave.name,))  # size and time before reading
     info = inspect_file(path)
     plan = layouts.plan_wave(spec, wave, info)
     id_col = layouts.require_column(info, spec.id, wave, "the person id given as id")
     columns = [id_col, *plan.columns]
     data = read_columns(info, columns)
-    return source, info, columns, build(spec, plan, data, np.arange(data.n_rows), id_col)
+    return source, info, columns, build(spec, plan, data, np.arange(data.n_rows), id_col, items=items)
 
 
-def _read_wave_files(spec: Spec, folder: Path):
+def _read_wave_files(spec: Spec, folder: Path, items: tuple[str, ...]):
     files = layouts.wave_files(spec, folder)
     present = [(wave, files[wave.name]) for wave in spec.waves if files[wave.name] is not None]
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(present))) as pool:
-        futures = [pool.submit(_read_one_wave, spec, wave, path) for wave, path in present]
+        futures = [pool.submit(_read_one_wave, spec, wave, path, items) for wave, path in present]
         try:
             results = [f.result() for f in futures]  # the first failing wave, in wave order
         except BaseException:
@@ -94,7 +108,7 @@ def _read_wave_files(spec: Spec, folder: Path):
     return chunks, sources, labels
 
 
-def _read_single_file(spec: Spec, folder: Path, notes: list[str]):
+def _read_single_file(spec: Spec, folder: Path, notes: list[str], items: tuple[str, ...]):
     path = layouts.single_file(spec, folder)
     source = SourceFile.record(path, ())
     info = inspect_file(path)
@@ -122,7 +136,7 @@ def _read_single_file(spec: Spec, folder: Path, notes: list[str]):
         if rows.size == 0:
             continue
         _collect_labels(labels, info, [id_col, *plan.columns], plan.wave.name)
-        chunk = build(spec, plan, data, rows, id_col)
+        chunk = build(spec, plan, data, rows, id_col, items=items)
         if wave_col is not None:
             _drop_unasked(spec, chunk, notes)
         chunks.append(chunk)
@@ -209,7 +223,8 @@ def _stack(chunks: list[WaveRows], waves: tuple[str, ...], columns: list[str]) -
 
 
 
-def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, notes: list[str]) -> Panel:
+def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, notes: list[str],
+              items: tuple[str, ...] = ()) -> Panel:
     kinds = {c.frame["id"].dtype.kind for c in chunks if len(c.frame)}
     if len(kinds) > 1:
         raise DataError(f"{data}: the person id {spec.id!r} is numeric in some files and text in "
@@ -226,7 +241,9 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
             notes.append(f"constructs.{name}: its items are in none of the loaded waves, so it is "
                          "not in the panel.")
             del construct_waves[name]
-    long = _stack(chunks, waves, ["id", *construct_waves, *spec.covariates, "weight"])
+    item_columns = [item_column(c, k) for c in items if c in construct_waves
+                    for k in range(1, len(spec.constructs[c].items) + 1)]
+    long = _stack(chunks, waves, ["id", *construct_waves, *item_columns, *spec.covariates, "weight"])
 
     missing_rows = [r for c in chunks for r in c.missing]
     cutoffs: dict[str, tuple[float, ...] | None] = {}

@@ -27,6 +27,28 @@ def reason_too_few(construct: Construct) -> str:
 NO_ITEMS = "no items answered"
 
 
+def oriented(items: np.ndarray, construct: Construct) -> np.ndarray:
+    """A float copy of the cleaned items with the reverse-worded ones reversed (``lo + hi - x``).
+
+    Parameters
+    ----------
+    items : ndarray, shape (n, k)
+        Cleaned item values in the construct's item order (NaN = missing).
+    construct : Construct
+
+    Returns
+    -------
+    ndarray of float64, shape (n, k)
+        Every item pointing the same way as the score.
+    """
+    x = np.array(items, dtype=np.float64, copy=True)
+    if construct.reverse:
+        lo, hi = construct.valid
+        cols = [construct.item_names.index(name) for name in construct.reverse]
+        x[:, cols] = lo + hi - x[:, cols]
+    return x
+
+
 def score(items: np.ndarray, construct: Construct) -> tuple[np.ndarray, dict[str, int]]:
     """Score one construct.
 
@@ -42,11 +64,7 @@ def score(items: np.ndarray, construct: Construct) -> tuple[np.ndarray, dict[str
     counts : dict
         Reason -> number of people not scored.
     """
-    x = np.array(items, dtype=np.float64, copy=True)
-    if construct.reverse:
-        lo, hi = construct.valid
-        cols = [construct.item_names.index(name) for name in construct.reverse]
-        x[:, cols] = lo + hi - x[:, cols]
+    x = oriented(items, construct)
     answered = (~np.isnan(x)).sum(axis=1)
     total = np.nansum(x, axis=1)
     k = x.shape[1]

@@ -8,6 +8,7 @@ column.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from analysis.data import layouts
 from analysis.data.files import ColumnData, FileInfo
 from analysis.data.missing import Rules, clean
-from analysis.data.scoring import score
+from analysis.data.scoring import oriented, score
 from analysis.data.spec import Spec, Wave
 from analysis.errors import DataError
 
@@ -32,7 +33,13 @@ class WaveRows:
     missing: list[tuple] = field(default_factory=list)
 
 
-def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray, id_col: str) -> WaveRows:
+def item_column(construct: str, k: int) -> str:
+    """Name of a construct's ``k``-th item (1-based) in a panel loaded with ``items``: ``{construct}_i{k}``."""
+    return f"{construct}_i{k}"
+
+
+def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray, id_col: str, *,
+          items: Collection[str] = ()) -> WaveRows:
     """Clean and score the rows ``rows`` of ``data`` as wave ``plan.wave``.
 
     Parameters
@@ -45,12 +52,16 @@ def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray
     rows : ndarray of int
         The rows of ``data`` that belong to this wave.
     id_col : str
+    items : collection of str
+        Constructs whose cleaned items are kept as well, as columns
+        :func:`item_column` (reverse-worded items reversed, as in the score).
 
     Returns
     -------
     WaveRows
-        ``frame`` has ``id``, the constructs scored, covariates and ``weight``
-        (1.0 when the spec has no weight, NaN when this wave has no weight column).
+        ``frame`` has ``id``, the constructs scored, their kept items, covariates
+        and ``weight`` (1.0 when the spec has no weight, NaN when this wave has
+        no weight column).
     """
     wave, info = plan.wave, plan.info
     ids = _ids(data.values[id_col][rows], info, wave, id_col)
@@ -69,12 +80,15 @@ def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray
 
     for name, columns in plan.constructs.items():
         c = spec.constructs[name]
-        items = np.column_stack([
+        values = np.column_stack([
             cleaned(col, Rules(spec.missing.codes, item.recode if item.recode is not None else c.recode,
                                c.valid, c.out_of_range or default_oor,
                                f"constructs.{name}.items[{i}]"), name)
             for i, (item, col) in enumerate(zip(c.items, columns))])
-        frame[name], counts = score(items, c)
+        frame[name], counts = score(values, c)
+        if name in items:
+            for k, column in enumerate(oriented(values, c).T, start=1):
+                frame[item_column(name, k)] = column
         chunk.missing.extend((wave.name, name, name, reason, n) for reason, n in counts.items())
         chunk.scored.append(name)
     for name, col in plan.covariates.items():
