@@ -13,11 +13,22 @@ import sys
 from collections.abc import Sequence
 
 from analysis import __version__
-from analysis.cli import bootstrap, causal, crosslag, describe, fit_sem, power, run, synth, validate_spec
+from analysis.cli import (
+    bootstrap,
+    causal,
+    crosslag,
+    describe,
+    fit_sem,
+    invariance,
+    power,
+    run,
+    synth,
+    validate_spec,
+)
 from analysis.cli._parser import Parser
 from analysis.errors import WorkbenchError
 
-COMMANDS = (synth, validate_spec, describe, fit_sem, crosslag, run, power, bootstrap, causal)
+COMMANDS = (synth, validate_spec, describe, fit_sem, crosslag, invariance, run, power, bootstrap, causal)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,9 @@ Example::
       - {x: loneliness, y: ghq_likert, moderator: perceived_stigma}
     causal:
       - {exposure: loneliness, outcome: ghq_likert, mediator: perceived_stigma}
+    invariance:                               # items measure the constructs alike?
+      - {x: loneliness, y: perceived_stigma}                      # over waves
+      - {x: loneliness, y: perceived_stigma, group: life_stage}   # across groups
     output: {disclosure_threshold: 10, figure_formats: [png, svg]}
     seed: 1
 
@@ -96,6 +99,21 @@ class CausalItem(_Strict):
     bootstrap: int = Field(200, ge=0, le=10_000)
 
 
+class InvarianceItem(_Strict):
+    """Measurement invariance of two constructs' items (RI-CLPM with items as indicators).
+
+    Without ``group``: configural, metric and scalar invariance over waves; with it:
+    configural against metric invariance across the grouping's groups.
+    """
+
+    x: str
+    y: str
+    waves: list[str] | None = None
+    group: str | None = None
+    over_waves: Literal["configural", "metric", "scalar"] = "metric"
+    lags: Literal["free", "invariant"] = "invariant"
+
+
 class OutputSection(_Strict):
     disclosure_threshold: int = Field(10, ge=1)
     figure_formats: list[Literal["png", "svg"]] = ["png", "svg"]
@@ -112,6 +130,7 @@ class AnalysisConfig(_Strict):
     groups: list[GroupsItem] = []
     moderation: list[ModerationItem] = []
     causal: list[CausalItem] = []
+    invariance: list[InvarianceItem] = []
     output: OutputSection = OutputSection()
     seed: int = Field(1, ge=0)
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from analysis.runs import sections
 from analysis.runs.config import AnalysisConfig, load_config
+from analysis.runs.invariance_section import run_invariance
 from analysis.runs.manifest import environment, sha256_file
 from analysis.runs.progress import Progress
 from analysis.outputs import write_json_atomic, write_text_atomic
@@ -108,7 +109,8 @@ def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, 
     threshold = cfg.output.disclosure_threshold
     spec_path = cfg.resolve(cfg.data.spec)
     spec = load_spec(spec_path)
-    steps = 2 + len(cfg.crosslag) + len(cfg.groups) + len(cfg.moderation) + len(cfg.causal) + int(cfg.output.report)
+    steps = (2 + len(cfg.crosslag) + len(cfg.groups) + len(cfg.moderation) + len(cfg.causal) + len(cfg.invariance)
+             + int(cfg.output.report))
     with Progress(total=steps, quiet=quiet) as progress:
         progress.step("Loading data")
         if cfg.data.synthetic is not None:
@@ -121,7 +123,9 @@ def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, 
         else:
             data_dir = cfg.resolve(cfg.data.path)
             data_source = {"path": str(data_dir)}
-        panel = load_panel(spec, data=data_dir)
+        # Measurement models need the items, not only the scores.
+        items = list(dict.fromkeys(c for item in cfg.invariance for c in (item.x, item.y)))
+        panel = load_panel(spec, data=data_dir, items=items)
         inputs = {
             "spec": {"path": str(spec_path), "sha256": sha256_file(spec_path), "text": Path(spec_path).read_text()},
             "data": data_source,
@@ -146,6 +150,9 @@ def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, 
         for item in cfg.causal:
             progress.step(f"Causal analysis: {item.exposure} and {item.outcome}")
             results.setdefault("causal", []).append(sections.causal(ctx, item))
+        for item in cfg.invariance:
+            progress.step(f"Measurement invariance: {item.x} and {item.y}")
+            results.setdefault("invariance", []).append(run_invariance(ctx, item))
         results["disclosure"] = {"threshold": threshold, "suppressed_cells": ctx.suppressed_cells}
         results = _round(_strip_timings(results))
         if cfg.output.report:
