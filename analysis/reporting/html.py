@@ -181,6 +181,16 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
     for m in results.get("moderation", []):
         parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"
                      + table_html(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p></section>")
+    for inv in results.get("invariance", []):
+        across = f"across {html.escape(name_of(inv['group']))} groups" if inv.get("group") else "over waves"
+        parts.append(f"<section id='invariance'><h2>Do the items measure {html.escape(name_of(inv['x']))} and "
+                     f"{html.escape(name_of(inv['y']))} the same way {across}?</h2>"
+                     + table_html(inv["table"], ["level", "npar", "chisq", "df", "cfi", "rmsea", "chisq_diff",
+                                                 "df_diff", "pvalue"],
+                                  labels={"chisq_diff": "χ² difference", "df_diff": "df difference", "pvalue": "p"})
+                     + f"<p>{html.escape(inv['interpretation'])}</p><p class='note'>Configural: the same items "
+                       "load on each factor; metric: equal loadings; scalar: also equal item intercepts. Each "
+                       "level is tested against the one before (likelihood-ratio test).</p></section>")
     for c in results.get("causal", []):
         parts.append(f"<section id='causal'><h2>If {html.escape(name_of(c['exposure']))} were reduced… (causal analysis)</h2>"
                      + (blocks or {}).get(c.get("report_block", ""), "") + "</section>")
