@@ -32,7 +32,7 @@ from typing import Any, Literal
 __all__ = [
     "ALPHA", "EFFECT_SIZE_SOURCE", "EFFECT_SIZES", "FIT_ACCEPTABLE", "FIT_GOOD", "FIT_MISSING", "FIT_SOURCE",
     "RMSEA_POOR", "STAR_LEVELS", "FitVerdict", "effect_size_scale", "effect_size_words", "excludes_zero",
-    "fit_rule", "fit_verdict", "fit_words", "format_p", "number", "p_stars", "p_words", "significant",
+    "fit_rule", "fit_verdict", "fit_words", "format_p", "number", "p_stars", "p_words", "significant", "star_levels",
 ]
 
 #: Conventional significance level.
@@ -252,6 +252,12 @@ def p_words(p: float) -> str:
     shown = format_p(p)
     return (f"{shown}: a difference this large would be unusual if there were none" if significant(p)
             else f"{shown}: no clear evidence of a difference")
+
+
+def star_levels() -> str:
+    """The levels :func:`p_stars` marks, as written in a caption: ``".05, .01 and .001"``."""
+    shown = [number(level, leading_zero=False) for level in STAR_LEVELS]
+    return ", ".join(shown[:-1]) + f" and {shown[-1]}"
 
 
 def p_stars(p: float | None) -> str:

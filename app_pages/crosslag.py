@@ -7,8 +7,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from analysis.interpret import (ALPHA, STAR_LEVELS, effect_size_scale, effect_size_words, excludes_zero, fit_rule,
-                                fit_verdict, number)
+from analysis.interpret import (ALPHA, effect_size_scale, effect_size_words, excludes_zero, fit_rule, fit_verdict,
+                                number, star_levels)
 from analysis.models.crosslag_results import MODEL_NAMES
 from analysis.reporting.path_diagram import path_diagram
 
@@ -130,9 +130,7 @@ fig = path_diagram(x=X, y=Y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave),
 st.pyplot(fig, clear_figure=False)
 st.caption("Boxes are the two measures at each wave" + (" (each person's departure from their own usual level)"
            if res.within_person else "") + ". Diagonal arrows are the cross-lagged effects, horizontal arrows "
-           "the stability of each measure; stars mark p-values below "
-           + ", ".join(number(a, leading_zero=False) for a in STAR_LEVELS[:-1])
-           + f" and {number(STAR_LEVELS[-1], leading_zero=False)}.")
+           f"the stability of each measure; stars mark p-values below {star_levels()}.")
 
 # -- fit ----------------------------------------------------------------------------------------------------------
 st.header("How well the model fits the data")

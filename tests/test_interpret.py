@@ -8,7 +8,7 @@ import pytest
 
 from analysis import interpret
 from analysis.interpret import (effect_size_scale, effect_size_words, excludes_zero, fit_rule, fit_verdict,
-                                fit_words, format_p, number, p_stars, p_words, significant)
+                                fit_words, format_p, number, p_stars, p_words, significant, star_levels)
 
 GOOD = {"cfi": 0.97, "tli": 0.96, "rmsea": 0.04, "srmr": 0.03}
 
@@ -105,3 +105,4 @@ def test_p_words(p, words):
 ])
 def test_p_stars(p, stars):
     assert p_stars(p) == stars
+    assert star_levels() == ".05, .01 and .001"

@@ -45,8 +45,8 @@ def test_a_long_file_maps_to_a_spec_that_loads(long_file):
     assert spec["waves"] == [{"name": str(w), "number": w, "value": w} for w in (1, 2, 3)]
     assert spec["missing"] == {"codes": {-9.0: "missing", -8.0: "missing", -7.0: "missing", -2.0: "missing",
                                          -1.0: "missing"}, "out_of_range": "missing"}
-    assert spec["constructs"]["loneliness"] == {"label": "loneliness (sum of 3 items)", "items": ["lon1", "lon2", "lon3"],
-                                                "valid": [1.0, 3.0], "score": "sum"}
+    assert spec["constructs"]["loneliness"] == {"label": "loneliness (sum of 3 items)",
+                                                "items": ["lon1", "lon2", "lon3"], "valid": [1.0, 3.0], "score": "sum"}
     assert spec["constructs"]["stigma"]["stigma"] is True and spec["constructs"]["stigma"]["score"] == "mean"
     assert set(spec["groupings"]) == {"life_stage", "stigma_group"}
     assert spec["groupings"]["life_stage"]["bands"]["65+"] == [65.0, None]
