@@ -30,6 +30,7 @@ checks are reproducible.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, SimpleNamespace
@@ -41,6 +42,7 @@ from analysis.causal.data import CausalFrame
 from analysis.causal.estimate import LINEAR, DoWhyFit, quiet
 from analysis.causal.words import name_of
 from analysis.errors import UsageError
+from analysis.interpret import significant
 from analysis.outputs import json_safe
 
 REFUTATIONS: tuple[str, ...] = ("placebo_treatment", "random_common_cause", "data_subset", "unobserved_common_cause")
@@ -141,7 +143,7 @@ def placebo_verdict(draws: np.ndarray, *, estimate: float, level: float) -> dict
     covers = bool(lo <= 0 <= hi)
     as_large = int(np.sum(np.abs(draws) >= abs(estimate)))
     return {"placebo_effect": mean, "placebo_sd": sd, "placebo_interval": [lo, hi], "level": level,
-            "p_value": p, "interval_covers_zero": covers, "passed": bool(covers and p > 0.05),
+            "p_value": p, "interval_covers_zero": covers, "passed": bool(covers and math.isfinite(p) and not significant(p)),
             "min": float(draws.min()), "max": float(draws.max()), "placebo_as_large_as_estimate": as_large,
             "estimate_vs_placebo_p": (1 + as_large) / (len(draws) + 1), "n_simulations": int(len(draws))}
 

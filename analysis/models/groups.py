@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
+from analysis.interpret import significant
 from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax, lag_paths
 from analysis.models.crosslag import summarise_path, wide_design
 from analysis.models.crosslag_results import PathSummary
@@ -99,7 +100,7 @@ class GroupComparison:
         for path, a, b in (("x_to_y", name_of(self.x), name_of(self.y)), ("y_to_x", name_of(self.y), name_of(self.x))):
             test = t[path]
             per = ", ".join(f"{lv}: {self.groups[lv][path].est:.3g}" for lv in self.levels)
-            if test.pvalue < 0.05:
+            if significant(test.pvalue):
                 words.append(f"The link from {a} to later {b} differs between {self.grouping_words} "
                              f"(p = {test.pvalue:.2g}; estimates {per}).")
             else:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from analysis.errors import UsageError
+from analysis.interpret import significant
 from analysis.models.builders import Groups, Invariance, PanelDesign, build_syntax
 from analysis.models.panel_fit import fit_panel
 from analysis.models.sem import SEMResults, lrt
@@ -81,7 +82,7 @@ class InvarianceResults:
                 "table": [{k: json_safe(v) for k, v in r.items()} for r in self.table.to_dict("records")]}
 
     def interpretation(self) -> str:
-        rejected = self.table[(self.table["pvalue"] < 0.05)]
+        rejected = self.table[self.table["pvalue"].map(lambda p: p is not None and significant(p))]
         if rejected.empty:
             return (f"The items measure the constructs in the same way across {self.kind} (no step of "
                     "invariance worsens the fit clearly), so effects can be compared on one scale.")
