@@ -58,6 +58,12 @@ def comma_list(text: str) -> list[str]:
     return items
 
 
+def add_spec_and_data(p: argparse.ArgumentParser) -> None:
+    """The ``--spec SPEC --data DIR`` pair every command that reads a study takes."""
+    p.add_argument("--spec", required=True, help="data spec (YAML), e.g. data_specs/ukhls.yaml")
+    p.add_argument("--data", required=True, metavar="DIR", help="folder with the data files the spec names")
+
+
 def add_parallel_options(p: argparse.ArgumentParser, *, what: str) -> None:
     """Options shared by commands that run many replicates: backend, scheduler, jobs, out, json, quiet."""
     p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from analysis.cli._parser import comma_list, fraction, nonnegative_int, positive_int
+from analysis.cli._parser import add_spec_and_data, comma_list, fraction, nonnegative_int, positive_int
 
 HELP = "estimate a causal effect with DoWhy (graph, identification, estimate, refutations)"
 REFUTATION_NAMES = ("placebo_treatment", "random_common_cause", "data_subset", "unobserved_common_cause")
@@ -60,8 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "read the assumptions printed with the results."
         ),
     )
-    p.add_argument("--spec", required=True, help="data spec (YAML), e.g. data_specs/ukhls.yaml")
-    p.add_argument("--data", required=True, metavar="DIR", help="folder with the data files the spec names")
+    add_spec_and_data(p)
     p.add_argument("--exposure", required=True, help="construct at the earlier wave, e.g. loneliness")
     p.add_argument("--outcome", required=True, help="construct at the later wave, e.g. ghq_likert")
     p.add_argument("--mediator", metavar="STIGMA", help="a stigma construct, e.g. perceived_stigma")

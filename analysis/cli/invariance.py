@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.cli._parser import comma_list
+from analysis.cli._parser import add_spec_and_data, comma_list
 
 HELP = "test measurement invariance of two constructs' items over waves or across groups"
 
@@ -21,8 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "invariance holds. Missing waves are handled by full-information maximum likelihood."
         ),
     )
-    p.add_argument("--spec", required=True, help="data spec (YAML), e.g. data_specs/ukhls.yaml")
-    p.add_argument("--data", required=True, metavar="DIR", help="folder with the data files the spec names")
+    add_spec_and_data(p)
     p.add_argument("--x", required=True, help="first construct (at least two items), e.g. loneliness")
     p.add_argument("--y", required=True, help="second construct (at least two items), e.g. ghq_likert")
     p.add_argument("--waves", type=comma_list, metavar="LIST",

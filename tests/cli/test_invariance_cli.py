@@ -27,7 +27,11 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=900)
 
 
-@pytest.mark.skip(reason="The item-level RI-CLPM of the synthetic cohort (hundreds of missing-data patterns from scattered item non-response) does not finish in minutes with today's per-pattern FIML; re-enable with issue 16 (pattern-batched FIML).")
+@pytest.mark.skip(reason="The synthetic cohort's stigma and discrimination items are trait-like (no "
+                  "within-person variance), so the item-level RI-CLPM's within variances sit at zero and "
+                  "Fisher scoring crawls (120+ iterations of 0.3-1 s, or no convergence in 1,000); re-enable "
+                  "when the optimiser handles boundary solutions (issue 16) and the generator gives stigma "
+                  "within-person change.")
 def test_invariance_over_waves_json_contract(cohort, tmp_path):
     out = tmp_path / "inv.json"
     res = run("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "perceived_stigma",
