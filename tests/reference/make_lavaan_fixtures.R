@@ -26,7 +26,8 @@
 #   tests/reference/lavaan/<case>.json   one fixture per case (see README.md for the layout)
 #
 # JSON numbers: jsonlite 1.8.4 prints at most 15 significant digits even with digits = NA, which
-# does not round-trip doubles. This script therefore uses its own small JSON writer that prints
+# does not round-trip doubles. This script therefore uses its own small JSON writer (in fixture_helpers.R,
+# shared with make_survey_fixtures.R) that prints
 # every non-integral double with %.17g (exact round trip; e.g. 0.9 appears as 0.90000000000000002),
 # integral values as integers. NA / NaN / Inf are written as null. Layout otherwise follows
 # jsonlite::toJSON(..., auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE).
@@ -61,160 +62,17 @@ out_dir <- file.path(script_dir, "lavaan")
 dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 
-LAVAAN_VERSION <- as.character(packageVersion("lavaan"))
-R_VERSION <- R.version.string
+source(file.path(script_dir, "fixture_helpers.R"))  # JSON writer, lavaan-output helpers, case-runner pieces
 
 ## ---------------------------------------------------------------------------------------------
-## minimal JSON writer with full double precision
+## case runner (the pieces are in fixture_helpers.R)
 ## ---------------------------------------------------------------------------------------------
-fmt_num <- function(x) {
-  x <- as.numeric(x)
-  vapply(x, function(v) {
-    if (is.na(v) || !is.finite(v)) return("null")
-    if (v == trunc(v) && abs(v) < 1e15) {
-      if (v == 0) return("0")
-      return(sprintf("%.0f", v))
-    }
-    # Always 17 significant digits: glibc's printf is correctly rounded, so any correctly rounding
-    # JSON parser (Python's float()) recovers exactly the same double. (A "shortest representation"
-    # check via as.numeric() is unreliable: R's own strtod is not always correctly rounded.)
-    sprintf("%.17g", v)
-  }, character(1))
-}
-fmt_str <- function(x) {
-  vapply(as.character(x), function(s) {
-    if (is.na(s)) return("null")
-    as.character(jsonlite::toJSON(s, auto_unbox = TRUE))
-  }, character(1), USE.NAMES = FALSE)
-}
-fmt_atomic <- function(x) {
-  if (is.factor(x)) x <- as.character(x)
-  if (is.logical(x)) return(ifelse(is.na(x), "null", ifelse(x, "true", "false")))
-  if (is.numeric(x)) return(fmt_num(x))
-  fmt_str(x)
-}
-to_json <- function(x, indent = 0L) {
-  pad <- strrep("  ", indent)
-  pad1 <- strrep("  ", indent + 1L)
-  if (is.null(x)) return("null")
-  if (is.data.frame(x)) {
-    rows <- lapply(seq_len(nrow(x)), function(i) {
-      lapply(x, function(col) {
-        v <- col[[i]]
-        if (is.factor(v)) v <- as.character(v)
-        as.vector(v)
-      })
-    })
-    return(to_json(rows, indent))
-  }
-  if (is.matrix(x)) {
-    rows <- lapply(seq_len(nrow(x)), function(i) I(as.vector(x[i, ])))
-    return(to_json(rows, indent))
-  }
-  if (is.list(x)) {
-    if (length(x) == 0) return(if (is.null(names(x))) "[]" else "{}")
-    inner <- vapply(x, to_json, character(1), indent = indent + 1L)
-    if (!is.null(names(x))) {
-      keys <- fmt_str(names(x))
-      return(paste0("{\n", paste0(pad1, keys, ": ", inner, collapse = ",\n"), "\n", pad, "}"))
-    }
-    return(paste0("[\n", paste0(pad1, inner, collapse = ",\n"), "\n", pad, "]"))
-  }
-  if (is.atomic(x)) {
-    asis <- inherits(x, "AsIs")
-    v <- fmt_atomic(unclass(x))
-    if (length(v) == 1 && !asis) return(v)
-    return(paste0("[", paste(v, collapse = ", "), "]"))
-  }
-  stop("cannot serialise object of class ", paste(class(x), collapse = "/"))
-}
-write_json_file <- function(obj, path) {
-  writeLines(to_json(obj), path, useBytes = TRUE)
-}
-
-## ---------------------------------------------------------------------------------------------
-## helpers to turn lavaan output into plain lists
-## ---------------------------------------------------------------------------------------------
-plain_df <- function(df) {
-  df <- as.data.frame(df, stringsAsFactors = FALSE)
-  class(df) <- "data.frame"
-  for (nm in names(df)) {
-    v <- df[[nm]]
-    if (is.factor(v)) v <- as.character(v)
-    df[[nm]] <- as.vector(unclass(v))
-  }
-  rownames(df) <- NULL
-  df
-}
-mat_obj <- function(m) {
-  m <- unclass(m)
-  m <- matrix(as.numeric(m), nrow = nrow(m), dimnames = dimnames(m))
-  list(rownames = I(rownames(m)), colnames = I(colnames(m)), values = m)
-}
-named_vec_obj <- function(v) {
-  if (is.null(v)) return(NULL)
-  out <- as.list(as.numeric(unclass(v)))
-  names(out) <- names(v)
-  out
-}
-# lavInspect() returns a single element for one group and a named list for several groups.
-as_group_list <- function(x, ngroups) if (ngroups == 1L) list(x) else x
-moments_obj <- function(x, ngroups, labels) {
-  xs <- as_group_list(x, ngroups)
-  lapply(seq_len(ngroups), function(g) {
-    el <- xs[[g]]
-    out <- list(group = if (ngroups > 1) labels[g] else NULL)
-    if (ngroups == 1) out$group <- NULL
-    if (!is.null(el$cov)) out$cov <- mat_obj(el$cov)
-    if (!is.null(el$mean)) out$mean <- named_vec_obj(el$mean)
-    # conditional.x = TRUE would give res.cov / res.int / res.slopes (not used in these cases)
-    for (nm in setdiff(names(el), c("cov", "mean"))) {
-      v <- el[[nm]]
-      out[[nm]] <- if (is.matrix(v)) mat_obj(v) else if (!is.null(names(v))) named_vec_obj(v) else I(as.numeric(v))
-    }
-    out
-  })
-}
-atomic_options <- function(opt) {
-  keep <- vapply(opt, function(v) is.atomic(v) && !is.null(v), logical(1))
-  out <- lapply(opt[keep], function(v) {
-    v <- unclass(v)
-    if (length(v) == 1) v else I(v)
-  })
-  out
-}
-test_obj <- function(tst) {
-  lapply(tst, function(t) {
-    lapply(t, function(v) {
-      if (is.matrix(v)) return(mat_obj(v))
-      v <- unclass(v)
-      if (is.list(v)) return(NULL)
-      if (length(v) == 1 && !(is.numeric(v) && !is.null(names(v)))) return(v)
-      I(as.vector(v))
-    })
-  })
-}
-
-## ---------------------------------------------------------------------------------------------
-## case runner
-## ---------------------------------------------------------------------------------------------
-ALL_WARNINGS <- list()
-FITS <- list()
-SUMMARY <- list()
-
 run_case <- function(case, description, fun, model, data, data_name, data_ref, args = list(),
                      extra = NULL, polish = FALSE) {
-  env <- new.env(parent = globalenv())
-  assign("model", model, envir = env)
-  assign(data_name, data, envir = env)
-  cl <- as.call(c(list(as.name(fun), model = quote(model), data = as.name(data_name)), args))
-  call_str <- paste(deparse(cl, width.cutoff = 500L), collapse = " ")
-  warns <- character(0)
-  wh <- function(w) {
-    warns <<- c(warns, conditionMessage(w))
-    invokeRestart("muffleWarning")
-  }
-  withCallingHandlers({
+  cc <- case_call(fun, model, data, data_name, args)
+  env <- cc$env
+  cl <- cc$call
+  warns <- collect_warnings({
     fit <- eval(cl, envir = env)
     if (polish) {
       for (k in 1:2) {
@@ -222,97 +80,19 @@ run_case <- function(case, description, fun, model, data, data_name, data_ref, a
         fit <- eval(as.call(c(as.list(cl), list(start = as.name("previous.fit")))), envir = env)
       }
     }
-    opt <- lavInspect(fit, "options")
-    ng <- lavInspect(fit, "ngroups")
-    glabels <- lavInspect(fit, "group.label")
-    pe <- parameterEstimates(fit, standardized = TRUE, remove.nonfree = FALSE, remove.def = FALSE,
-                             remove.eq = FALSE, remove.ineq = FALSE, remove.system.eq = FALSE)
-    pt <- parTable(fit)
-    fm <- fitMeasures(fit)
-    vc <- vcov(fit)
-    implied <- lavInspect(fit, "implied")
-    sampstat <- lavInspect(fit, "sampstat")
-    h1 <- lavInspect(fit, "h1")
-    tst <- lavInspect(fit, "test")
+    parts <- inspect_fit(fit)
     extra_vals <- if (!is.null(extra)) extra(fit) else NULL
-  }, warning = wh)
+  })
 
-  # explicit options as resolved by lavaan, plus every argument passed in the call
-  options <- list(
-    "function" = fun,
-    estimator = if (!is.null(args$estimator)) args$estimator else opt$estimator,
-    estimator_resolved = opt$estimator,  # lavaan stores "ML" for MLR (robust se/test are separate options)
-    missing = opt$missing,
-    meanstructure = opt$meanstructure,
-    fixed.x = opt$fixed.x,
-    conditional.x = opt$conditional.x,
-    group = if (!is.null(args$group)) args$group else NULL,
-    group.equal = I(opt$group.equal[nzchar(opt$group.equal)]),
-    se = opt$se,
-    test = I(opt$test),
-    information = I(opt$information),
-    h1.information = I(opt$h1.information),
-    observed.information = I(opt$observed.information),
-    likelihood = opt$likelihood,
-    int.ov.free = opt$int.ov.free,
-    int.lv.free = opt$int.lv.free,
-    std.lv = opt$std.lv
-  )
-  call_args <- lapply(args, function(v) if (length(v) == 1) v else I(v))
-  options$call_args <- if (length(call_args)) call_args else structure(list(), names = character(0))
-
-  data_ref$group_levels <- if (ng > 1) I(as.character(glabels)) else NULL
-
-  nobs <- lavInspect(fit, "nobs")
-  norig <- lavInspect(fit, "norig")
-  fm_list <- as.list(as.numeric(unclass(fm)))
-  names(fm_list) <- names(fm)
-
-  res <- list(
-    case = case,
-    description = description,
-    lavaan_version = LAVAAN_VERSION,
-    r_version = R_VERSION,
-    call = call_str,
-    polished = polish,
-    options = options,
-    resolved_options = atomic_options(opt),
-    model = model,
-    data = data_ref,
-    converged = lavInspect(fit, "converged"),
-    iterations = lavInspect(fit, "iterations"),
-    warnings = I(warns),
-    npar = unname(fm[["npar"]]),
-    fmin = unname(fm[["fmin"]]),
-    logl = if ("logl" %in% names(fm)) unname(fm[["logl"]]) else NULL,
-    h1_logl = if ("unrestricted.logl" %in% names(fm)) unname(fm[["unrestricted.logl"]]) else NULL,
-    ngroups = ng,
-    nobs = I(as.integer(nobs)),
-    ntotal = lavInspect(fit, "ntotal"),
-    norig = I(as.integer(norig)),
-    fit = fm_list,
-    test = test_obj(tst),
-    parameters = plain_df(pe),
-    partable = plain_df(pt),
-    vcov = mat_obj(vc),
-    implied = moments_obj(implied, ng, glabels),
-    sampstat = moments_obj(sampstat, ng, glabels),
-    h1 = moments_obj(h1, ng, glabels)
-  )
-  if (opt$missing %in% c("ml", "ml.x")) {
-    pats <- as_group_list(lavInspect(fit, "patterns"), ng)
-    res$npatterns <- I(vapply(pats, nrow, integer(1)))
-  }
-  if (!is.null(extra_vals)) res <- c(res, extra_vals)
-
-  if (!isTRUE(res$converged)) stop("case ", case, " did not converge")
-  write_json_file(res, file.path(out_dir, paste0(case, ".json")))
-  ALL_WARNINGS[[case]] <<- warns
-  FITS[[case]] <<- fit
-  SUMMARY[[case]] <<- data.frame(case = case, npar = fm[["npar"]], chisq = fm[["chisq"]],
-                                 df = fm[["df"]], logl = fm[["logl"]],
-                                 converged = res$converged, iterations = res$iterations,
-                                 nwarn = length(warns))
+  options <- lavaan_options(fun, args, parts$opt)
+  res <- lavaan_result(case, description, cc$call_str, options, model, data_ref, fit, parts, warns,
+                       after_call = list(polished = polish))
+  fm <- parts$fm
+  finish_case(case, res, extra_vals, fit, warns,
+              data.frame(case = case, npar = fm[["npar"]], chisq = fm[["chisq"]],
+                         df = fm[["df"]], logl = fm[["logl"]],
+                         converged = res$converged, iterations = res$iterations,
+                         nwarn = length(warns)))
   invisible(fit)
 }
 
@@ -334,10 +114,6 @@ lrt_obj <- function(fit_a, fit_b, name_a, name_b) {
   )
 }
 
-write_csv <- function(df, file) {
-  write.csv(df, file.path(data_dir, file), row.names = FALSE, na = "")
-  read.csv(file.path(data_dir, file), stringsAsFactors = FALSE)
-}
 ref_data <- function(file, df) list(source = "reference", file = paste0("data/", file), columns = I(names(df)))
 
 ## ---------------------------------------------------------------------------------------------
@@ -370,17 +146,7 @@ sim_clpm_attrition <- function(N = 800, waves = 4) {
   X <- sapply(1:waves, function(t) mu[t, "x"] + dev[, 1, t])
   Y <- sapply(1:waves, function(t) mu[t, "y"] + dev[, 2, t])
   # monotone MAR dropout: P(drop before wave t | present at t-1) = plogis(a + 1.0 * (y_{t-1} - mean))
-  present <- rep(TRUE, N)
-  for (t in 2:waves) {
-    p <- plogis(qlogis(0.11) + 1.0 * (Y[, t - 1] - mu[t - 1, "y"]))
-    drop <- present & (runif(N) < p)
-    present <- present & !drop
-    X[!present, t] <- NA
-    Y[!present, t] <- NA
-  }
-  d <- data.frame(X, Y)
-  names(d) <- c(paste0("x", 1:waves), paste0("y", 1:waves))
-  round(d, 5)
+  round(monotone_attrition(X, Y, mu, p0 = 0.11, slope = 1.0), 5)
 }
 clpm_att <- write_csv(sim_clpm_attrition(), "clpm_attrition.csv")
 
@@ -399,17 +165,7 @@ sim_riclpm_attrition <- function(N = 1000, waves = 5) {
   for (t in 2:waves) w[, , t] <- w[, , t - 1] %*% t(B) + matrix(rnorm(N * 2), N) %*% chol(Psi)
   X <- sapply(1:waves, function(t) mu[t, "x"] + RI[, 1] + w[, 1, t])
   Y <- sapply(1:waves, function(t) mu[t, "y"] + RI[, 2] + w[, 2, t])
-  present <- rep(TRUE, N)
-  for (t in 2:waves) {
-    p <- plogis(qlogis(0.11) + 0.8 * (Y[, t - 1] - mu[t - 1, "y"]))
-    drop <- present & (runif(N) < p)
-    present <- present & !drop
-    X[!present, t] <- NA
-    Y[!present, t] <- NA
-  }
-  d <- data.frame(X, Y)
-  names(d) <- c(paste0("x", 1:waves), paste0("y", 1:waves))
-  round(d, 5)
+  round(monotone_attrition(X, Y, mu, p0 = 0.11, slope = 0.8), 5)
 }
 riclpm_att <- write_csv(sim_riclpm_attrition(), "riclpm_attrition.csv")
 
@@ -827,7 +583,6 @@ run_case("hs_mg_scalar",
 ## tests/reference/models/*.lav; fitted as the workbench fits them: lavaan() with missing = "ML",
 ## meanstructure = TRUE, int.ov.free = TRUE and fixed.x = FALSE.
 ## ---------------------------------------------------------------------------------------------
-read_model <- function(name) paste(readLines(file.path(script_dir, "models", paste0(name, ".lav"))), collapse = "\n")
 builder_args <- list(missing = "ML", meanstructure = TRUE, int.ov.free = TRUE, fixed.x = FALSE)
 ric_z <- read.table(file.path(riclpm_dir, "RICLPM-Z.dat"), col.names = c(ric_cols, "z2", "z1"))
 mi_cols <- c(as.vector(t(outer(paste0("x", 1:5), 1:3, paste0))), as.vector(t(outer(paste0("y", 1:5), 1:3, paste0))))
@@ -867,9 +622,5 @@ for (nm in c("builder_riclpm_mg_free", "builder_riclpm_mg_equal", "builder_clpm_
 ## summary
 ## ---------------------------------------------------------------------------------------------
 cat("lavaan", LAVAAN_VERSION, "|", R_VERSION, "\n")
-summ <- do.call(rbind, SUMMARY)
-rownames(summ) <- NULL
-print(summ, digits = 10, row.names = FALSE)
-for (nm in names(ALL_WARNINGS)) {
-  if (length(ALL_WARNINGS[[nm]])) cat("WARNING [", nm, "]: ", ALL_WARNINGS[[nm]], "\n", sep = "")
-}
+print_summary()
+print_warnings()

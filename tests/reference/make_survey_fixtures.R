@@ -22,7 +22,8 @@
 #   tests/reference/survey/<case>.json   one fixture per case (layout: README.md, "Survey fixtures")
 #
 # Same conventions as make_lavaan_fixtures.R: deterministic (set.seed before every simulation),
-# stops if a fit does not converge, doubles written with %.17g by the small JSON writer below.
+# stops if a fit does not converge, doubles written with %.17g by the small JSON writer. That writer, the
+# lavaan-output helpers and the shared parts of the case runner are in fixture_helpers.R (sourced below).
 
 suppressPackageStartupMessages({
   library(lavaan)
@@ -45,148 +46,12 @@ out_dir <- file.path(script_dir, "survey")
 dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 
-LAVAAN_VERSION <- as.character(packageVersion("lavaan"))
+source(file.path(script_dir, "fixture_helpers.R"))  # JSON writer, lavaan-output helpers, case-runner pieces
 SURVEY_VERSION <- as.character(packageVersion("survey"))
-R_VERSION <- R.version.string
-
-## ---------------------------------------------------------------------------------------------
-## minimal JSON writer with full double precision
-## ---------------------------------------------------------------------------------------------
-fmt_num <- function(x) {
-  x <- as.numeric(x)
-  vapply(x, function(v) {
-    if (is.na(v) || !is.finite(v)) return("null")
-    if (v == trunc(v) && abs(v) < 1e15) {
-      if (v == 0) return("0")
-      return(sprintf("%.0f", v))
-    }
-    # Always 17 significant digits: glibc's printf is correctly rounded, so any correctly rounding
-    # JSON parser (Python's float()) recovers exactly the same double. (A "shortest representation"
-    # check via as.numeric() is unreliable: R's own strtod is not always correctly rounded.)
-    sprintf("%.17g", v)
-  }, character(1))
-}
-fmt_str <- function(x) {
-  vapply(as.character(x), function(s) {
-    if (is.na(s)) return("null")
-    as.character(jsonlite::toJSON(s, auto_unbox = TRUE))
-  }, character(1), USE.NAMES = FALSE)
-}
-fmt_atomic <- function(x) {
-  if (is.factor(x)) x <- as.character(x)
-  if (is.logical(x)) return(ifelse(is.na(x), "null", ifelse(x, "true", "false")))
-  if (is.numeric(x)) return(fmt_num(x))
-  fmt_str(x)
-}
-to_json <- function(x, indent = 0L) {
-  pad <- strrep("  ", indent)
-  pad1 <- strrep("  ", indent + 1L)
-  if (is.null(x)) return("null")
-  if (is.data.frame(x)) {
-    rows <- lapply(seq_len(nrow(x)), function(i) {
-      lapply(x, function(col) {
-        v <- col[[i]]
-        if (is.factor(v)) v <- as.character(v)
-        as.vector(v)
-      })
-    })
-    return(to_json(rows, indent))
-  }
-  if (is.matrix(x)) {
-    rows <- lapply(seq_len(nrow(x)), function(i) I(as.vector(x[i, ])))
-    return(to_json(rows, indent))
-  }
-  if (is.list(x)) {
-    if (length(x) == 0) return(if (is.null(names(x))) "[]" else "{}")
-    inner <- vapply(x, to_json, character(1), indent = indent + 1L)
-    if (!is.null(names(x))) {
-      keys <- fmt_str(names(x))
-      return(paste0("{\n", paste0(pad1, keys, ": ", inner, collapse = ",\n"), "\n", pad, "}"))
-    }
-    return(paste0("[\n", paste0(pad1, inner, collapse = ",\n"), "\n", pad, "]"))
-  }
-  if (is.atomic(x)) {
-    asis <- inherits(x, "AsIs")
-    v <- fmt_atomic(unclass(x))
-    if (length(v) == 1 && !asis) return(v)
-    return(paste0("[", paste(v, collapse = ", "), "]"))
-  }
-  stop("cannot serialise object of class ", paste(class(x), collapse = "/"))
-}
-write_json_file <- function(obj, path) {
-  writeLines(to_json(obj), path, useBytes = TRUE)
-}
-
-## ---------------------------------------------------------------------------------------------
-## helpers to turn lavaan output into plain lists
-## ---------------------------------------------------------------------------------------------
-plain_df <- function(df) {
-  df <- as.data.frame(df, stringsAsFactors = FALSE)
-  class(df) <- "data.frame"
-  for (nm in names(df)) {
-    v <- df[[nm]]
-    if (is.factor(v)) v <- as.character(v)
-    df[[nm]] <- as.vector(unclass(v))
-  }
-  rownames(df) <- NULL
-  df
-}
-mat_obj <- function(m) {
-  m <- unclass(m)
-  m <- matrix(as.numeric(m), nrow = nrow(m), dimnames = dimnames(m))
-  list(rownames = I(rownames(m)), colnames = I(colnames(m)), values = m)
-}
-named_vec_obj <- function(v) {
-  if (is.null(v)) return(NULL)
-  out <- as.list(as.numeric(unclass(v)))
-  names(out) <- names(v)
-  out
-}
-# lavInspect() returns a single element for one group and a named list for several groups.
-as_group_list <- function(x, ngroups) if (ngroups == 1L) list(x) else x
-moments_obj <- function(x, ngroups, labels) {
-  xs <- as_group_list(x, ngroups)
-  lapply(seq_len(ngroups), function(g) {
-    el <- xs[[g]]
-    out <- list(group = if (ngroups > 1) labels[g] else NULL)
-    if (ngroups == 1) out$group <- NULL
-    if (!is.null(el$cov)) out$cov <- mat_obj(el$cov)
-    if (!is.null(el$mean)) out$mean <- named_vec_obj(el$mean)
-    # conditional.x = TRUE would give res.cov / res.int / res.slopes (not used in these cases)
-    for (nm in setdiff(names(el), c("cov", "mean"))) {
-      v <- el[[nm]]
-      out[[nm]] <- if (is.matrix(v)) mat_obj(v) else if (!is.null(names(v))) named_vec_obj(v) else I(as.numeric(v))
-    }
-    out
-  })
-}
-atomic_options <- function(opt) {
-  keep <- vapply(opt, function(v) is.atomic(v) && !is.null(v), logical(1))
-  out <- lapply(opt[keep], function(v) {
-    v <- unclass(v)
-    if (length(v) == 1) v else I(v)
-  })
-  out
-}
-test_obj <- function(tst) {
-  lapply(tst, function(t) {
-    lapply(t, function(v) {
-      if (is.matrix(v)) return(mat_obj(v))
-      v <- unclass(v)
-      if (is.list(v)) return(NULL)
-      if (length(v) == 1 && !(is.numeric(v) && !is.null(names(v)))) return(v)
-      I(as.vector(v))
-    })
-  })
-}
 
 ## ---------------------------------------------------------------------------------------------
 ## data
 ## ---------------------------------------------------------------------------------------------
-write_csv <- function(df, file) {
-  write.csv(df, file.path(data_dir, file), row.names = FALSE, na = "")
-  read.csv(file.path(data_dir, file), stringsAsFactors = FALSE)
-}
 DESIGN_COLS <- list(weight = "w", strata = "stratum", psu = "psu", psu_unique = "psu_uid")
 ref_data <- function(file, df, group = NULL) {
   c(list(source = "reference", file = paste0("data/", file), columns = I(names(df))),
@@ -251,15 +116,7 @@ sim_survey_panel <- function() {
   X <- sapply(1:waves, function(t) mu[t, "x"] + sel_ri[, 1] + wth[, 1, t])
   Y <- sapply(1:waves, function(t) mu[t, "y"] + 0.2 * (grp == 2) + sel_ri[, 2] + wth[, 2, t])
   # monotone MAR attrition: P(drop before wave t | present at t-1) = plogis(qlogis(.10) + .7 (y_{t-1} - mu))
-  present <- rep(TRUE, N)
-  for (t in 2:waves) {
-    p <- plogis(qlogis(0.10) + 0.7 * (Y[, t - 1] - mu[t - 1, "y"]))
-    present <- present & !(runif(N) < p)
-    X[!present, t] <- NA
-    Y[!present, t] <- NA
-  }
-  d <- data.frame(X, Y)
-  names(d) <- c(paste0("x", 1:waves), paste0("y", 1:waves))
+  d <- monotone_attrition(X, Y, mu, p0 = 0.10, slope = 0.7)
   # scattered item non-response: 3 % of the remaining cells MCAR, never a whole row
   m <- matrix(runif(N * ncol(d)) < 0.03, N) & !is.na(as.matrix(d))
   for (i in which(rowSums(is.na(d) | m) == ncol(d))) m[i, ] <- FALSE
@@ -307,12 +164,8 @@ describe_data(cfa_dat, "survey_cfa.csv")
 cat("panel missing per column:", paste(names(panel), colSums(is.na(panel)), sep = "=", collapse = " "), "\n")
 
 ## ---------------------------------------------------------------------------------------------
-## lavaan case runner (as in make_lavaan_fixtures.R, plus the design)
+## lavaan case runner (as in make_lavaan_fixtures.R, plus the design; shared pieces in fixture_helpers.R)
 ## ---------------------------------------------------------------------------------------------
-ALL_WARNINGS <- list()
-FITS <- list()
-SUMMARY <- list()
-
 WEIGHT_RULE <- paste(
   "lavaan 0.6-14, lav_data.R (lav_data_full, 'sampling weigths, again'): with the default",
   "sampling.weights.normalization = 'total' the weights of the cases lavaan keeps (nobs, after removing",
@@ -321,61 +174,22 @@ WEIGHT_RULE <- paste(
   "sampling.weights.normalization = 'group'). The option 'none' leaves them unchanged.")
 
 run_case <- function(case, description, fun, model, data, data_name, data_ref, args = list(), extra = NULL) {
-  env <- new.env(parent = globalenv())
-  assign("model", model, envir = env)
-  assign(data_name, data, envir = env)
-  cl <- as.call(c(list(as.name(fun), model = quote(model), data = as.name(data_name)), args))
-  call_str <- paste(deparse(cl, width.cutoff = 500L), collapse = " ")
-  warns <- character(0)
-  wh <- function(w) {
-    warns <<- c(warns, conditionMessage(w))
-    invokeRestart("muffleWarning")
-  }
-  withCallingHandlers({
-    fit <- eval(cl, envir = env)
-    opt <- lavInspect(fit, "options")
-    ng <- lavInspect(fit, "ngroups")
-    glabels <- lavInspect(fit, "group.label")
-    pe <- parameterEstimates(fit, standardized = TRUE, remove.nonfree = FALSE, remove.def = FALSE,
-                             remove.eq = FALSE, remove.ineq = FALSE, remove.system.eq = FALSE)
-    pt <- parTable(fit)
-    fm <- fitMeasures(fit)
-    vc <- vcov(fit)
-    implied <- lavInspect(fit, "implied")
-    sampstat <- lavInspect(fit, "sampstat")
-    h1 <- lavInspect(fit, "h1")
-    tst <- lavInspect(fit, "test")
+  cc <- case_call(fun, model, data, data_name, args)
+  warns <- collect_warnings({
+    fit <- eval(cc$call, envir = cc$env)
+    parts <- inspect_fit(fit)
     # lavInspect(fit, "nclusters") says 1 for single-level cluster = fits (nlevels == 1); read Lp instead
     nclus <- if (length(fit@Data@cluster)) vapply(fit@Data@Lp, function(lp) as.integer(lp$nclusters[[2]]), integer(1)) else NULL
     extra_vals <- if (!is.null(extra)) extra(fit) else NULL
-  }, warning = wh)
+  })
+  opt <- parts$opt
+  ng <- parts$ng
 
-  options <- list(
-    "function" = fun,
-    estimator = if (!is.null(args$estimator)) args$estimator else opt$estimator,
-    estimator_resolved = opt$estimator,
-    missing = opt$missing,
-    meanstructure = opt$meanstructure,
-    fixed.x = opt$fixed.x,
-    conditional.x = opt$conditional.x,
-    group = if (!is.null(args$group)) args$group else NULL,
-    group.equal = I(opt$group.equal[nzchar(opt$group.equal)]),
-    se = opt$se,
-    test = I(opt$test),
-    information = I(opt$information),
-    h1.information = I(opt$h1.information),
-    observed.information = I(opt$observed.information),
-    likelihood = opt$likelihood,
-    int.ov.free = opt$int.ov.free,
-    int.lv.free = opt$int.lv.free,
-    std.lv = opt$std.lv,
+  options <- lavaan_options(fun, args, opt, more = list(
     sampling.weights = if (!is.null(args$sampling.weights)) args$sampling.weights else NULL,
     sampling.weights.normalization = opt$sampling.weights.normalization,
     cluster = if (!is.null(args$cluster)) args$cluster else NULL
-  )
-  call_args <- lapply(args, function(v) if (length(v) == 1) v else I(v))
-  options$call_args <- if (length(call_args)) call_args else structure(list(), names = character(0))
-  data_ref$group_levels <- if (ng > 1) I(as.character(glabels)) else NULL
+  ))
 
   # the weights lavaan actually used (after rescaling), per group
   weights_info <- NULL
@@ -402,56 +216,16 @@ run_case <- function(case, description, fun, model, data, data_name, data_ref, a
   if (max_dev > 1e-12) stop("case ", case, ": rescaled weights do not follow the documented rule")
   }
 
-  nobs <- lavInspect(fit, "nobs")
-  norig <- lavInspect(fit, "norig")
-  fm_list <- as.list(as.numeric(unclass(fm)))
-  names(fm_list) <- names(fm)
-
-  res <- list(
-    case = case,
-    description = description,
-    lavaan_version = LAVAAN_VERSION,
-    r_version = R_VERSION,
-    call = call_str,
-    options = options,
-    resolved_options = atomic_options(opt),
-    model = model,
-    data = data_ref,
-    sampling_weights = weights_info,
-    nclusters = if (!is.null(nclus)) I(nclus) else NULL,  # PSUs per group (lavaan counts clusters within each group)
-    converged = lavInspect(fit, "converged"),
-    iterations = lavInspect(fit, "iterations"),
-    warnings = I(warns),
-    npar = unname(fm[["npar"]]),
-    fmin = unname(fm[["fmin"]]),
-    logl = if ("logl" %in% names(fm)) unname(fm[["logl"]]) else NULL,
-    h1_logl = if ("unrestricted.logl" %in% names(fm)) unname(fm[["unrestricted.logl"]]) else NULL,
-    ngroups = ng,
-    nobs = I(as.integer(nobs)),
-    ntotal = lavInspect(fit, "ntotal"),
-    norig = I(as.integer(norig)),
-    fit = fm_list,
-    test = test_obj(tst),
-    parameters = plain_df(pe),
-    partable = plain_df(pt),
-    vcov = mat_obj(vc),
-    implied = moments_obj(implied, ng, glabels),
-    sampstat = moments_obj(sampstat, ng, glabels),
-    h1 = moments_obj(h1, ng, glabels)
-  )
-  if (opt$missing %in% c("ml", "ml.x")) {
-    pats <- as_group_list(lavInspect(fit, "patterns"), ng)
-    res$npatterns <- I(vapply(pats, nrow, integer(1)))
-  }
-  if (!is.null(extra_vals)) res <- c(res, extra_vals)
-
-  if (!isTRUE(res$converged)) stop("case ", case, " did not converge")
-  write_json_file(res, file.path(out_dir, paste0(case, ".json")))
-  ALL_WARNINGS[[case]] <<- warns
-  FITS[[case]] <<- fit
-  SUMMARY[[case]] <<- data.frame(case = case, npar = fm[["npar"]], chisq = fm[["chisq"]],
-                                 chisq.scaled = fm[["chisq.scaled"]], df = fm[["df"]], logl = fm[["logl"]],
-                                 converged = res$converged, nwarn = length(warns))
+  res <- lavaan_result(case, description, cc$call_str, options, model, data_ref, fit, parts, warns,
+                       after_data = list(
+                         sampling_weights = weights_info,
+                         nclusters = if (!is.null(nclus)) I(nclus) else NULL  # PSUs per group (lavaan counts clusters within each group)
+                       ))
+  fm <- parts$fm
+  finish_case(case, res, extra_vals, fit, warns,
+              data.frame(case = case, npar = fm[["npar"]], chisq = fm[["chisq"]],
+                         chisq.scaled = fm[["chisq.scaled"]], df = fm[["df"]], logl = fm[["logl"]],
+                         converged = res$converged, nwarn = length(warns)))
   invisible(fit)
 }
 
@@ -461,13 +235,8 @@ run_case <- function(case, description, fun, model, data, data_name, data_ref, a
 run_svyglm <- function(case, description, design_call, formula, data, data_name, data_ref) {
   env <- new.env(parent = globalenv())
   assign(data_name, data, envir = env)
-  warns <- character(0)
-  wh <- function(w) {
-    warns <<- c(warns, conditionMessage(w))
-    invokeRestart("muffleWarning")
-  }
   glm_call <- call("svyglm", formula, design = as.name("des"))
-  withCallingHandlers({
+  warns <- collect_warnings({
     des <- eval(design_call, envir = env)
     assign("des", des, envir = env)
     fit <- eval(glm_call, envir = env)
@@ -483,7 +252,7 @@ run_svyglm <- function(case, description, design_call, formula, data, data_name,
     mn <- svymean(as.formula(paste0("~", vars[1])), des_cc, deff = "replace")
     # design effects of the coefficients: svyglm(..., deff = TRUE) = vcov / (naive glm vcov * mean weight)
     fit_deff <- eval(as.call(c(as.list(glm_call), list(deff = TRUE))), envir = env)
-  }, warning = wh)
+  })
   coefs <- sm$coefficients
   tab <- data.frame(term = rownames(coefs), est = unname(coefs[, 1]), se = unname(coefs[, 2]),
                     t = unname(coefs[, 3]), p = unname(coefs[, 4]), stringsAsFactors = FALSE)
@@ -526,7 +295,6 @@ run_svyglm <- function(case, description, design_call, formula, data, data_name,
 ## ---------------------------------------------------------------------------------------------
 ## models
 ## ---------------------------------------------------------------------------------------------
-read_model <- function(name) paste(readLines(file.path(script_dir, "models", paste0(name, ".lav"))), collapse = "\n")
 RICLPM <- read_model("survey_riclpm_invariant")
 CLPM_MG <- read_model("survey_clpm_mg_equal_cl")
 CFA <- '
@@ -599,9 +367,7 @@ run_svyglm("svyglm_nostrata",
 ## summary
 ## ---------------------------------------------------------------------------------------------
 cat("lavaan", LAVAAN_VERSION, "| survey", SURVEY_VERSION, "|", R_VERSION, "\n")
-summ <- do.call(rbind, SUMMARY)
-rownames(summ) <- NULL
-print(summ, digits = 10, row.names = FALSE)
+print_summary()
 pick <- function(case, lhs, op, rhs) {
   pe <- parameterEstimates(FITS[[case]])
   r <- pe[pe$lhs == lhs & pe$op == op & pe$rhs == rhs, ][1, ]
@@ -614,6 +380,4 @@ cat("cross-lag wy2 ~ wx1 (cl_xy), est (se):",
 cat("mean of y1 (intercept), est (se):",
     "weighted", pick("weighted_riclpm_mlr_nocluster", "y1", "~1", ""),
     "| unweighted", pick("unweighted_riclpm_mlr", "y1", "~1", ""), "\n")
-for (nm in names(ALL_WARNINGS)) {
-  if (length(ALL_WARNINGS[[nm]])) cat("WARNING [", nm, "]: ", ALL_WARNINGS[[nm]], "\n", sep = "")
-}
+print_warnings()
