@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError, UsageError
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,11 @@ class Pattern:
     mean: np.ndarray  # (p_o,)
     cov: np.ndarray  # (p_o, p_o), divisor n
     rows: np.ndarray  # (n, p_o) raw values, kept for case-wise scores (sandwich SEs)
+    # Survey design, row by row (None without one): sampling weights rescaled to sum to the total N
+    # (then ``n``, ``mean`` and ``cov`` are weighted), PSU and stratum codes for design-based SEs.
+    weights: np.ndarray | None = None
+    clusters: np.ndarray | None = None
+    strata: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,29 @@ class GroupData:
     n_dropped_empty: int
     n_dropped_listwise: int
     complete: bool = True
+    n_dropped_weight: int = 0  # rows with a zero or missing sampling weight (counted, never silent)
+
+    @property
+    def size(self) -> float:
+        """The group's sample size in the likelihood: rows, or the sum of their (rescaled) weights."""
+        return float(sum(p.n for p in self.patterns))
+
+
+@dataclass(frozen=True)
+class SurveyDesign:
+    """The sampling design a fit uses: column names and what was found in the data."""
+
+    weights: str | None = None
+    cluster: str | None = None
+    strata: str | None = None
+    n_psu: int | None = None
+    n_strata: int | None = None
+    zero_weight: int = 0
+    missing_weight: int = 0
+
+    def to_dict(self) -> dict:
+        return {"weight": self.weights, "cluster": self.cluster, "strata": self.strata, "n_psu": self.n_psu,
+                "n_strata": self.n_strata, "zero_weight": self.zero_weight, "missing_weight": self.missing_weight}
 
 
 @dataclass(frozen=True)
@@ -49,6 +77,11 @@ class SampleData:
     groups: tuple[GroupData, ...]
     group_var: str | None
     missing: Literal["fiml", "listwise"]
+    design: SurveyDesign | None = None
+
+    @property
+    def clustered(self) -> bool:
+        return self.design is not None and self.design.cluster is not None
 
     @property
     def nobs(self) -> int:
@@ -69,11 +102,15 @@ def pattern_codes(observed: np.ndarray) -> np.ndarray:
     return np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(), return_inverse=True)[1].ravel()
 
 
-def patterns(y: np.ndarray) -> tuple[Pattern, ...]:
+def patterns(y: np.ndarray, *, weights: np.ndarray | None = None, clusters: np.ndarray | None = None,
+             strata: np.ndarray | None = None) -> tuple[Pattern, ...]:
     """Split rows by their pattern of observed values (rows with none observed excluded).
 
-    Ordered largest pattern first (usually the complete cases), then by size and
-    columns, so the order never depends on the order of the rows.
+    With ``weights`` each pattern's ``n`` is the sum of its rows' weights and its mean and
+    covariance are weighted (divisor: that sum), so the pattern likelihood is the weighted
+    sum of the rows' likelihoods.  ``clusters``/``strata`` (row codes) are kept per row for
+    design-based standard errors.  Ordered largest pattern first (usually the complete
+    cases), then by size and columns, so the order never depends on the order of the rows.
     """
     obs = ~np.isnan(y)
     keys, inverse = np.unique(pattern_codes(obs), return_inverse=True)
@@ -85,12 +122,22 @@ def patterns(y: np.ndarray) -> tuple[Pattern, ...]:
         if idx.size == 0:
             continue
         rows = y[np.ix_(members, idx)]
-        n = rows.shape[0]
-        mean = rows.mean(axis=0)
-        centred = rows - mean
-        cov = centred.T @ centred / n
-        out.append(Pattern(observed=idx, n=n, mean=mean, cov=cov, rows=rows))
-    out.sort(key=lambda p: (-p.observed.size, -p.n, tuple(p.observed)))
+        if weights is None:
+            n = rows.shape[0]
+            mean = rows.mean(axis=0)
+            centred = rows - mean
+            cov = centred.T @ centred / n
+            w = None
+        else:
+            w = weights[members]
+            n = float(w.sum())
+            mean = w @ rows / n
+            centred = rows - mean
+            cov = (centred * w[:, None]).T @ centred / n
+        out.append(Pattern(observed=idx, n=n, mean=mean, cov=cov, rows=rows, weights=w,
+                           clusters=None if clusters is None else clusters[members],
+                           strata=None if strata is None else strata[members]))
+    out.sort(key=lambda p: (-p.observed.size, -p.rows.shape[0], tuple(p.observed)))
     return tuple(out)
 
 
@@ -135,6 +182,9 @@ def prepare_data(
     group_levels: list | None = None,
     missing: Literal["fiml", "listwise"],
     complete_vars: tuple[str, ...] = (),
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
 ) -> SampleData:
     """Select, check and summarise the observed variables of each group.
 
@@ -155,6 +205,11 @@ def prepare_data(
     complete_vars
         Variables that must be observed for a row to be used (exogenous covariates
         with ``fixed_x``, as in lavaan); rows missing them are dropped and counted.
+    weights, cluster, strata
+        Columns of the survey design: sampling weights (rows with a zero or missing weight
+        are dropped and counted; the others are rescaled to sum to the number of rows used,
+        over all groups, as lavaan's ``sampling.weights``), primary sampling units and strata
+        (for design-based standard errors; every row needs both).
     """
     missing_cols = [c for c in ov_names if c not in data.columns]
     if missing_cols:
@@ -192,10 +247,12 @@ def prepare_data(
         # Compare as text so that levels given as "1" match a numeric column.
         labels_per_row = g.astype(str).to_numpy()
 
+    w_all, cl_all, st_all = design_columns(data, weights=weights, cluster=cluster, strata=strata)
     complete_idx = [list(ov_names).index(v) for v in complete_vars]
-    groups = []
+    kept = []
     for level in levels:
-        y = values if labels_per_row is None else values[labels_per_row == str(level)]
+        in_group = np.ones(len(values), bool) if labels_per_row is None else labels_per_row == str(level)
+        y = values[in_group]
         obs = ~np.isnan(y)
         keep = obs.any(axis=1)
         n_empty = int((~keep).sum())
@@ -208,23 +265,94 @@ def prepare_data(
             full = obs.all(axis=1)
             n_listwise += int((keep & ~full).sum())
             keep = keep & full
-        y = y[keep]
+        n_weight = 0
+        if w_all is not None:
+            usable = np.isfinite(w_all[in_group]) & (w_all[in_group] > 0)
+            n_weight = int((keep & ~usable).sum())
+            keep = keep & usable
         label = None if level is None else str(level)
-        if y.shape[0] == 0:
+        if not keep.any():
             where = "" if label is None else f" in group {label!r}"
-            raise DataError(f"No rows are left to analyse{where} after removing rows with missing values.")
-        pats = patterns(y)
-        groups.append(
-            GroupData(
-                label=label,
-                patterns=pats,
-                nobs=int(y.shape[0]),
-                n_dropped_empty=n_empty,
-                n_dropped_listwise=n_listwise,
-                complete=len(pats) == 1 and pats[0].observed.size == len(ov_names),
-            )
-        )
-    return SampleData(ov_names=tuple(ov_names), groups=tuple(groups), group_var=group, missing=missing)
+            raise DataError(f"No rows are left to analyse{where} after removing rows with missing values"
+                            + (" or a zero or missing weight." if w_all is not None else "."))
+        kept.append((label, np.flatnonzero(in_group)[keep], n_empty, n_listwise, n_weight))
+    scale = None
+    if w_all is not None:
+        used = np.concatenate([rows for _, rows, *_ in kept])
+        scale = used.size / float(w_all[used].sum())  # weights sum to the total N (lavaan: "total")
+    groups = []
+    for label, rows, n_empty, n_listwise, n_weight in kept:
+        pats = patterns(values[rows], weights=None if scale is None else w_all[rows] * scale,
+                        clusters=None if cl_all is None else cl_all[rows],
+                        strata=None if st_all is None else st_all[rows])
+        groups.append(GroupData(label=label, patterns=pats, nobs=int(rows.size), n_dropped_empty=n_empty,
+                                n_dropped_listwise=n_listwise, n_dropped_weight=n_weight,
+                                complete=len(pats) == 1 and pats[0].observed.size == len(ov_names)))
+    design = None
+    if weights or cluster or strata:
+        used = np.concatenate([rows for _, rows, *_ in kept])
+        raw = None if w_all is None else data[weights]
+        design = SurveyDesign(
+            weights=weights, cluster=cluster, strata=strata,
+            n_psu=None if cl_all is None else int(np.unique(np.column_stack(
+                [cl_all[used], st_all[used] if st_all is not None else np.zeros(used.size, int)]), axis=0).shape[0]),
+            n_strata=None if st_all is None else int(np.unique(st_all[used]).size),
+            zero_weight=0 if raw is None else int((pd.to_numeric(raw, errors="coerce") == 0).sum()),
+            missing_weight=0 if raw is None else int(raw.isna().sum()))
+        _check_design(groups, design)
+    return SampleData(ov_names=tuple(ov_names), groups=tuple(groups), group_var=group, missing=missing, design=design)
+
+
+def design_columns(data: pd.DataFrame, *, weights: str | None, cluster: str | None,
+                   strata: str | None) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Weights (float, NaN where missing), PSU codes and stratum codes of every row, checked."""
+    for role, col in (("weight", weights), ("cluster (PSU)", cluster), ("strata", strata)):
+        if col is not None and col not in data.columns:
+            raise DataError(f"The data have no {role} column {col!r}.")
+    if strata is not None and cluster is None:
+        raise UsageError("Strata need a cluster (PSU) column too: give cluster= as well as strata=.")
+    w = None
+    if weights is not None:
+        raw = data[weights]
+        w = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = raw.notna().to_numpy() & np.isnan(w)
+        if bad.any():
+            raise DataError(f"The weight column {weights!r} has non-numeric values such as {raw[bad].iloc[0]!r}.")
+        if (w < 0).any() or np.isinf(w).any():
+            raise DataError(f"The weight column {weights!r} has negative or infinite weights "
+                            f"({int(((w < 0) | np.isinf(w)).sum())} rows); sampling weights must be positive.")
+    codes = []
+    for role, col in (("cluster (PSU)", cluster), ("strata", strata)):
+        if col is None:
+            codes.append(None)
+            continue
+        column = data[col]
+        if column.isna().any():
+            raise DataError(f"The {role} column {col!r} is empty in {int(column.isna().sum())} rows; "
+                            "every row needs one for design-based standard errors.")
+        codes.append(pd.factorize(column.astype(str), sort=True)[0])
+    return w, codes[0], codes[1]
+
+
+def _check_design(groups: list[GroupData], design: SurveyDesign) -> None:
+    """Refuse designs whose variance cannot be estimated (one PSU in a stratum or group)."""
+    if design.cluster is None:
+        return
+    for g in groups:
+        cl = np.concatenate([p.clusters for p in g.patterns])
+        st = np.concatenate([p.strata for p in g.patterns]) if design.strata else np.zeros(cl.size, int)
+        pairs = np.unique(np.column_stack([st, cl]), axis=0)
+        where = "" if g.label is None else f" in group {g.label!r}"
+        if design.strata is None and pairs.shape[0] < 2:
+            raise DataError(f"The cluster column {design.cluster!r} has only one PSU{where}; "
+                            "design-based standard errors need at least two.")
+        if design.strata is not None:
+            per = np.bincount(pairs[:, 0])
+            lonely = np.flatnonzero(per == 1)
+            if lonely.size:
+                raise DataError(f"A stratum of {design.strata!r} has only one PSU{where} "
+                                f"({lonely.size} such strata); merge it with a similar stratum (as the survey's "
+                                "user guide advises) or analyse without strata.")
 
 
 def _sort_key(v):

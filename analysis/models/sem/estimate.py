@@ -58,9 +58,18 @@ def estimate(
     missing: Missing = "auto",
     estimator: Estimator = "ml",
     se: Literal["standard", "none"] = "standard",
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
 ) -> SEMResults:
     """Fit ``model`` to ``data``; see :class:`analysis.models.sem.SEM` for the options."""
     t0 = time.perf_counter()
+    design_notes = []
+    if (weights or cluster or strata) and estimator != "mlr":
+        # As lavaan: sampling weights or clusters make the standard errors robust (sandwich).
+        estimator = "mlr"
+        design_notes.append("With a survey design (weights or clusters) standard errors and the test are robust "
+                            "(sandwich, Yuan-Bentler scaled), as lavaan and Mplus compute them.")
     if estimator not in ("ml", "mlr"):
         raise UsageError(f"estimator must be 'ml' or 'mlr', not {estimator!r}.")
     if defaults not in ("lavaan", "sem"):
@@ -74,7 +83,7 @@ def estimate(
     else:
         levels = [None]
     ngroups = len(levels)
-    observed = [c for c in data.columns if c != group]
+    observed = [c for c in data.columns if c not in (group, weights, cluster, strata)]
 
     # A first table tells which observed variables the model uses (for missingness).
     probe = build_partable(model, ngroups=ngroups, defaults=defaults, meanstructure=False, fixed_x=fixed_x,
@@ -97,7 +106,11 @@ def estimate(
     ov = list(compiled.ov_names)
     ov_x = variable_names(pt, "ov.x") if fixed_x else []
     sample = prepare_data(data, ov, group=group, group_levels=levels if group else None, missing=miss,
-                          complete_vars=tuple(v for v in ov_x if (pt["exo"] == 1).any()))
+                          complete_vars=tuple(v for v in ov_x if (pt["exo"] == 1).any()),
+                          weights=weights, cluster=cluster, strata=strata)
+    dropped_w = sum(g.n_dropped_weight for g in sample.groups)
+    if dropped_w:
+        design_notes.append(f"{dropped_w} rows with a zero or missing weight in {weights!r} are not used.")
     check_variances(sample)
     h1 = [saturated(g, len(ov)) for g in sample.groups]
     if compiled.needs_data_moments:
@@ -115,7 +128,7 @@ def estimate(
     fitted = Fitted(problem=compiled.problem(sample), pt=pt, theta=theta, h1=h1, estimator=estimator, missing=miss,
                     compute_se=se == "standard")
     cov = fitted.cov
-    messages = _diagnostics(pt, theta, cov, levels)
+    messages = design_notes + _diagnostics(pt, theta, cov, levels)
     for msg in messages:
         warnings.warn(msg, SEMWarning, stacklevel=3)
     fit = fit_measures(fitted)
@@ -141,7 +154,9 @@ def estimate(
                  for gs, g in zip(structure.groups, sample.groups)},
         sample={(g.label or "all"): {"cov": s.cov, "mean": s.mean} for g, s in zip(sample.groups, h1)},
         warnings=tuple(messages),
-        rows_dropped={(g.label or "all"): g.n_dropped_empty + g.n_dropped_listwise for g in sample.groups},
+        rows_dropped={(g.label or "all"): g.n_dropped_empty + g.n_dropped_listwise + g.n_dropped_weight
+                      for g in sample.groups},
+        design=None if sample.design is None else sample.design.to_dict(),
         _internal=fitted,
         _compiled=compiled,
     )

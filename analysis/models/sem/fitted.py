@@ -33,6 +33,7 @@ from analysis.models.sem.partable import variable_names
 from analysis.models.sem.saturated import Saturated
 from analysis.models.sem.standardize import std_all_value
 from analysis.models.sem.structure import implied
+from analysis.models.sem.survey import score_meat
 
 Estimator = Literal["ml", "mlr"]
 STRUCTURAL_OPS = ("=~", "~", "~~", "~1")
@@ -74,7 +75,7 @@ class Fitted:
 
     def covariance(self) -> Covariance:
         if self.estimator == "mlr":
-            return sandwich(self.bread(), casewise_scores(self.theta, self.problem))
+            return sandwich(self.bread(), score_meat(casewise_scores(self.theta, self.problem), self.sample))
         return invert_information(self.bread())
 
     # ---- labels and defined parameters --------------------------------------

@@ -33,12 +33,11 @@ def invert_information(info: np.ndarray) -> Covariance:
     return Covariance(np.linalg.inv(sym), True, float(eig.min()))
 
 
-def sandwich(bread_info: np.ndarray, scores: np.ndarray) -> Covariance:
-    """Huber–White sandwich covariance ``A^-1 B A^-1``."""
+def sandwich(bread_info: np.ndarray, meat: np.ndarray) -> Covariance:
+    """Sandwich covariance ``A^-1 B A^-1`` (Huber–White, or design-based with a survey ``B``)."""
     inv = invert_information(bread_info)
     if not inv.identified:
         return inv
-    meat = scores.T @ scores
     v = inv.vcov @ meat @ inv.vcov
     return Covariance(0.5 * (v + v.T), True, inv.smallest_eigenvalue)
 

@@ -83,6 +83,9 @@ class SEM:
         missing: Missing = "auto",
         estimator: Estimator = "ml",
         se: Literal["standard", "none"] = "standard",
+        weights: str | None = None,
+        cluster: str | None = None,
+        strata: str | None = None,
     ) -> SEMResults:
         """Estimate the model; the model object is not changed.
 
@@ -104,6 +107,17 @@ class SEM:
         se
             ``"none"`` skips standard errors (lavaan's ``se = "none"``): faster when only
             the fit is needed, e.g. for a likelihood-ratio test.
+        weights
+            Column of sampling weights (lavaan's ``sampling.weights``): the likelihood is
+            weighted, with weights rescaled to sum to the number of rows used over all
+            groups; rows with a zero or missing weight are dropped and counted.
+        cluster
+            Column of primary sampling units (PSUs): scores are summed within PSUs for the
+            standard errors and the scaled test (lavaan's ``cluster``).
+        strata
+            Column of strata (needs ``cluster``): PSU totals are centred within strata with
+            the ``n_h/(n_h-1)`` factor (Stata ``svy``, R ``survey``, Mplus ``COMPLEX``).
+            Any of the three makes the estimator MLR (robust SEs and test), as in lavaan.
         """
         return estimate(
             self.model,
@@ -117,6 +131,9 @@ class SEM:
             missing=missing,
             estimator=estimator,
             se=se,
+            weights=weights,
+            cluster=cluster,
+            strata=strata,
         )
 
     def compile(self, columns: Sequence[str], *, groups: Sequence[str] = ()) -> CompiledSEM:

@@ -137,7 +137,7 @@ def expected_information(theta: np.ndarray, problem: Problem) -> np.ndarray:
 
 
 def casewise_scores(theta: np.ndarray, problem: Problem) -> np.ndarray:
-    """Score of each row (N x npar): derivatives of each row's log-likelihood (rows grouped by pattern)."""
+    """Score of each row (N x npar): derivatives of each row's (weighted) log-likelihood, rows grouped by pattern."""
     blocks = []
     for imp, pat, W, Do, Dm in _pattern_blocks(theta, problem):
         o = pat.observed
@@ -145,5 +145,7 @@ def casewise_scores(theta: np.ndarray, problem: Problem) -> np.ndarray:
         s = -0.5 * np.einsum("ij,aji->a", W, Do)[None, :] + 0.5 * np.einsum("ni,aij,nj->na", Z, Do, Z)
         if problem.meanstructure:
             s += Z @ Dm.T
+        if pat.weights is not None:
+            s = s * pat.weights[:, None]  # weighted likelihood: each row's score counts w_i times
         blocks.append(s)
     return np.vstack(blocks)

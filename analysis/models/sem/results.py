@@ -50,6 +50,7 @@ class SEMResults:
     sample: dict
     warnings: tuple[str, ...] = ()
     rows_dropped: dict = field(default_factory=dict)
+    design: dict | None = None
     _internal: Any = field(default=None, repr=False, compare=False)
     _compiled: Any = field(default=None, repr=False, compare=False)
 
@@ -136,6 +137,7 @@ class SEMResults:
             "rows_dropped": {str(k): int(v) for k, v in self.rows_dropped.items()},
             "options": self.options,
             "warnings": list(self.warnings),
+            "design": json_safe(self.design),
         }
 
     # ---- display --------------------------------------------------------------

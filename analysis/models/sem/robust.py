@@ -23,6 +23,7 @@ from analysis.models.sem.hessian import numerical_hessian
 from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
 from analysis.models.sem.saturated import Saturated
 from analysis.models.sem.structure import MAT_M, MAT_S, GroupStructure, ModelStructure
+from analysis.models.sem.survey import score_meat
 
 
 def saturated_problem(problem: Problem, h1: list[Saturated], x_idx: list[int]) -> tuple[Problem, np.ndarray]:
@@ -57,10 +58,9 @@ def saturated_problem(problem: Problem, h1: list[Saturated], x_idx: list[int]) -
     return Problem(structure=structure, data=problem.data, meanstructure=problem.meanstructure), np.array(theta)
 
 
-def trace_ratio(info: np.ndarray, scores: np.ndarray) -> float:
-    """``tr(info^-1 B)`` with ``B`` the outer product of case-wise scores."""
-    B = scores.T @ scores
-    return float(np.trace(np.linalg.solve(info, B)))
+def trace_ratio(info: np.ndarray, meat: np.ndarray) -> float:
+    """``tr(info^-1 B)`` with ``B`` the first-order information (outer product of case-wise scores)."""
+    return float(np.trace(np.linalg.solve(info, meat)))
 
 
 def scaling_factor(problem: Problem, theta: np.ndarray, info0: np.ndarray, h1: list[Saturated],
@@ -70,8 +70,8 @@ def scaling_factor(problem: Problem, theta: np.ndarray, info0: np.ndarray, h1: l
         return float("nan")
     sat, theta1 = saturated_problem(problem, h1, x_idx)
     info1 = numerical_hessian(theta1, sat) if observed_h1 else expected_information(theta1, sat)
-    t1 = trace_ratio(info1, casewise_scores(theta1, sat))
-    t0 = trace_ratio(info0, casewise_scores(theta, problem))
+    t1 = trace_ratio(info1, score_meat(casewise_scores(theta1, sat), sat.data))
+    t0 = trace_ratio(info0, score_meat(casewise_scores(theta, problem), problem.data))
     c = (t1 - t0) / df
     return c if c > 0 else float("nan")
 

@@ -47,7 +47,7 @@ def _key(gd: GroupData) -> str:
     h = hashlib.sha1()
     for pat in gd.patterns:
         h.update(pat.observed.tobytes())
-        h.update(np.array([pat.n], dtype=np.int64).tobytes())
+        h.update(np.array([pat.n], dtype=np.float64).tobytes())
         h.update(pat.mean.tobytes())
         h.update(pat.cov.tobytes())
     return h.hexdigest()
@@ -85,7 +85,7 @@ def _saturated(gd: GroupData, p: int, *, tol: float, max_iter: int) -> Saturated
         cnt[o] += pat.n
     mu = s1 / cnt
     sigma = np.diag(np.maximum(s2 / cnt - mu**2, 1e-8))
-    N = gd.nobs
+    N = gd.size  # rows, or the sum of their weights
     for it in range(1, max_iter + 1):
         T1 = np.zeros(p)
         T2 = np.zeros((p, p))
