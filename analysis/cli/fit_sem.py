@@ -29,6 +29,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="ml, or mlr for robust (sandwich) SEs and a scaled test (default ml)")
     p.add_argument("--defaults", choices=("lavaan", "sem"), default="sem",
                    help="sem: as lavaan's sem()/cfa(); lavaan: as lavaan() with meanstructure, nothing added (default sem)")
+    p.add_argument("--weight", metavar="COL",
+                   help="column of sampling weights: weighted likelihood, robust SEs (as lavaan's sampling.weights)")
+    p.add_argument("--cluster", metavar="COL",
+                   help="column of primary sampling units (PSUs): design-based SEs and scaled test")
+    p.add_argument("--strata", metavar="COL",
+                   help="column of strata (with --cluster): PSU totals centred within strata, as Stata svy")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     p.set_defaults(run=run)
 
@@ -47,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"{model_path} is not a text file with lavaan syntax.") from None
     data = read_table(args.data)
     model = SEM(syntax, defaults=args.defaults)
-    results = model.fit(data, group=args.group, missing=args.missing or "auto", estimator=args.estimator)
+    results = model.fit(data, group=args.group, missing=args.missing or "auto", estimator=args.estimator,
+                        weights=args.weight, cluster=args.cluster, strata=args.strata)
     print(results.summary())
     if args.json:
         out = results.to_dict()

@@ -128,9 +128,10 @@ def estimate(
     fitted = Fitted(problem=compiled.problem(sample), pt=pt, theta=theta, h1=h1, estimator=estimator, missing=miss,
                     compute_se=se == "standard")
     cov = fitted.cov
-    messages = design_notes + _diagnostics(pt, theta, cov, levels)
-    for msg in messages:
+    diagnostics = _diagnostics(pt, theta, cov, levels)
+    for msg in diagnostics:
         warnings.warn(msg, SEMWarning, stacklevel=3)
+    messages = design_notes + diagnostics  # notes on the design are said in the results, not warned
     fit = fit_measures(fitted)
     table = fitted.parameter_table(cov, levels)
     names = list(compiled.free_names)

@@ -154,6 +154,8 @@ class SEMResults:
         if dropped:
             lines.append(f"  Rows not used: {dropped} ({', '.join(f'{k}: {v}' for k, v in self.rows_dropped.items() if v)})")
         lines.append(f"  Free parameters: {f['npar']}")
+        if self.design:
+            lines.append(f"  Survey design: {design_words(self.design)}")
         lines.append("")
         lines.append("Model fit")
         def fmt(v, d=3):
@@ -219,3 +221,20 @@ class SEMResults:
     def to_html(self) -> str:
         """The HTML summary (same as the notebook display)."""
         return self._repr_html_()
+
+
+def design_words(design: dict) -> str:
+    """The survey design of a fit in a few words (for summaries, reports and the CLI)."""
+    parts = []
+    if design.get("weight"):
+        parts.append(f"weighted by {design['weight']}")
+    if design.get("cluster"):
+        psu = f"{design['n_psu']} PSUs ({design['cluster']})"
+        if design.get("strata"):
+            psu += f" in {design['n_strata']} strata ({design['strata']})"
+        parts.append(psu + ", design-based standard errors")
+    dropped = (design.get("zero_weight") or 0) + (design.get("missing_weight") or 0)
+    if dropped:
+        parts.append(f"{design.get('zero_weight') or 0} rows with zero and {design.get('missing_weight') or 0} "
+                     "with missing weight not used")
+    return "; ".join(parts) or "none"
