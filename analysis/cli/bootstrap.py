@@ -49,6 +49,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="jackknife blocks for the BCa acceleration (default: leave-one-out up to 200 persons, "
                         "else 200 blocks of persons)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--unweighted", action="store_true",
+                   help="ignore the spec's weights, PSUs and strata (persons resampled, unweighted fits)")
+    p.add_argument("--weight-rule", choices=("last", "first"), default="last",
+                   help="the last wave's longitudinal weight (default) or the first wave's weight")
     add_parallel_options(p, what="data and settings")
     p.set_defaults(run=run)
 
@@ -82,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             res = bootstrap_crosslag(data, x=args.x, y=args.y, waves=args.waves, model=args.model, lags=args.lags,
                                      group=args.group, replicates=args.replicates, seed=args.seed, level=args.level,
                                      jackknife=args.jackknife, backend=args.backend, n_jobs=args.jobs,
-                                     scheduler=args.scheduler, out=folder, progress=progress)
+                                     scheduler=args.scheduler, out=folder, progress=progress,
+                                     survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule)
     except KeyboardInterrupt:
         print(f"interrupted: the finished resamples are kept in {folder}; run the same command with "
               f"--out {folder} to resume.", file=sys.stderr)

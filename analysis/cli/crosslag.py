@@ -41,6 +41,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(a person's group is taken at the first wave analysed)")
     p.add_argument("--exclude-groups", type=comma_list, default=[], metavar="LIST",
                    help="with --group: group values to leave out on purpose (reported)")
+    p.add_argument("--unweighted", action="store_true",
+                   help="ignore the spec's weights, PSUs and strata (unweighted, simple-random-sample SEs): "
+                        "a sensitivity check; the output says so")
+    p.add_argument("--weight-rule", choices=("last", "first"), default="last",
+                   help="which weight: the longitudinal weight of the last wave analysed (default, as the "
+                        "data producers advise) or the first wave's weight (later drop-outs count through FIML)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     p.set_defaults(run=run)
 
@@ -55,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         panel, x=args.x, y=args.y, model=args.model, waves=args.waves, lags=args.lags,
         innovations=args.innovations, covariates=args.covariates, estimator=args.estimator,
         compare=not args.no_compare, sensitivity=args.sensitivity,
+        survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
     )
     print(res.summary())
     comparison = None
@@ -64,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         comparison = compare_groups(
             panel, x=args.x, y=args.y, grouping=args.group, model=args.model, waves=args.waves or res.waves,
             lags=args.lags, innovations=args.innovations, estimator=args.estimator,
-            exclude_groups=args.exclude_groups,
+            exclude_groups=args.exclude_groups, survey="none" if args.unweighted else "spec",
+            weight_rule=args.weight_rule,
         )
         print(comparison.summary())
     if args.json:
@@ -75,7 +83,11 @@ def run(args: argparse.Namespace) -> int:
                              for lv, paths in block["groups"].items()}
             out["group_tests"] = block["group_tests"]
             out["group_comparison"] = {k: block[k] for k in
-                                       ("grouping", "group_sizes", "not_grouped", "pairwise", "syntax", "fit", "warnings")}
+                                       ("grouping", "group_sizes", "not_grouped", "pairwise", "syntax", "fit", "warnings",
+                                        "design")}
+        if args.unweighted:
+            out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
+                                               "design were not used.")
         out["spec"] = str(args.spec)
         out["data"] = str(args.data)
         write_json_atomic(args.json, out)

@@ -32,6 +32,7 @@ from analysis.models.builders import (
 from analysis.models.crosslag_results import CrossLagResults, PathSummary
 from analysis.models.panel_fit import fit_panel
 from analysis.models.sem import SEMResults, TestResult, lrt
+from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
 
 
 def wide_design(
@@ -43,11 +44,13 @@ def wide_design(
     covariates: Sequence[str] = (),
     time_varying: Sequence[str] = (),
     group: str | None = None,
+    weight_rule: WeightRule = "last",
 ) -> tuple[pd.DataFrame, PanelDesign, tuple[str, ...]]:
     """One row per person with ``{construct}_{wave}`` columns, and the matching design.
 
     ``panel`` is a :class:`analysis.data.Panel` or an already wide DataFrame with those
-    columns (then ``waves`` is required).
+    columns (then ``waves`` is required).  ``weight_rule`` picks a Panel's ``weight``: the
+    longitudinal weight of the last wave (``"last"``) or the first wave's weight (``"first"``).
     """
     if x == y:
         raise UsageError("x and y must be two different constructs.")
@@ -77,8 +80,9 @@ def wide_design(
             wave_list = tuple(common)
         else:
             wave_list = tuple(str(w) for w in waves)
+        extra = {} if weight_rule == "last" else {"weight_rule": weight_rule}
         wide = panel.wide(constructs, waves=wave_list, groupings=[group] if group else [],
-                          covariates=list(covariates))
+                          covariates=list(covariates), **extra)
     cols = lambda c: tuple(f"{c}_{w}" for w in wave_list)  # noqa: E731
     needed = [*cols(x), *cols(y), *[c for tv in time_varying for c in cols(tv)], *covariates]
     absent = [c for c in needed if c not in wide.columns]
@@ -158,6 +162,8 @@ def fit_crosslag(
     compare: bool = True,
     sensitivity: bool = False,
     level: float = 0.95,
+    survey: Survey | Design = "spec",
+    weight_rule: WeightRule = "last",
 ) -> CrossLagResults:
     """Fit a cross-lagged panel model of ``x`` and ``y`` and summarise both directions.
 
@@ -186,15 +192,26 @@ def fit_crosslag(
     sensitivity
         Also run the econometric sensitivity analyses (fixed effects, first
         differences, random-intercept mixed model); needs a Panel (long data).
+    survey
+        ``"spec"`` (default): the weights, PSUs and strata the spec declares (weighted
+        likelihood, design-based SEs, scaled tests); ``"none"``: unweighted, simple-random-
+        sample SEs (a sensitivity check); or a :class:`Design` naming columns of a wide DataFrame.
+    weight_rule
+        With ``survey="spec"``: the longitudinal weight of the last wave analysed
+        (``"last"``, the data producers' advice; people who left before it get weight 0 and
+        are not used) or the first wave's weight (``"first"``; later drop-outs still count
+        through FIML).  See ``data_specs/README.md``.
     """
     if model not in MODEL_TYPES:
         raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
     if lags not in ("free", "invariant"):
         raise UsageError(f"lags must be 'free' or 'invariant', not {lags!r}.")
     wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, covariates=covariates,
-                                          time_varying=time_varying)
+                                          time_varying=time_varying, weight_rule=weight_rule)
+    survey_design = resolve_design(panel, wide, survey)
     syntax = build_syntax(model, design, lags=lags, innovations=innovations)
-    res = fit_panel(syntax, wide, estimator=estimator, missing=missing)
+    fit_kw = {"estimator": estimator, "missing": missing, **survey_design.fit_options()}
+    res = fit_panel(syntax, wide, **fit_kw)
     rows = lag_paths(model, design)
     x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
     y_to_x = summarise_path(res, rows["y_to_x"], wave_list, level=level)
@@ -205,8 +222,8 @@ def fit_crosslag(
     fits: dict[str, SEMResults] = {f"{model}/{lags}": res}
     if compare:
         other = "free" if lags == "invariant" else "invariant"
-        alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide,
-                   estimator=estimator, missing=missing, se="none")
+        alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
+                        **fit_kw)
         fits[f"{model}/{other}"] = alt
         restricted, full = (res, alt) if lags == "invariant" else (alt, res)
         time_invariance = lrt(restricted, full)
@@ -215,7 +232,7 @@ def fit_crosslag(
                 continue
             try:
                 fits[f"{m}/{lags}"] = fit_panel(build_syntax(m, design, lags=lags, innovations=innovations), wide,
-                                           estimator=estimator, missing=missing, se="none")
+                                                se="none", **fit_kw)
             except Exception as exc:  # a comparison model that fails must not hide the main result
                 fits[f"{m}/{lags}"] = exc
         comparison = model_comparison(fits, lags=lags)

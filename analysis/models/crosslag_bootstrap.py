@@ -23,6 +23,7 @@ from analysis.errors import ConvergenceError, DataError, ModelSpecificationError
 from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax, lag_paths
 from analysis.models.panel_fit import panel_sem
 from analysis.models.sem import CompiledSEM
+from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
 from analysis.parallel import Backend
 from analysis.resampling import BootstrapResults, bootstrap_statistic
 
@@ -40,9 +41,9 @@ class CrossLagStatistic:
     start: np.ndarray | None = None
 
     def __call__(self, data: tuple) -> dict[str, float]:
-        y, groups = data
+        y, groups, weights = data
         levels = self.compiled.group_labels
-        out = self.compiled.refit(self.compiled.sample(y, groups=groups), start=self.start, se=False)
+        out = self.compiled.refit(self.compiled.sample(y, groups=groups, weights=weights), start=self.start, se=False)
         if out.status != "ok":
             raise ConvergenceError(out.message)
         values = {name: float(out.theta[idx].mean()) for name, idx in self.targets.items()}
@@ -97,6 +98,8 @@ def bootstrap_crosslag(
     out: str | os.PathLike[str] | None = None,
     chunk_size: int = 25,
     progress: Callable[[int, int], None] | None = None,
+    survey: Survey | Design = "spec",
+    weight_rule: WeightRule = "last",
 ) -> BootstrapResults:
     """Bootstrap intervals for the cross-lagged effects (and their differences between groups).
 
@@ -113,6 +116,10 @@ def bootstrap_crosslag(
         effects; persons are resampled within groups, and the differences between each
         pair of groups are bootstrapped too.  Persons without a group value are left out
         and counted.
+    survey, weight_rule
+        As :func:`analysis.models.crosslag.fit_crosslag`.  With the spec's design, every
+        replicate fits the weighted model and whole PSUs are resampled within strata (the
+        survey bootstrap, Rao & Wu 1988 with n_h resampled PSUs); ``"none"`` resamples persons.
 
     Returns
     -------
@@ -130,7 +137,7 @@ def bootstrap_crosslag(
         if group is not None and group not in panel.groupings:
             raise DataError(f"{group!r} is not a grouping of this panel; the groupings are "
                             f"{', '.join(panel.groupings) or '(none)'}.")
-        wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, group=group)
+        wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, group=group, weight_rule=weight_rule)
     notes = []
     levels: list[str] = []
     if group is not None:
@@ -150,25 +157,45 @@ def bootstrap_crosslag(
                                                   for lhs, rhs in paths[key]])
     ydata = wide[list(compiled.ov_names)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     labels = wide[group].to_numpy(dtype=object).astype(str) if group is not None else None
-    # Persons with nothing observed in these waves do not enter the likelihood; resampling them would
-    # only make the effective sample size vary between resamples.
+    sd = resolve_design(panel, wide, survey)
+    weights = None if sd.weights is None else pd.to_numeric(wide[sd.weights], errors="coerce").to_numpy(float)
+    psu = None if sd.cluster is None else wide[sd.cluster].astype(str).to_numpy()
+    stratum = None if sd.strata is None else wide[sd.strata].astype(str).to_numpy()
+    # Persons with nothing observed in these waves (or no usable weight) do not enter the likelihood;
+    # resampling them would only make the effective sample size vary between resamples.
     observed = ~np.isnan(ydata).all(axis=1)
     if not observed.all():
         notes.append(f"{int((~observed).sum())} persons have no {x} or {y} score in these waves and are left out.")
-        ydata = ydata[observed]
-        labels = labels[observed] if labels is not None else None
-    full = compiled.refit(compiled.sample(ydata, groups=labels), se=False)
+    if weights is not None:
+        usable = np.isfinite(weights) & (weights > 0)
+        if (observed & ~usable).any():
+            notes.append(f"{int((observed & ~usable).sum())} persons with a zero or missing weight are left out.")
+        observed &= usable
+    keep = lambda a: None if a is None else a[observed]  # noqa: E731
+    ydata, labels, weights, psu, stratum = (keep(a) for a in (ydata, labels, weights, psu, stratum))
+    full = compiled.refit(compiled.sample(ydata, groups=labels, weights=weights), se=False)
     if full.status != "ok":
         raise ConvergenceError(f"The {model.upper()} did not converge on the full data ({full.message}); "
                                "fix that before bootstrapping (see the crosslag command).")
     statistic = CrossLagStatistic(compiled=compiled, targets=targets, start=full.theta)
     what = f"{model.upper()} of {x} and {y}, waves {', '.join(wave_list)}" + (f", by {group}" if group else "")
+    if psu is not None:
+        # The survey bootstrap: whole PSUs are resampled within strata (weights travel with their persons).
+        notes.append(f"PSUs ({sd.cluster}) resampled" + (f" within strata ({sd.strata})" if stratum is not None else "")
+                     + (f"; weights {sd.weights}" if weights is not None else "") + ".")
+        # PSU codes are often numbered within strata (UKHLS): a PSU is a (stratum, PSU) pair.
+        strata_arg = stratum
+        cluster_arg = psu if stratum is None else np.char.add(np.char.add(stratum.astype(str), ":"), psu)
+    else:
+        strata_arg, cluster_arg = labels, None
+        if weights is not None:
+            notes.append(f"Weighted by {sd.weights}; persons resampled (the spec names no PSUs).")
     res = bootstrap_statistic(
-        (ydata, labels), statistic, strata=labels, replicates=replicates, seed=seed, level=level,
-        jackknife=jackknife, backend=backend, n_jobs=n_jobs, scheduler=scheduler, out=out, chunk_size=chunk_size,
-        progress=progress, description=f"Bootstrap of the cross-lagged effects: {what}",
+        (ydata, labels, weights), statistic, strata=strata_arg, cluster=cluster_arg, replicates=replicates,
+        seed=seed, level=level, jackknife=jackknife, backend=backend, n_jobs=n_jobs, scheduler=scheduler, out=out,
+        chunk_size=chunk_size, progress=progress, description=f"Bootstrap of the cross-lagged effects: {what}",
         settings={"statistic": "crosslag", "x": x, "y": y, "waves": list(wave_list), "model": model, "lags": lags,
-                  "innovations": innovations, "group": group})
+                  "innovations": innovations, "group": group, "design": sd.fit_options()})
     info = {"x": x, "y": y, "waves": list(wave_list), "model": model, "lags": lags, "group": group,
             "groups": levels, "syntax": syntax, "nobs": int(len(ydata))}
     return replace(res, notes=tuple(notes) + res.notes, info=info)

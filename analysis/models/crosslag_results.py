@@ -12,6 +12,7 @@ from analysis.interpret import effect_size_words, excludes_zero, significant
 from analysis.models.sem import SEMResults
 from analysis.naming import name_of
 from analysis.models.sem import TestResult
+from analysis.models.survey_design import design_sentence
 from analysis.outputs import json_safe
 
 MODEL_NAMES = {
@@ -118,6 +119,8 @@ class CrossLagResults:
             "nobs": base["nobs"],
             "rows_dropped": base["rows_dropped"],
             "warnings": base["warnings"],
+            "design": base["design"] or {"weight": None, "cluster": None, "strata": None, "n_psu": None,
+                                         "n_strata": None, "zero_weight": 0, "missing_weight": 0},
             "crosslag": {
                 "x_to_y": self.x_to_y.to_dict(),
                 "y_to_x": self.y_to_x.to_dict(),
@@ -147,7 +150,8 @@ class CrossLagResults:
         fmt = lambda v: "NA" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"  # noqa: E731
         lines = [f"{MODEL_NAMES[self.model]}: {self.x} and {self.y}, waves {', '.join(self.waves)}",
                  f"Lags {'equal over waves' if self.lags == 'invariant' else 'wave-specific (averaged below)'}; "
-                 f"N = {self.sem.fit['nobs']}; {'converged' if self.sem.converged else 'NOT converged'}", ""]
+                 f"N = {self.sem.fit['nobs']}; {'converged' if self.sem.converged else 'NOT converged'}",
+                 design_sentence(self.sem.design), ""]
         lines.append(f"{'path':<34}{'est':>8}{'se':>8}{'95% CI':>20}{'p':>8}{'std':>8}")
         for name, p, a, b in (("x_to_y", self.x_to_y, self.x, self.y), ("y_to_x", self.y_to_x, self.y, self.x)):
             ci = f"[{fmt(p.ci_lower)}, {fmt(p.ci_upper)}]"

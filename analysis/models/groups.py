@@ -28,6 +28,7 @@ from analysis.models.crosslag import summarise_path, wide_design
 from analysis.models.crosslag_results import PathSummary
 from analysis.models.panel_fit import fit_panel
 from analysis.models.sem import SEMResults, TestResult, lrt
+from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
 from analysis.outputs import json_safe
 from analysis.naming import name_of
 
@@ -83,6 +84,7 @@ class GroupComparison:
             "pairwise": [{k: json_safe(v) for k, v in r.items()} for r in self.pairwise.to_dict("records")],
             "syntax": self.syntax,
             "fit": {k: json_safe(v) for k, v in self.sem.fit.items()},
+            "design": json_safe(self.sem.design),
             "warnings": list(self.warnings),
         }
 
@@ -154,6 +156,8 @@ def compare_groups(
     estimator: Literal["ml", "mlr"] = "ml",
     exclude_groups: Sequence[str] = (),
     level: float = 0.95,
+    survey: Survey | Design = "spec",
+    weight_rule: WeightRule = "last",
 ) -> GroupComparison:
     """Multigroup cross-lagged model by ``grouping`` with tests of equal effects across groups.
 
@@ -166,6 +170,10 @@ def compare_groups(
     exclude_groups
         Group values to leave out on purpose (reported in the results); nothing is left
         out otherwise.
+    survey, weight_rule
+        The survey design, as :func:`analysis.models.crosslag.fit_crosslag`: the spec's
+        weights, PSUs and strata by default (the likelihood-ratio tests are then scaled
+        difference tests, Satorra-Bentler 2001), or ``"none"``.
     """
     if model not in MODEL_TYPES:
         raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
@@ -175,7 +183,8 @@ def compare_groups(
         if grouping not in panel.groupings:
             raise DataError(f"{grouping!r} is not a grouping of this panel; the groupings are "
                             f"{', '.join(panel.groupings) or '(none)'}.")
-        wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, group=grouping)
+        wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, group=grouping,
+                                              weight_rule=weight_rule)
     if grouping not in wide.columns:
         raise DataError(f"The data have no grouping column {grouping!r}.")
     wide = wide.copy()
@@ -211,7 +220,7 @@ def compare_groups(
             messages.append(msg)
             warnings.warn(msg, SmallGroupWarning, stacklevel=2)
     G = len(levels)
-    kw = {"estimator": estimator, "missing": "fiml"}
+    kw = {"estimator": estimator, "missing": "fiml", **resolve_design(panel, wide, survey).fit_options()}
 
     def syntax_for(equal: frozenset[str]) -> str:
         return build_syntax(model, design, lags=lags, innovations=innovations, groups=Groups(n=G, equal=equal))

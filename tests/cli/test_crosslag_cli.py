@@ -66,3 +66,22 @@ def test_crosslag_user_mistakes(cohort, args, needle):
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and needle in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_spec_weights_are_used_by_default_and_unweighted_says_so(cohort, tmp_path):
+    weighted, plain = tmp_path / "w.json", tmp_path / "u.json"
+    common = ("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "ghq_likert", "--waves", "a,b,c",
+              "--no-compare")
+    res = run(*common, "--json", str(weighted))
+    assert res.returncode == 0, res.stderr
+    d = json.loads(weighted.read_text())
+    assert set(d["design"]) == {"weight", "cluster", "strata", "n_psu", "n_strata", "zero_weight", "missing_weight"}
+    assert d["design"]["weight"] == "weight"
+    assert "weighted" in res.stdout
+    res = run(*common, "--unweighted", "--json", str(plain))
+    assert res.returncode == 0, res.stderr
+    u = json.loads(plain.read_text())
+    assert u["design"]["weight"] is None and any("Unweighted" in n for n in u["notes"])
+    assert "Unweighted" in res.stdout
+    # Weighting changes the estimate (the weights are not all equal) and the fit uses robust SEs.
+    assert d["crosslag"]["x_to_y"]["est"] != pytest.approx(u["crosslag"]["x_to_y"]["est"], rel=1e-6)

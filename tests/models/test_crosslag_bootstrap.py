@@ -69,3 +69,25 @@ def test_tiny_groups_are_refused():
     wide["stage"] = pd.Categorical(np.where(np.arange(200) < 10, "old", "young"))
     with pytest.raises(ModelSpecificationError, match="fewer than 20 persons"):
         bootstrap_crosslag(wide, x="x", y="y", waves=["1", "2", "3"], model="clpm", group="stage", replicates=4)
+
+
+@pytest.mark.slow
+def test_survey_bootstrap_resamples_psus_within_strata_and_matches_design_based_ses():
+    from pathlib import Path
+
+    from analysis.models.crosslag import fit_crosslag
+    from analysis.models.survey_design import Design
+
+    ref = Path(__file__).resolve().parents[1] / "reference" / "data" / "survey_panel.csv"
+    data = pd.read_csv(ref).rename(columns={f"{c}{t}": f"{c}_{t}" for c in "xy" for t in range(1, 5)})
+    design = Design(weights="w", cluster="psu", strata="stratum")
+    fit = fit_crosslag(data, x="x", y="y", waves=["1", "2", "3", "4"], compare=False, survey=design)
+    assert fit.sem.design["n_psu"] == 60 and fit.sem.design["n_strata"] == 20
+    res = bootstrap_crosslag(data, x="x", y="y", waves=["1", "2", "3", "4"], replicates=200, seed=3,
+                             backend="serial", survey=design)
+    assert any("PSUs (psu) resampled within strata (stratum)" in n for n in res.notes)
+    table = res.to_frame().set_index(["statistic", "method"])
+    # The point estimate is the weighted fit; the PSU bootstrap SE agrees with the linearisation SE.
+    assert table.loc[("x_to_y", "percentile"), "est"] == pytest.approx(fit.x_to_y.est, abs=1e-6)
+    for path, summary in (("x_to_y", fit.x_to_y), ("y_to_x", fit.y_to_x)):
+        assert table.loc[(path, "percentile"), "se"] == pytest.approx(summary.se, rel=0.25)

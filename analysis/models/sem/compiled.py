@@ -143,11 +143,14 @@ class CompiledSEM:
         return np.unique(pt.loc[rows, "free"].to_numpy(dtype=int) - 1)
 
     # ---- data --------------------------------------------------------------------------
-    def sample(self, y: np.ndarray, *, groups: np.ndarray | None = None) -> SampleData:
+    def sample(self, y: np.ndarray, *, groups: np.ndarray | None = None,
+               weights: np.ndarray | None = None) -> SampleData:
         """Missing-data pattern statistics of an (n x p) array with columns in ``ov_names`` order.
 
         ``groups`` holds each row's group label (one of :attr:`group_labels`) in a
-        multigroup model.  Rows with nothing observed are dropped and counted.
+        multigroup model; ``weights`` each row's sampling weight (the likelihood is then
+        weighted, as ``SEM.fit(weights=...)``).  Rows with nothing observed, or with a zero
+        or missing weight, are dropped and counted.
         """
         y = np.asarray(y, dtype=float)
         if y.ndim != 2 or y.shape[1] != len(self.ov_names):
@@ -155,7 +158,8 @@ class CompiledSEM:
         if (groups is None) != (not self.group_labels):
             raise UsageError("Give each row's group exactly when the model has groups.")
         return sample_from_arrays(y, self.ov_names, groups=None if groups is None else np.asarray(groups),
-                                  levels=self.group_labels)
+                                  levels=self.group_labels,
+                                  weights=None if weights is None else np.asarray(weights, dtype=float))
 
     def sample_moments(self, mean: np.ndarray, cov: np.ndarray, n: int) -> SampleData:
         """A one-group 'data set' with given moments (to fit the model to a population)."""

@@ -142,22 +142,29 @@ def patterns(y: np.ndarray, *, weights: np.ndarray | None = None, clusters: np.n
 
 
 def sample_from_arrays(y: np.ndarray, ov_names: tuple[str, ...], *, groups: np.ndarray | None = None,
-                       levels: tuple[str, ...] = ()) -> SampleData:
+                       levels: tuple[str, ...] = (), weights: np.ndarray | None = None) -> SampleData:
     """Pattern statistics of an (n x p) array already in the model's column order (FIML).
 
     Rows with nothing observed are dropped (and counted), as for a data frame.
     ``groups`` holds each row's group label for a multigroup model, in ``levels`` order.
+    ``weights`` (sampling weights; rows with a zero or missing weight are dropped and
+    counted) are rescaled to sum to the number of rows used, as ``SEM.fit`` does.
     """
-    blocks = [y] if groups is None else [y[groups == lv] for lv in levels]
+    y = np.asarray(y, dtype=float)
+    usable = np.ones(y.shape[0], bool) if weights is None else np.isfinite(weights) & (weights > 0)
+    keep_all = ~np.isnan(y).all(axis=1) & usable
+    scale = None if weights is None else keep_all.sum() / float(weights[keep_all].sum())
     out = []
-    for lv, block in zip(levels or (None,), blocks):
-        keep = ~np.isnan(block).all(axis=1)
-        pats = patterns(block[keep])
+    for lv in levels or (None,):
+        in_group = np.ones(y.shape[0], bool) if groups is None else groups == lv
+        keep = in_group & keep_all
+        pats = patterns(y[keep], weights=None if scale is None else weights[keep] * scale)
         if not pats:
             where = "" if lv is None else f" in group {lv!r}"
             raise DataError(f"The data have no rows with observed values{where}.")
-        out.append(GroupData(label=lv, patterns=pats, nobs=int(keep.sum()), n_dropped_empty=int((~keep).sum()),
-                             n_dropped_listwise=0,
+        empty = in_group & np.isnan(y).all(axis=1)
+        out.append(GroupData(label=lv, patterns=pats, nobs=int(keep.sum()), n_dropped_empty=int(empty.sum()),
+                             n_dropped_listwise=0, n_dropped_weight=int((in_group & ~empty & ~usable).sum()),
                              complete=len(pats) == 1 and pats[0].observed.size == len(ov_names)))
     sample = SampleData(ov_names=tuple(ov_names), groups=tuple(out), group_var=None if groups is None else "group",
                         missing="fiml")

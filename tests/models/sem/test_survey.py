@@ -146,3 +146,13 @@ def test_bad_design_input_gets_one_clear_sentence(change, kw, needle):
     data = change(data.dropna(subset=["y4", "x3", "y3"]))
     with pytest.raises((DataError, UsageError), match=needle):
         SEM("y4 ~ x3 + y3").fit(data, missing="listwise", **kw)
+
+
+def test_weighted_refit_of_the_compiled_model_gives_the_weighted_estimates():
+    fx, data = _fixture("weighted_riclpm_mlr_nocluster")
+    res = _fit_like_lavaan(fx, data)
+    compiled = res.compiled
+    y = data[list(compiled.ov_names)].to_numpy()
+    out = compiled.refit(compiled.sample(y, weights=data["w"].to_numpy()), se=True, estimator="mlr")
+    assert np.allclose(out.theta, res.params.to_numpy(), atol=1e-6)
+    assert np.allclose(np.sqrt(np.diag(out.vcov)), res.std_errors.to_numpy(), rtol=1e-5)
