@@ -32,12 +32,13 @@ def describe_panel(panel: Panel) -> dict[str, Any]:
     """JSON-ready description of ``panel``.
 
     Keys: ``spec`` (path, sha256, cohort), ``data``, ``waves`` (per wave
-    ``n_respondents``, ``file``, ``weight_column`` and per construct scored
+    ``n_respondents``, ``file``, ``weight_column``, ``psu_column`` and
+    ``strata_column`` when the spec declares a design, and per construct scored
     there ``n``, ``mean``, ``sd``; mean/sd are null when n is 0 or 1),
     ``absent_waves``, ``construct_waves``, ``missing`` (records ``wave,
     column, measure, reason, count``), ``missing_by_reason`` (wave -> reason
     -> count, each column counted once), ``attrition`` (records), ``groupings`` (labels, cut-offs and
-    counts per wave), ``sources`` (path, waves, bytes, sha256) and ``notes``.
+    counts per wave), ``design`` (:meth:`SurveyDesign.to_dict` and a ``summary`` sentence), ``sources`` (path, waves, bytes, sha256) and ``notes``.
     """
     long = panel.long
     files = {w: s.path.name for s in panel.sources for w in s.waves}
@@ -51,8 +52,12 @@ def describe_panel(panel: Panel) -> dict[str, Any]:
             x = rows[c].dropna()
             constructs[c] = {"n": int(x.size), "mean": _number(x.mean()) if x.size else None,
                              "sd": _number(x.std(ddof=1)) if x.size > 1 else None}
+        design = panel.design
         waves[wave] = {"n_respondents": int(len(rows)), "file": files.get(wave),
-                       "weight_column": panel.weight_columns.get(wave), "constructs": constructs}
+                       "weight_column": panel.weight_columns.get(wave),
+                       **{f"{role}_column": getattr(design, role).get(wave)
+                          for role in panel.spec.design_roles},
+                       "constructs": constructs}
     missing = panel.missing
     by_reason: dict[str, dict[str, int]] = {}
     # A column used by two constructs (GHQ items) is counted once per reason here.
@@ -82,6 +87,7 @@ def describe_panel(panel: Panel) -> dict[str, Any]:
         "attrition": [{k: (str(v) if k == "wave" else int(v)) for k, v in r.items()}
                       for r in panel.attrition.to_dict("records")],
         "groupings": groupings,
+        "design": {**panel.design.to_dict(), "summary": panel.design.summary()},
         "sources": [s.to_dict() for s in panel.sources],
         "notes": list(panel.notes),
     }
@@ -151,6 +157,8 @@ def render_text(description: dict[str, Any]) -> str:
     lines += ["Values made missing, by reason (summed over columns):",
               reasons.to_string() if len(reasons) else "(none)", ""]
     lines += ["Attrition:", _table(pd.DataFrame(description["attrition"])), ""]
+    if "design" in description:
+        lines += [description["design"]["summary"], ""]
     if description["absent_waves"] or description["notes"]:
         lines += ["Notes:", *[f"- {n}" for n in description["notes"]]]
     return "\n".join(lines).rstrip() + "\n"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.data.files import SUPPORTED, FileInfo
@@ -35,7 +35,9 @@ class WavePlan:
 
     ``constructs`` maps each construct planned in this wave to its item
     columns (in the spec's item order); ``weight`` is None when no weight
-    column was found and the weight is not required.
+    column was found and the weight is not required; ``design`` maps each
+    design role the spec declares (``psu``, ``strata``) to its column, None
+    when absent and not required.
     """
 
     wave: Wave
@@ -43,14 +45,22 @@ class WavePlan:
     constructs: dict[str, tuple[str, ...]]
     covariates: dict[str, str]
     weight: str | None
+    design: dict[str, str | None] = field(default_factory=dict)
 
     @property
-    def columns(self) -> list[str]:
+    def measure_columns(self) -> list[str]:
+        """Item, covariate and weight columns (what says a person took part in the wave)."""
         cols = [c for items in self.constructs.values() for c in items]
         cols += list(self.covariates.values())
         if self.weight is not None:
             cols.append(self.weight)
         return list(dict.fromkeys(cols))
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column to read: the measures, then the design columns found."""
+        return list(dict.fromkeys([*self.measure_columns,
+                                   *(c for c in self.design.values() if c is not None)]))
 
 
 def where(info: FileInfo, wave: Wave | None = None) -> str:
@@ -194,4 +204,28 @@ def plan_wave(spec: Spec, wave: Wave, info: FileInfo) -> WavePlan:
             shown = " or ".join(repr(n) for n in names[:4]) or "(none)"
             raise DataError(f"{where(info, wave)}: no weight column ({shown}); name it under "
                             f"weight.by_wave.{wave.name}, or set weight.required: false.")
-    return WavePlan(wave=wave, info=info, constructs=constructs, covariates=covariates, weight=weight)
+    return WavePlan(wave=wave, info=info, constructs=constructs, covariates=covariates, weight=weight,
+                    design=plan_design(spec, wave, info))
+
+
+def plan_design(spec: Spec, wave: Wave, info: FileInfo) -> dict[str, str | None]:
+    """The PSU and strata columns of ``wave`` (None where absent and not required).
+
+    Raises
+    ------
+    DataError
+        If a required design column is not in the file, naming the file, wave,
+        the column looked for and the spec key.
+    """
+    design = spec.design
+    out: dict[str, str | None] = {}
+    for role in spec.design_roles:
+        names = candidates(spec, getattr(design, role), wave)
+        column = locate(info, names) if names else None
+        if column is None and design.is_required(role):
+            shown = " or ".join(repr(n) for n in names[:4]) or "(none)"
+            raise DataError(f"{where(info, wave)}: no column {shown} for design.{role}; name it "
+                            f"under design.{role}.by_wave.{wave.name}, or set design.required: "
+                            "false to allow waves without it.")
+        out[role] = column
+    return out

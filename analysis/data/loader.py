@@ -158,7 +158,7 @@ def _wide_present(spec: Spec, wave: Wave, info: FileInfo) -> bool:
 
 def _wide_rows(data: ColumnData, plan: layouts.WavePlan) -> np.ndarray:
     present = np.zeros(data.n_rows, dtype=bool)
-    for col in plan.columns:
+    for col in plan.measure_columns:  # a PSU code alone does not make a respondent
         values = data.values[col]
         present |= (values != None) if values.dtype == object else ~np.isnan(values)  # noqa: E711
         if col in data.tags:
@@ -243,7 +243,8 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
             del construct_waves[name]
     item_columns = [item_column(c, k) for c in items if c in construct_waves
                     for k in range(1, len(spec.constructs[c].items) + 1)]
-    long = _stack(chunks, waves, ["id", *construct_waves, *item_columns, *spec.covariates, "weight"])
+    long = _stack(chunks, waves, ["id", *construct_waves, *item_columns, *spec.covariates, "weight",
+                                  *spec.design_roles])
 
     missing_rows = [r for c in chunks for r in c.missing]
     cutoffs: dict[str, tuple[float, ...] | None] = {}
@@ -267,7 +268,15 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
     if spec.weight is not None and any(v is None for v in weight_columns.values()):
         lacking = [w for w, v in weight_columns.items() if v is None]
         notes.append(f"no weight column in wave(s) {', '.join(lacking)}; their weight is missing.")
+    design_columns = {role: {c.wave.name: c.design_columns.get(role) for c in chunks}
+                      for role in spec.design_roles}
+    for role, found in design_columns.items():
+        lacking = [w for w, v in found.items() if v is None]
+        if lacking:
+            notes.append(f"no design.{role} column in wave(s) {', '.join(lacking)}; their {role} is "
+                         "missing there.")
     return Panel(spec=spec, data=data, long=long, waves=waves, absent_waves=absent,
                  construct_waves=construct_waves, missing=missing,
                  attrition=attrition_table(long, waves), labels=labels, sources=sources,
-                 weight_columns=weight_columns, grouping_cutoffs=cutoffs, notes=tuple(notes))
+                 weight_columns=weight_columns, design_columns=design_columns,
+                 grouping_cutoffs=cutoffs, notes=tuple(notes))

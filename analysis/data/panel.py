@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.data.sources import SourceFile
 from analysis.data.spec import Spec
 from analysis.data.spec_checks import suggest
+from analysis.data.survey_design import WEIGHT_RULES, SurveyDesign, WeightRule
 from analysis.errors import DataError
 
 MISSING_COLUMNS = ("wave", "column", "measure", "reason", "count")
@@ -53,8 +54,9 @@ class Panel:
         One row per person x wave responded: ``id``, ``wave`` (ordered
         categorical), ``wave_index`` (0-based position in ``waves``),
         ``wave_number`` (the spec's wave number), constructs, covariates,
-        groupings (ordered categoricals) and ``weight`` (the wave's weight;
-        1.0 throughout when the spec names no weight).
+        groupings (ordered categoricals), ``weight`` (the wave's weight;
+        1.0 throughout when the spec names no weight) and, when the spec's
+        ``design`` declares them, ``psu`` and ``strata`` (the wave's codes).
     missing : DataFrame
         Values made missing: ``wave, column, measure, reason, count``.
     attrition : DataFrame
@@ -67,6 +69,9 @@ class Panel:
         Files read, with SHA-256.
     weight_columns : dict
         Wave -> weight column used (None when no weight was found).
+    design : SurveyDesign
+        The weight, PSU and strata columns each wave used, and the columns of
+        :meth:`wide` to pass to a fit (``design.fit_keywords()``).
     grouping_cutoffs : dict
         Grouping -> cut-offs used (quantile cut-offs as computed); None for bands.
     notes : tuple of str
@@ -74,13 +79,15 @@ class Panel:
     """
 
     __slots__ = ("_spec", "_data", "_long", "_waves", "_absent", "_construct_waves", "_missing",
-                 "_attrition", "_labels", "_sources", "_weight_columns", "_cutoffs", "_notes")
+                 "_attrition", "_labels", "_sources", "_weight_columns", "_design_columns", "_cutoffs",
+                 "_notes")
 
     def __init__(self, *, spec: Spec, data: str, long: pd.DataFrame, waves: tuple[str, ...],
                  absent_waves: tuple[str, ...], construct_waves: dict[str, tuple[str, ...]],
                  missing: pd.DataFrame, attrition: pd.DataFrame, labels: dict[str, ColumnLabels],
                  sources: list[SourceFile], weight_columns: dict[str, str | None],
-                 grouping_cutoffs: dict[str, tuple[float, ...] | None], notes: tuple[str, ...]):
+                 grouping_cutoffs: dict[str, tuple[float, ...] | None], notes: tuple[str, ...],
+                 design_columns: dict[str, dict[str, str | None]] | None = None):
         self._spec, self._data, self._long = spec, data, long
         self._waves, self._absent = waves, absent_waves
         self._construct_waves = MappingProxyType(dict(construct_waves))
@@ -88,6 +95,7 @@ class Panel:
         self._labels = MappingProxyType(dict(labels))
         self._sources = tuple(sources)
         self._weight_columns = MappingProxyType(dict(weight_columns))
+        self._design_columns = MappingProxyType({k: dict(v) for k, v in (design_columns or {}).items()})
         self._cutoffs = MappingProxyType(dict(grouping_cutoffs))
         self._notes = notes
 
@@ -112,6 +120,13 @@ class Panel:
     attrition = property(lambda self: self._attrition.copy(deep=False))
 
     @property
+    def design(self) -> SurveyDesign:
+        """Which weight, PSU and strata columns each wave used (see :class:`SurveyDesign`)."""
+        return SurveyDesign(weight=self._weight_columns, psu=self._design_columns.get("psu"),
+                            strata=self._design_columns.get("strata"),
+                            spec_weight=self._spec.weight is not None)
+
+    @property
     def constructs(self) -> tuple[str, ...]:
         return tuple(self._construct_waves)
 
@@ -125,7 +140,8 @@ class Panel:
 
     # -- wide ---------------------------------------------------------------
     def wide(self, constructs: Sequence[str], *, waves: Sequence[str] | None = None,
-             groupings: Sequence[str] = (), covariates: Sequence[str] = ()) -> pd.DataFrame:
+             groupings: Sequence[str] = (), covariates: Sequence[str] = (),
+             weight_rule: WeightRule = "last") -> pd.DataFrame:
         """One row per person present in any of ``waves``, columns ``{construct}_{wave}``.
 
         Parameters
@@ -136,39 +152,38 @@ class Panel:
         groupings, covariates : sequence of str
             Added as columns with each person's value at the first of ``waves``
             they responded in (a person's group is taken at the first wave analysed).
+        weight_rule : {"last", "first"}
+            Which wave's weight a person carries.  ``"last"`` (default): the
+            weight of the last of ``waves``, as the data producers advise for a
+            longitudinal analysis (the longitudinal weight of the last wave
+            covers the people who responded in every wave up to it); zero for
+            people who did not respond then.  ``"first"``: the weight of the
+            first of ``waves``, zero for people who did not respond then; people
+            lost later still count, their later waves handled by FIML.
 
         Returns
         -------
         DataFrame
             ``id``, ``{construct}_{wave}`` (NaN when not observed), the
-            groupings and covariates, and ``weight``: the weight of the last
-            of ``waves`` (0 for people who did not respond then, as a
-            longitudinal weight is zero outside the longitudinal sample).
+            groupings and covariates, ``weight`` per ``weight_rule`` (a missing
+            weight stays missing: the estimator counts zero and missing weights)
+            and, when the spec's ``design`` declares them, ``psu`` and
+            ``strata``: each person's codes at the first of ``waves`` they
+            responded in (where they were sampled), else at the first wave
+            where they are known (other loaded waves after the window's).
 
         Raises
         ------
         DataError
-            If a name is unknown or a construct was not scored in a requested wave.
+            If a name is unknown, a construct was not scored in a requested
+            wave, or ``weight_rule`` is not "last" or "first".
         """
+        if weight_rule not in WEIGHT_RULES:
+            raise DataError(f"weight_rule must be 'last' or 'first', not {weight_rule!r}.")
         constructs = self._names(constructs, self.constructs, "construct")
         groupings = self._names(groupings, self.groupings, "grouping")
         covariates = self._names(covariates, self.covariates, "covariate")
-        if waves is None:
-            waves = [w for w in self._waves if all(w in self._construct_waves[c] for c in constructs)]
-            if not waves:
-                raise DataError(f"{', '.join(constructs)} were never scored in the same wave; "
-                                "pass waves= explicitly or fewer constructs.")
-        else:
-            waves = self._names(waves, self._waves, "wave")
-            if len(set(waves)) != len(waves):
-                raise DataError("waves must list each wave once.")
-            waves = sorted(waves, key=self._waves.index)
-            for c in constructs:
-                for w in waves:
-                    if w not in self._construct_waves[c]:
-                        had = ", ".join(self._construct_waves[c]) or "no wave"
-                        raise DataError(f"wave {w}: {c} was not scored (its items are not in that "
-                                        f"wave's file); it was scored in {had}.")
+        waves = self._window(constructs, waves)
         long = self._long[self._long["wave"].isin(waves)]
         first = long.drop_duplicates("id", keep="first").set_index("id")
         table = long.pivot(index="id", columns="wave", values=list(constructs)) if constructs else None
@@ -178,11 +193,43 @@ class Panel:
                 out[f"{c}_{w}"] = table[(c, w)] if table is not None else np.nan
         for name in (*groupings, *covariates):
             out[name] = first[name]
-        last = long[long["wave"] == waves[-1]].set_index("id")["weight"]
-        # Zero for people who did not respond in the last wave; a missing weight stays missing.
-        weight = last.reindex(out.index).astype(np.float64)
-        out["weight"] = weight.where(out.index.isin(last.index), 0.0)
+        at = long[long["wave"] == (waves[-1] if weight_rule == "last" else waves[0])]
+        at = at.set_index("id")["weight"]
+        # Zero for people who did not respond in that wave; a missing weight stays missing.
+        weight = at.reindex(out.index).astype(np.float64)
+        out["weight"] = weight.where(out.index.isin(at.index), 0.0)
+        for role in self._spec.design_roles:
+            out[role] = self._sampled_at(role, waves).reindex(out.index)
         return out.reset_index()
+
+    def _window(self, constructs: list[str], waves: Sequence[str] | None) -> list[str]:
+        """The analysis waves, in panel order, checked against where each construct was scored."""
+        if waves is None:
+            waves = [w for w in self._waves if all(w in self._construct_waves[c] for c in constructs)]
+            if not waves:
+                raise DataError(f"{', '.join(constructs)} were never scored in the same wave; "
+                                "pass waves= explicitly or fewer constructs.")
+            return waves
+        waves = self._names(waves, self._waves, "wave")
+        if len(set(waves)) != len(waves):
+            raise DataError("waves must list each wave once.")
+        waves = sorted(waves, key=self._waves.index)
+        for c in constructs:
+            for w in waves:
+                if w not in self._construct_waves[c]:
+                    had = ", ".join(self._construct_waves[c]) or "no wave"
+                    raise DataError(f"wave {w}: {c} was not scored (its items are not in that "
+                                    f"wave's file); it was scored in {had}.")
+        return waves
+
+    def _sampled_at(self, role: str, waves: Sequence[str]) -> pd.Series:
+        """Per person, the first known ``role`` code: the window's waves first, then the others."""
+        long = self._long[["id", "wave_index", role]].dropna(subset=[role])
+        inside = long["wave_index"].isin([self._waves.index(w) for w in waves])
+        # Sort key: window waves (in order) before the rest (in order).
+        key = long["wave_index"].to_numpy() + np.where(inside.to_numpy(), 0, len(self._waves))
+        ordered = long.assign(_key=key).sort_values(["id", "_key"], kind="stable")
+        return ordered.drop_duplicates("id", keep="first").set_index("id")[role].astype(np.float64)
 
     @staticmethod
     def _names(given: Sequence[str], known: Sequence[str], what: str) -> list[str]:

@@ -3,7 +3,8 @@
 A spec says where a cohort's files are (``layout``, ``files``/``file``,
 ``waves``), how columns are named in each wave (``column_names``), which
 released values are missing (``missing``), and how to turn item responses
-into scored constructs, covariates, a weight and derived groupings.  See
+into scored constructs, covariates, a weight, the sample design (PSU and
+strata columns) and derived groupings.  See
 ``data_specs/synthetic.yaml`` for a commented example of every key.
 
 Shorthands accepted in YAML: a wave may be just its name, and a variable
@@ -26,7 +27,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 WAVE_PATTERN = r"^[A-Za-z0-9_]+$"
 #: Column names of the long panel that measures may not take.
-RESERVED = ("id", "wave", "wave_index", "wave_number", "weight")
+RESERVED = ("id", "wave", "wave_index", "wave_number", "weight", "psu", "strata")
 
 Number = Annotated[float, Field(strict=True)]
 Whole = Annotated[int, Field(strict=True)]
@@ -92,6 +93,38 @@ class Weight(Variable):
     """The survey weight of each wave (the longitudinal weight from wave 2 on)."""
 
     required: Flag = True
+
+
+class DesignColumn(Variable):
+    """The PSU or stratum column of each wave (``required`` None: as ``design.required``)."""
+
+    required: Flag | None = None
+
+
+DesignVariable = Annotated[DesignColumn, BeforeValidator(_name_shorthand)]
+
+
+class Design(_Model):
+    """The complex sample design: primary sampling unit (PSU) and stratum columns per wave.
+
+    Named like the weight (alternatives, ``{wave}``/``{number}``, ``by_wave``).
+    A wave file without them is an error unless ``required: false`` (here, for
+    both, or under ``psu``/``strata``), when their values are missing there.
+    """
+
+    psu: DesignVariable | None = None
+    strata: DesignVariable | None = None
+    required: Flag = True
+
+    def is_required(self, role: Literal["psu", "strata"]) -> bool:
+        """Whether a wave file must hold the ``role`` column."""
+        column = getattr(self, role)
+        return self.required if column is None or column.required is None else column.required
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """``psu`` and/or ``strata``: the design columns the spec declares."""
+        return tuple(r for r in ("psu", "strata") if getattr(self, r) is not None)
 
 
 class Construct(_Model):
@@ -178,6 +211,7 @@ class Spec(_Model):
     constructs: Annotated[dict[Name, Construct], Field(min_length=1)]
     covariates: dict[Name, Annotated[Covariate, BeforeValidator(_name_shorthand)]] = {}
     weight: Annotated[Weight, BeforeValidator(_name_shorthand)] | None = None
+    design: Design | None = None
     groupings: dict[Name, Grouping] = {}
 
     _path: str | None = PrivateAttr(default=None)
@@ -221,6 +255,11 @@ class Spec(_Model):
     def stigma_measures(self) -> tuple[str, ...]:
         """Constructs marked ``stigma: true``."""
         return tuple(name for name, c in self.constructs.items() if c.stigma)
+
+    @property
+    def design_roles(self) -> tuple[str, ...]:
+        """Design columns of the long panel (``psu``, ``strata``) that the spec declares."""
+        return self.design.roles if self.design is not None else ()
 
     def wave(self, name: str) -> Wave:
         for wave in self.waves:

@@ -210,6 +210,16 @@ class _Checker:
             if lo2 <= hi1:
                 self.fail((*loc, l2), f"overlaps band {l1!r}")
 
+    def design(self) -> None:
+        design = self.spec.design
+        if not design.roles:
+            self.fail(("design",), "give psu (the primary sampling unit column), strata, or both")
+        if design.strata is not None and design.psu is None:
+            self.fail(("design", "strata"), "strata need design.psu as well (PSU totals are "
+                      "centred within strata); give the PSU column")
+        for role in design.roles:
+            self.variable(("design", role), getattr(design, role))
+
     def stigma(self) -> None:
         grouped = {g.of for g in self.spec.groupings.values()}
         for name in self.spec.stigma_measures:
@@ -229,6 +239,8 @@ class _Checker:
                 self.fail(("covariates", name, "valid"), "the lower end is above the upper end")
         if spec.weight is not None:
             self.variable(("weight",), spec.weight)
+        if spec.design is not None:
+            self.design()
         for name, g in spec.groupings.items():
             self.grouping(name, g)
         self.stigma()

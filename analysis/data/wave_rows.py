@@ -31,6 +31,7 @@ class WaveRows:
     scored: list[str]
     weight: str | None
     missing: list[tuple] = field(default_factory=list)
+    design_columns: dict[str, str | None] = field(default_factory=dict)
 
 
 def item_column(construct: str, k: int) -> str:
@@ -46,7 +47,7 @@ def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray
     ----------
     spec : Spec
     plan : WavePlan
-        The columns of each construct, covariate and the weight in this wave.
+        The columns of each construct, covariate, the weight and the design in this wave.
     data : ColumnData
         The columns read from the wave's file (or the one long/wide file).
     rows : ndarray of int
@@ -59,14 +60,16 @@ def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray
     Returns
     -------
     WaveRows
-        ``frame`` has ``id``, the constructs scored, their kept items, covariates
-        and ``weight`` (1.0 when the spec has no weight, NaN when this wave has
-        no weight column).
+        ``frame`` has ``id``, the constructs scored, their kept items, covariates,
+        ``weight`` (1.0 when the spec has no weight, NaN when this wave has
+        no weight column) and the design columns the spec declares (``psu``,
+        ``strata``; NaN when this wave has none).
     """
     wave, info = plan.wave, plan.info
     ids = _ids(data.values[id_col][rows], info, wave, id_col)
     frame = {"id": ids}
-    chunk = WaveRows(wave=wave, frame=pd.DataFrame(), scored=[], weight=plan.weight)
+    chunk = WaveRows(wave=wave, frame=pd.DataFrame(), scored=[], weight=plan.weight,
+                     design_columns=dict(plan.design))
     default_oor = spec.missing.out_of_range
 
     def cleaned(col: str, rules: Rules, measure: str) -> np.ndarray:
@@ -101,6 +104,14 @@ def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray
                                                      "weight"), "weight")
     else:
         frame["weight"] = np.full(rows.shape[0], np.nan if spec.weight is not None else 1.0)
+    for role in spec.design_roles:
+        col = plan.design.get(role)
+        if col is None:
+            frame[role] = np.full(rows.shape[0], np.nan)
+            continue
+        var = getattr(spec.design, role)
+        frame[role] = cleaned(col, Rules(spec.missing.codes, var.recode, None, "error",
+                                         f"design.{role}"), role)
     chunk.frame = pd.DataFrame(frame)
     dup = chunk.frame["id"].duplicated(keep=False)
     if dup.any():
