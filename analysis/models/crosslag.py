@@ -80,9 +80,8 @@ def wide_design(
             wave_list = tuple(common)
         else:
             wave_list = tuple(str(w) for w in waves)
-        extra = {} if weight_rule == "last" else {"weight_rule": weight_rule}
         wide = panel.wide(constructs, waves=wave_list, groupings=[group] if group else [],
-                          covariates=list(covariates), **extra)
+                          covariates=list(covariates), weight_rule=weight_rule)
     cols = lambda c: tuple(f"{c}_{w}" for w in wave_list)  # noqa: E731
     needed = [*cols(x), *cols(y), *[c for tv in time_varying for c in cols(tv)], *covariates]
     absent = [c for c in needed if c not in wide.columns]

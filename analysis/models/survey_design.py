@@ -59,11 +59,11 @@ def resolve_design(panel: Any, wide: pd.DataFrame, survey: Survey | Design) -> D
         raise UsageError(f"survey must be 'spec', 'none' or a Design, not {survey!r}.")
     if isinstance(panel, pd.DataFrame):
         return NO_DESIGN
-    has_weight = any(v is not None for v in getattr(panel, "weight_columns", {}).values())
-    present = lambda col: col in wide.columns and wide[col].notna().any()  # noqa: E731
-    cluster = "psu" if present("psu") else None
-    strata = "strata" if cluster and present("strata") else None
-    return Design(weights="weight" if has_weight and present("weight") else None, cluster=cluster, strata=strata)
+    kw = panel.design.fit_keywords()  # what the spec declares and the files have
+    present = lambda col: col is not None and col in wide.columns and wide[col].notna().any()  # noqa: E731
+    cluster = kw["cluster"] if present(kw["cluster"]) else None
+    return Design(weights=kw["weights"] if present(kw["weights"]) else None, cluster=cluster,
+                  strata=kw["strata"] if cluster and present(kw["strata"]) else None)
 
 
 def design_sentence(design: dict | None) -> str:

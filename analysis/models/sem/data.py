@@ -53,7 +53,7 @@ class GroupData:
 
 
 @dataclass(frozen=True)
-class SurveyDesign:
+class SampleDesign:
     """The sampling design a fit uses: column names and what was found in the data."""
 
     weights: str | None = None
@@ -77,7 +77,7 @@ class SampleData:
     groups: tuple[GroupData, ...]
     group_var: str | None
     missing: Literal["fiml", "listwise"]
-    design: SurveyDesign | None = None
+    design: SampleDesign | None = None
 
     @property
     def clustered(self) -> bool:
@@ -299,7 +299,7 @@ def prepare_data(
     if weights or cluster or strata:
         used = np.concatenate([rows for _, rows, *_ in kept])
         raw = None if w_all is None else data[weights]
-        design = SurveyDesign(
+        design = SampleDesign(
             weights=weights, cluster=cluster, strata=strata,
             n_psu=None if cl_all is None else int(np.unique(np.column_stack(
                 [cl_all[used], st_all[used] if st_all is not None else np.zeros(used.size, int)]), axis=0).shape[0]),
@@ -341,7 +341,7 @@ def design_columns(data: pd.DataFrame, *, weights: str | None, cluster: str | No
     return w, codes[0], codes[1]
 
 
-def _check_design(groups: list[GroupData], design: SurveyDesign) -> None:
+def _check_design(groups: list[GroupData], design: SampleDesign) -> None:
     """Refuse designs whose variance cannot be estimated (one PSU in a stratum or group)."""
     if design.cluster is None:
         return
