@@ -26,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--waves", type=positive_int, default=5, help="number of waves (default 5)")
     p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)")
     p.add_argument("--format", dest="fmt", choices=("dta", "sav"), default="dta", help="Stata .dta or SPSS .sav (default dta)")
+    p.add_argument("--no-design", dest="design", action="store_false",
+                   help="simple random sample: no strata/PSU columns and no informative selection "
+                        "(default: a complex sample design whose weights matter, see truth.json)")
     p.add_argument("--out", required=True, help="folder to write into (created if missing; existing files are never overwritten)")
     p.set_defaults(run=run)
 
@@ -34,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from analysis.synth import write_cohort
 
     files = write_cohort(
-        cohort=args.cohort, n=args.n, waves=args.waves, seed=args.seed, fmt=args.fmt, out=args.out
+        cohort=args.cohort, n=args.n, waves=args.waves, seed=args.seed, fmt=args.fmt, out=args.out,
+        design=args.design,
     )
     print(f"Wrote {len(files.wave_files)} wave files and truth.json to {files.out}")
     return 0

@@ -19,11 +19,13 @@ observed data (missing at random).  Defaults :math:`\alpha = -2.25`,
 :math:`\kappa = 0.35`, :math:`\kappa_{\text{miss}} = 0.5` give about 10%
 dropout per wave, more among people reporting more distress.
 
-Weights: a wave-1 design weight :math:`b_i = \exp(\sigma z_i - \sigma^2/2)`,
-:math:`\sigma = 0.35`; the longitudinal weight at wave :math:`t` is
-:math:`b_i \prod_{s=2}^{t} 1/(1 - \Pr(\text{drop}_{is}))`, the inverse of the
-true response propensity.  Both are scaled to mean 1 over the wave's
-respondents and rounded to 6 decimals.
+Weights: with the wave-1 design weight :math:`d_i = 1/\pi_i` of
+:mod:`.design` (1 for a simple random sample), the longitudinal weight at
+wave :math:`t` is :math:`d_i \prod_{s=2}^{t} 1/(1 - \Pr(\text{drop}_{is}))`
+for persons still responding (the inverse of the true response propensity)
+and 0 for persons who have dropped out, as in the real ``_lw`` weights.
+Each wave's weights are scaled to mean 1 over its respondents and rounded
+to 6 decimals.
 """
 
 from __future__ import annotations
@@ -38,14 +40,13 @@ from analysis.synth.params import Cohort
 
 @dataclass(frozen=True)
 class AttritionParams:
-    """Coefficients of the dropout model and the weight construction."""
+    """Coefficients of the dropout model."""
 
     intercept: float = -2.25
     slope: float = 0.35
     missing_shift: float = 0.5
     score_scale: dict[Cohort, tuple[float, float]] = field(default_factory=lambda: {
         "ukhls": (11.5, 5.5), "elsa": (1.5, 1.9)})
-    design_weight_sd: float = 0.35
 
     def to_dict(self, cohort: Cohort) -> dict[str, object]:
         centre, scale = self.score_scale[cohort]
@@ -105,22 +106,25 @@ def simulate_attrition(rng: np.random.Generator, *, scores: np.ndarray, cohort: 
     return Attrition(responded=responded, p_drop=p_drop)
 
 
-def weights(rng: np.random.Generator, *, attrition: Attrition, params: AttritionParams) -> np.ndarray:
-    """Wave-1 design weight times inverse response propensity, mean 1 per wave.
+def weights(*, attrition: Attrition, design_weight: np.ndarray) -> np.ndarray:
+    """Design weight times inverse response propensity, mean 1 over each wave's respondents.
+
+    Parameters
+    ----------
+    attrition : Attrition
+    design_weight : ndarray, shape (n,)
+        Wave-1 design weights (1 / selection probability).
 
     Returns
     -------
     ndarray, shape (n, waves)
-        NaN where the person did not respond.
+        0 where the person did not respond.
     """
-    n, waves = attrition.responded.shape
-    sd = params.design_weight_sd
-    base = np.exp(sd * rng.standard_normal(n) - sd**2 / 2)
-    raw = base[:, None] * np.cumprod(1.0 / (1.0 - attrition.p_drop), axis=1)
-    raw = np.where(attrition.responded, raw, np.nan)
+    raw = design_weight[:, None] * np.cumprod(1.0 / (1.0 - attrition.p_drop), axis=1)
+    raw = np.where(attrition.responded, raw, 0.0)
     count = attrition.responded.sum(axis=0)
-    # A wave nobody reached (possible for tiny n) keeps its NaNs without a warning.
-    mean = np.nansum(raw, axis=0) / np.maximum(count, 1)
+    # A wave nobody reached (possible for tiny n) stays all zero.
+    mean = raw.sum(axis=0) / np.maximum(count, 1)
     scaled = raw / np.where(count > 0, mean, 1.0)
     return np.round(scaled, 6)
 

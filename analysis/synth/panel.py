@@ -2,7 +2,10 @@
 
 Random streams: ``SeedSequence(seed).spawn(6)`` gives independent streams for
 ids, persons, within-person dynamics, measurement (one child per wave),
-attrition and weights.  Draws run wave by wave, so for the same seed, n and
+attrition, and the sample design (strata, PSUs and PSU membership; the
+weights themselves need no draws).  The design stream is used last and by
+nothing else, so switching the design off changes only design columns and
+weights.  Draws run wave by wave, so for the same seed, n and
 cohort a shorter panel is exactly the first waves of a longer one.
 """
 
@@ -13,10 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.errors import UsageError
 from analysis.synth import elsa, ukhls
 from analysis.synth.arguments import check_core
 from analysis.synth.attrition import (DEFAULT_ATTRITION, AttritionParams, realised_counts,
                                       simulate_attrition, weights)
+from analysis.synth.design import DEFAULT_DESIGN, DesignParams, draw_design
 from analysis.synth.instruments import ITEMS
 from analysis.synth.measurement import cesd_count, draw_items, draw_mcs, ghq_scores
 from analysis.synth.model import draw_persons, latent_scores, simulate_within
@@ -37,25 +42,37 @@ class LatentPanel:
         ``perceived_stigma``, ``discrimination`` (latent, standard normal),
         ``ri_L``, ``ri_M`` (random intercepts), ``beta`` (the person's
         cross-lag of loneliness on mental-health problems), ``delta``,
-        ``mean_L``, ``mean_M`` (fixed part of the means).
+        ``mean_L``, ``mean_M`` (fixed part of the means), ``design_weight``
+        (1 / selection probability, mean 1; all 1 without a design) and,
+        with a design, ``strata`` and ``psu``.
     long : DataFrame
         Person x wave for every wave, including after dropout: ``id``,
         ``wave`` (1-based), ``age``, ``L``, ``M`` (latent loneliness and
         mental-health problems), ``wL``, ``wM`` (within-person components)
-        and ``responded`` (the person has a row in that wave's file).
+        ``responded`` (the person has a row in that wave's file) and
+        ``weight`` (the released weight; 0 when not responding).
     truth : dict
         The content of truth.json except ``format`` and ``files``, which
         :func:`~analysis.synth.write.write_cohort` adds.
     observed : DataFrame
         Released values of the respondents in long form, with unprefixed
         names (``id``, ``wave``, ``sex``, ``age``, items, derived scores,
-        ``weight``, and the interview flag ``proxy``).
+        ``weight``, the interview flag ``proxy`` and, with a design,
+        ``strata`` and ``psu``).
     """
 
     persons: pd.DataFrame
     long: pd.DataFrame
     truth: dict
     observed: pd.DataFrame
+
+
+def _check_design(design: object) -> DesignParams | None:
+    if isinstance(design, DesignParams):
+        return design
+    if isinstance(design, bool):
+        return DEFAULT_DESIGN if design else None
+    raise UsageError(f"design must be True, False or a DesignParams; got {design!r}.")
 
 
 def _draw_ids(rng: np.random.Generator, n: int, cohort: Cohort) -> np.ndarray:
@@ -104,7 +121,8 @@ def _measure_wave(rng: np.random.Generator, *, cohort: Cohort, eta: np.ndarray, 
 
 
 def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
-                    params: ModelParams | None = None) -> LatentPanel:
+                    params: ModelParams | None = None,
+                    design: bool | DesignParams = True) -> LatentPanel:
     """Simulate a cohort from the random-intercept cross-lagged model.
 
     Parameters
@@ -119,6 +137,11 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
         Age profile, instruments and codes of the study to imitate.
     params : ModelParams, optional
         Latent-model parameters; defaults to :data:`~analysis.synth.params.DEFAULT_PARAMS`.
+    design : bool or DesignParams, default True
+        Complex sample design with informative selection (:mod:`.design`):
+        True for :data:`~analysis.synth.design.DEFAULT_DESIGN`, or custom
+        parameters.  False gives a simple random sample (design weight 1, no
+        strata or PSUs).  Either way every latent and item value is the same.
 
     Returns
     -------
@@ -131,9 +154,10 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
     """
     n, waves, seed, cohort = check_core(n=n, waves=waves, seed=seed, cohort=cohort)
     params = DEFAULT_PARAMS if params is None else params
+    plan = _check_design(design)
     response: ResponseParams = DEFAULT_RESPONSE
     attrition_params: AttritionParams = DEFAULT_ATTRITION
-    ss_ids, ss_persons, ss_within, ss_measure, ss_attrition, ss_weights = \
+    ss_ids, ss_persons, ss_within, ss_measure, ss_attrition, ss_design = \
         np.random.SeedSequence(seed).spawn(6)
 
     ids = _draw_ids(np.random.default_rng(ss_ids), n, cohort)
@@ -152,7 +176,10 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
 
     attrition = simulate_attrition(np.random.default_rng(ss_attrition), scores=scores,
                                    cohort=cohort, params=attrition_params)
-    weight = weights(np.random.default_rng(ss_weights), attrition=attrition, params=attrition_params)
+    drawn = None if plan is None else draw_design(np.random.default_rng(ss_design), persons=persons,
+                                                  params=params, design=plan)
+    design_weight = np.ones(n) if drawn is None else drawn.design_weight
+    weight = weights(attrition=attrition, design_weight=design_weight)
     sex = np.where(persons.female, 2, 1).astype(np.int8)
     ages = persons.age_w1[:, None] + np.arange(waves, dtype=np.int16)[None, :]
 
@@ -165,6 +192,8 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
         frame = {"id": ids[keep], "wave": np.full(int(keep.sum()), t + 1, dtype=np.int16),
                  "sex": sex[keep], "age": age.astype(np.int16)}
         frame.update({name: values[keep] for name, values in cols.items()})
+        if drawn is not None:
+            frame["strata"], frame["psu"] = drawn.strata[keep], drawn.psu[keep]
         frame["weight"] = weight[keep, t]
         frames.append(pd.DataFrame(frame))
     observed = pd.concat(frames, ignore_index=True)
@@ -174,13 +203,15 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
         "life_stage": pd.Categorical.from_codes(persons.stage, categories=list(LIFE_STAGES), ordered=True),
         "perceived_stigma": persons.perceived, "discrimination": persons.discrimination,
         "ri_L": persons.ri_L, "ri_M": persons.ri_M, "beta": persons.beta, "delta": persons.delta,
-        "mean_L": persons.mean_L, "mean_M": persons.mean_M,
+        "mean_L": persons.mean_L, "mean_M": persons.mean_M, "design_weight": design_weight,
     })
+    if drawn is not None:
+        persons_df["strata"], persons_df["psu"] = drawn.strata, drawn.psu
     long = pd.DataFrame({
         "id": np.repeat(ids, waves), "wave": np.tile(np.arange(1, waves + 1, dtype=np.int16), n),
         "age": ages.ravel(), "L": L.ravel(), "M": M.ravel(),
         "wL": within.w_L.ravel(), "wM": within.w_M.ravel(),
-        "responded": attrition.responded.ravel(),
+        "responded": attrition.responded.ravel(), "weight": weight.ravel(),
     })
     proxy = np.stack([c["proxy"] for c in columns], axis=1)
     realised = realised_counts(attrition)
@@ -188,6 +219,8 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
         row["proxy_interviews"] = int((proxy[:, t] & attrition.responded[:, t]).sum())
         if cohort == "elsa":
             row["self_completion_not_returned"] = int((scq[:, t] & attrition.responded[:, t]).sum())
+    realised_design = None if drawn is None else drawn.realised(persons)
     truth = build_truth(cohort=cohort, n=n, waves=waves, seed=seed, params=params,
-                        response=response, attrition=attrition_params, realised=realised)
+                        response=response, attrition=attrition_params, realised=realised,
+                        design=plan, realised_design=realised_design)
     return LatentPanel(persons=persons_df, long=long, truth=truth, observed=observed)

@@ -23,8 +23,9 @@ LIFE_STAGES: tuple[LifeStage, ...] = ("16-29", "30-64", "65+")
 #: First age of each life stage; a person's stage is fixed at wave 1.
 STAGE_START_AGES: tuple[int, ...] = (16, 30, 65)
 
-#: Relative frequency of each single year of age at wave 1, linearly
-#: interpolated between these knots.  UKHLS follows the shape of the UK adult
+#: Relative frequency of each single year of age in the wave-1 sample, linearly
+#: interpolated between these knots (with the default design the population is
+#: younger: see :mod:`analysis.synth.design`).  UKHLS follows the shape of the UK adult
 #: population (ONS mid-year estimates: flat to ~60, thinning after 70), which
 #: gives roughly 22% aged 16-29, 55% 30-64 and 23% 65+.  ELSA samples people
 #: aged 50+ with the same shape above 50 (about half under 65 at wave 1).

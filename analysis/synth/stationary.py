@@ -64,7 +64,8 @@ def spectral_radius(a: np.ndarray) -> np.ndarray:
     """Largest absolute eigenvalue of each 2x2 matrix in a batch (closed form)."""
     tr = a[..., 0, 0] + a[..., 1, 1]
     det = a[..., 0, 0] * a[..., 1, 1] - a[..., 0, 1] * a[..., 1, 0]
-    disc = (tr / 2) ** 2 - det
+    # ((a - d)/2)^2 + b c equals (tr/2)^2 - det without its cancellation near a double root.
+    disc = ((a[..., 0, 0] - a[..., 1, 1]) / 2) ** 2 + a[..., 0, 1] * a[..., 1, 0]
     root = np.sqrt(np.abs(disc))
     real_case = np.maximum(np.abs(tr / 2 + root), np.abs(tr / 2 - root))
     # Complex pair: |lambda|^2 = det.
@@ -84,6 +85,40 @@ def _coefs(b: np.ndarray) -> dict[str, float]:
             "beta": float(b[1, 0]), "phi_M": float(b[1, 1])}
 
 
+def stage_expectations(params: ModelParams, stage: int, mean_c: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    r""":math:`E_c[A(c)S(c)]` and :math:`E_c[S(c)]` in one life stage.
+
+    Parameters
+    ----------
+    params : ModelParams
+    stage : int
+        Index into :data:`~analysis.synth.params.LIFE_STAGES`.
+    mean_c : float
+        Mean of :math:`c = \gamma_p P + \gamma_d D` (0 in the sample; shifted
+        in a population the sample was selected from).
+
+    Returns
+    -------
+    eas, es : ndarray, shape (2, 2)
+    """
+    q = params.innovation_cov()
+    nodes, weights = hermegauss(QUADRATURE_NODES)
+    weights = weights / weights.sum()
+    c = nodes * params.stigma_shift_sd() + mean_c
+    a_c = np.stack([params.transition(stage, float(ci)) for ci in c])
+    s_c = lyapunov_2x2(a_c, q)
+    es = np.einsum("k,kij->ij", weights, s_c)
+    eas = np.einsum("k,kij,kjl->il", weights, a_c, s_c)
+    return eas, es
+
+
+def pooled_regression(eas: np.ndarray, es: np.ndarray) -> dict[str, object]:
+    """Raw and standardized lagged regression B = E[AS] E[S]^-1 from pooled moments."""
+    b = eas @ np.linalg.inv(es)
+    return {"stationary_cov": es.round(12).tolist(), "coefficients": _coefs(b),
+            "standardized": _coefs(_standardize(b, es))}
+
+
 def stage_moments(params: ModelParams) -> dict[str, dict[str, object]]:
     """Exact stationary within-person moments and cross-lags for each life stage.
 
@@ -100,17 +135,11 @@ def stage_moments(params: ModelParams) -> dict[str, dict[str, object]]:
         share :math:`\\mathrm{Var}(RI)/(\\mathrm{Var}(RI) + S)` for L and M.
     """
     q = params.innovation_cov()
-    nodes, weights = hermegauss(QUADRATURE_NODES)
-    weights = weights / weights.sum()
-    c = nodes * params.stigma_shift_sd()
     out: dict[str, dict[str, object]] = {}
     for g, stage in enumerate(LIFE_STAGES):
         a0 = params.transition(g)
         s0 = lyapunov_2x2(a0, q)
-        a_c = np.stack([params.transition(g, float(ci)) for ci in c])
-        s_c = lyapunov_2x2(a_c, q)
-        es = np.einsum("k,kij->ij", weights, s_c)
-        eas = np.einsum("k,kij,kjl->il", weights, a_c, s_c)
+        eas, es = stage_expectations(params, g)
         b_pooled = eas @ np.linalg.inv(es)
         ri = np.array([params.var_ri_L, params.var_ri_M])
         out[stage] = {

@@ -8,15 +8,17 @@ import numpy as np
 
 from analysis.synth import elsa, ukhls
 from analysis.synth.attrition import AttritionParams
+from analysis.synth.design import DesignParams
 from analysis.synth.instruments import (DISC_WORDING, ITEMS, MCS_LOADING, MCS_RANGE, PDD_WORDING)
 from analysis.synth.labels import NEGATIVE_CODES, describe
 from analysis.synth.measurement import reference_moments, thresholds
 from analysis.synth.model import age_probabilities
 from analysis.synth.nonresponse import ResponseParams
 from analysis.synth.params import AGE_KNOTS, LIFE_STAGES, STAGE_START_AGES, Cohort, ModelParams
+from analysis.synth.population import population_truth
 from analysis.synth.stationary import STATIONARY_METHOD, stage_moments
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"  # 1.1: sample design, informative selection, population truth
 
 MODEL_EQUATIONS = [
     "Person i: sex F_i (1 male, 2 female; P(female) = female_share); age at wave 1 a_i from the "
@@ -42,6 +44,46 @@ MEASUREMENT_MODEL = (
     "average stigma; Sigma0 = random-intercept covariance + stationary within covariance of a "
     "typical midlife person). Negative loading = reverse-worded item."
 )
+
+
+SELECTION = (
+    "The wave-1 sample is drawn from a larger population with unequal, informative selection "
+    "probabilities: pi_i is proportional to stage_relative_selection[g] * exp(tilt_perceived*P_i + "
+    "tilt_ri_L*RI_L_i) / stratum_factor[h]. Young adults (16-29), people who feel more "
+    "stigmatised and people who are lonelier in a stable way take part less often, so the "
+    "unweighted sample under-represents them. The person draws in 'model' describe the sample; "
+    "the population they represent is the sample law tilted back: (P, D, RI_L, RI_M) ~ "
+    "N(-between_covariance @ tilt, between_covariance), life-stage shares = sample shares / "
+    "stage_relative_selection, renormalised (see 'population'). Because the cross-lag beta_i "
+    "rises with P_i and differs by life stage, the population-average cross-lag differs from the "
+    "sample average; the design weight undoes the selection. Strata: disproportionate "
+    "allocation (stratum_factor = population share / sample share, unrelated to the outcomes). "
+    "PSUs: each PSU has an area effect V_j ~ N(0, psu_variance_share * Cov(RI_L, RI_M)) on the "
+    "random intercepts; a person's PSU is drawn from the posterior given their random intercepts "
+    "under RI = V_j + R, so persons in a PSU share part of their stable levels."
+)
+
+WEIGHTS = (
+    "design weight d_i = 1/pi_i (pi_i as in design.selection); longitudinal weight at wave t = "
+    "d_i / prod_{s<=t}(1 - P(drop at s)) for persons still responding (the true inverse response "
+    "propensity), 0 after dropout (such persons have no row in the wave file); each wave scaled "
+    "to mean 1 over its respondents, 6 decimals. Wave 1 carries the cross-sectional name "
+    "(a_indinus_xw / w1wgt), later waves the longitudinal one (_lw / w{N}lwgt)."
+)
+
+WEIGHTS_SRS = (
+    "simple random sample (design=False): design weight 1; longitudinal weight at wave t = "
+    "1/prod_{s<=t}(1 - P(drop at s)) for persons still responding, 0 after dropout; each wave "
+    "scaled to mean 1 over its respondents, 6 decimals"
+)
+
+
+def _design(design: DesignParams | None, realised: dict[str, Any] | None) -> dict[str, Any] | None:
+    if design is None:
+        return None
+    return {"selection": SELECTION, "parameters": design.to_dict(), "realised": realised,
+            "psu_codes": "100 * stratum + k, k = 1..PSUs in the stratum; every PSU lies in one stratum",
+            "constant_per_person": True}
 
 
 def _clean(value: Any) -> Any:
@@ -74,14 +116,17 @@ def _items(cohort: Cohort, params: ModelParams) -> list[dict[str, Any]]:
     return out
 
 
-def _variables(cohort: Cohort, waves: int) -> dict[str, Any]:
+def _variables(cohort: Cohort, waves: int, design: bool) -> dict[str, Any]:
     layout = ukhls if cohort == "ukhls" else elsa
-    first = layout.specs(1)
+    first = layout.specs(1, design=design)
     return {
         "id": layout.ID,
+        "design_columns_by_wave": ({str(w): dict(zip(("psu", "strata"), layout.design_names(w)))
+                                    for w in range(1, waves + 1)} if design else None),
         "wave_file_names": [layout.file_name(w, "dta").removesuffix(".dta") + ".{dta|sav}"
                             for w in range(1, waves + 1)],
-        "columns_by_wave": {str(w): [s.name for s in layout.specs(w)] for w in range(1, waves + 1)},
+        "columns_by_wave": {str(w): [s.name for s in layout.specs(w, design=design)]
+                            for w in range(1, waves + 1)},
         "negative_codes": NEGATIVE_CODES[cohort],
         "negative_codes_note": "labelled values, not declared missing; recode before analysis",
         "wave_1_codes": describe(first),
@@ -100,7 +145,8 @@ def _variables(cohort: Cohort, waves: int) -> dict[str, Any]:
 
 def build_truth(*, cohort: Cohort, n: int, waves: int, seed: int, params: ModelParams,
                 response: ResponseParams, attrition: AttritionParams,
-                realised: list[dict[str, Any]]) -> dict[str, Any]:
+                realised: list[dict[str, Any]], design: DesignParams | None = None,
+                realised_design: dict[str, Any] | None = None) -> dict[str, Any]:
     """Assemble the truth dictionary (truth.json without ``format`` and ``files``)."""
     mean0, cov0 = reference_moments(params)
     ages, prob = age_probabilities(cohort)
@@ -109,7 +155,7 @@ def build_truth(*, cohort: Cohort, n: int, waves: int, seed: int, params: ModelP
         "generator": {"package": "analysis.synth", "version": GENERATOR_VERSION},
         "cohort": cohort, "n": n, "waves": waves, "seed": seed,
         "random_streams": "numpy default_rng (PCG64) from SeedSequence(seed).spawn(6): ids, persons, "
-                          "within-person dynamics, measurement (one child per wave), attrition, weights",
+                          "within-person dynamics, measurement (one child per wave), attrition, sample design",
         "model": {
             "equations": MODEL_EQUATIONS,
             "life_stages": {s: {"from_age": a} for s, a in zip(LIFE_STAGES, STAGE_START_AGES)},
@@ -143,9 +189,9 @@ def build_truth(*, cohort: Cohort, n: int, waves: int, seed: int, params: ModelP
         },
         "response_process": response.to_dict(),
         "attrition": {**attrition.to_dict(cohort), "realised": realised},
-        "weights": "wave 1: design weight exp(sd*z - sd^2/2), sd = design_weight_sd; wave t >= 2: "
-                   "design weight / prod_{s<=t}(1 - P(drop at s)), the true inverse response "
-                   "propensity; each wave scaled to mean 1 over respondents, 6 decimals",
-        "variables": _variables(cohort, waves),
+        "design": _design(design, realised_design),
+        "population": population_truth(cohort=cohort, params=params, design=design),
+        "weights": WEIGHTS if design is not None else WEIGHTS_SRS,
+        "variables": _variables(cohort, waves, design is not None),
     }
     return _clean(truth)

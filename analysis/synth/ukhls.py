@@ -17,8 +17,13 @@ respondents only (people who dropped out have no row), sorted by ``pidp``:
 ``{w}_sf12mcs_dv``         SF-12 mental component (mean ~50, SD ~10, lower = worse)
 ``{w}_synpdd1`` … ``6``    SYNTHETIC perceived stigma, 1-4 agree (2, 4, 6 reversed)
 ``{w}_syndisc1`` … ``5``   SYNTHETIC experienced discrimination, 0-3
+``{w}_strata``             sampling stratum (1..H), constant per person
+``{w}_psu``                primary sampling unit (100*stratum + k), constant per person
 ``a_indinus_xw``           wave-1 weight; ``{w}_indinus_lw`` longitudinal weight later
 =========================  ==================================================
+
+The design columns are left out when the cohort is simulated without a
+design (``design=False``).
 
 Negative codes (labelled, not declared missing): -1 don't know, -2 refusal,
 -7 proxy, -8 inapplicable, -9 missing.
@@ -54,8 +59,14 @@ def weight_name(wave: int) -> str:
     return "a_indinus_xw" if wave == 1 else f"{wave_letter(wave)}_indinus_lw"
 
 
-def specs(wave: int) -> list[VarSpec]:
-    """Column specifications of wave ``wave`` in file order."""
+def design_names(wave: int) -> tuple[str, str]:
+    """Names of the (PSU, strata) columns of wave ``wave``, e.g. ``a_psu``, ``a_strata``."""
+    w = wave_letter(wave)
+    return f"{w}_psu", f"{w}_strata"
+
+
+def specs(wave: int, *, design: bool = True) -> list[VarSpec]:
+    """Column specifications of wave ``wave`` in file order (design columns if ``design``)."""
     w = wave_letter(wave) + "_"
     neg = with_negative_codes(COHORT)
     out = [
@@ -76,6 +87,12 @@ def specs(wave: int) -> list[VarSpec]:
                 "scale", "int8"),
         VarSpec(f"{w}sf12mcs_dv", "sf12mcs_dv", "SF-12 Mental Component Summary (MCS)",
                 neg, "scale", "float64"),
+    ]
+    if design:
+        psu, strata = design_names(wave)
+        out += [VarSpec(strata, "strata", "Sample design: stratum", None, "nominal", "int16"),
+                VarSpec(psu, "psu", "Sample design: primary sampling unit", None, "nominal", "int16")]
+    out += [
         VarSpec(weight_name(wave), "weight",
                 "cross-sectional adult main interview weight" if wave == 1
                 else "longitudinal adult main interview weight", None, "scale", "float64"),
@@ -83,6 +100,7 @@ def specs(wave: int) -> list[VarSpec]:
     return out
 
 
-def wave_table(observed: pd.DataFrame, wave: int, fmt: Literal["dta", "sav"]) -> WaveTable:
+def wave_table(observed: pd.DataFrame, wave: int, fmt: Literal["dta", "sav"], *,
+               design: bool = True) -> WaveTable:
     """Released table of one wave from the respondents' observed rows."""
-    return build_table(observed, specs(wave), wave=wave, file_name=file_name(wave, fmt))
+    return build_table(observed, specs(wave, design=design), wave=wave, file_name=file_name(wave, fmt))

@@ -22,6 +22,7 @@ import pyreadstat
 from analysis.errors import DataError, UsageError
 from analysis.synth import elsa, ukhls
 from analysis.synth.arguments import check_core, check_format
+from analysis.synth.design import DesignParams
 from analysis.synth.labels import WaveTable
 from analysis.synth.panel import simulate_latent
 from analysis.synth.params import Cohort, ModelParams
@@ -109,7 +110,8 @@ def _remove(paths: list[Path]) -> None:
 
 
 def write_cohort(*, cohort: Cohort, n: int, waves: int, seed: int, fmt: Literal["dta", "sav"],
-                 out: str | os.PathLike, params: ModelParams | None = None) -> CohortFiles:
+                 out: str | os.PathLike, params: ModelParams | None = None,
+                 design: bool | DesignParams = True) -> CohortFiles:
     """Simulate a cohort and write its wave files and truth.json into ``out``.
 
     Parameters
@@ -125,6 +127,11 @@ def write_cohort(*, cohort: Cohort, n: int, waves: int, seed: int, fmt: Literal[
         files or truth.json.
     params : ModelParams, optional
         Latent-model parameters (default :data:`~analysis.synth.params.DEFAULT_PARAMS`).
+    design : bool or DesignParams, default True
+        Strata, PSUs and informative selection (:mod:`~analysis.synth.design`);
+        the files then carry PSU and strata columns (UKHLS ``{w}_psu``,
+        ``{w}_strata``; ELSA ``psu``, ``strata``) and design-based weights.
+        False writes a simple random sample without design columns.
 
     Returns
     -------
@@ -142,7 +149,8 @@ def write_cohort(*, cohort: Cohort, n: int, waves: int, seed: int, fmt: Literal[
     layout = ukhls if cohort == "ukhls" else elsa
     names = [layout.file_name(w, fmt) for w in range(1, waves + 1)]
     folder = _check_folder(out, names + [TRUTH_NAME])
-    panel = simulate_latent(n=n, waves=waves, seed=seed, cohort=cohort, params=params)
+    panel = simulate_latent(n=n, waves=waves, seed=seed, cohort=cohort, params=params, design=design)
+    with_design = panel.truth["design"] is not None
     _make_folder(folder)  # only once the simulation has succeeded
     truth = {**panel.truth, "format": fmt, "files": names}
 
@@ -152,7 +160,7 @@ def write_cohort(*, cohort: Cohort, n: int, waves: int, seed: int, fmt: Literal[
     by_wave = dict(tuple(panel.observed.groupby("wave", sort=True)))
     for w, name in enumerate(names, start=1):
         observed = by_wave.get(w, panel.observed.iloc[0:0])
-        table = layout.wave_table(observed, w, fmt)
+        table = layout.wave_table(observed, w, fmt, design=with_design)
         writers.append((name, lambda p, table=table: _write_table(table, p, fmt)))
     text = json.dumps(truth, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     writers.append((TRUTH_NAME, lambda p: p.write_text(text, encoding="utf-8")))
