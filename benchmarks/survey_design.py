@@ -133,14 +133,18 @@ def main() -> None:
                     est_d = max(est_d, abs(m.est.iloc[0] - est))
                     if se:
                         se_d = max(se_d, abs(m.se.iloc[0] / se - 1))
-                row.update({"lavaan weights + cluster (s)": round(lav["seconds"], 3),
-                            "lavaan / ours (weights + PSUs)": round(lav["seconds"] / times["weights + PSUs"], 1),
+                lav_s = float(np.ravel(lav["seconds"])[0])
+                row.update({"lavaan weights + cluster (s)": round(lav_s, 3),
+                            "lavaan / ours (weights + PSUs)": round(lav_s / times["weights + PSUs"], 1),
                             "max est diff": f"{est_d:.1e}", "max SE rel diff": f"{se_d:.1e}"})
             rows.append(row)
             print(json.dumps(row), flush=True)
     frame = pd.DataFrame(rows)
     print()
-    print(frame.to_markdown(index=False) if hasattr(frame, "to_markdown") else frame.to_string(index=False))
+    print("| " + " | ".join(frame.columns) + " |")
+    print("|" + "---|" * len(frame.columns))
+    for row in frame.itertuples(index=False):
+        print("| " + " | ".join(str(v) for v in row) + " |")
 
 
 if __name__ == "__main__":
