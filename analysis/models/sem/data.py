@@ -342,24 +342,23 @@ def design_columns(data: pd.DataFrame, *, weights: str | None, cluster: str | No
 
 
 def _check_design(groups: list[GroupData], design: SampleDesign) -> None:
-    """Refuse designs whose variance cannot be estimated (one PSU in a stratum or group)."""
+    """Refuse designs whose variance cannot be estimated (one PSU in a group, or in a stratum)."""
     if design.cluster is None:
         return
-    for g in groups:
-        cl = np.concatenate([p.clusters for p in g.patterns])
-        st = np.concatenate([p.strata for p in g.patterns]) if design.strata else np.zeros(cl.size, int)
-        pairs = np.unique(np.column_stack([st, cl]), axis=0)
-        where = "" if g.label is None else f" in group {g.label!r}"
-        if design.strata is None and pairs.shape[0] < 2:
-            raise DataError(f"The cluster column {design.cluster!r} has only one PSU{where}; "
-                            "design-based standard errors need at least two.")
-        if design.strata is not None:
-            per = np.bincount(pairs[:, 0])
-            lonely = np.flatnonzero(per == 1)
-            if lonely.size:
-                raise DataError(f"A stratum of {design.strata!r} has only one PSU{where} "
-                                f"({lonely.size} such strata); merge it with a similar stratum (as the survey's "
-                                "user guide advises) or analyse without strata.")
+    cl = [np.concatenate([p.clusters for p in g.patterns]) for g in groups]
+    if design.strata is None:
+        for g, c in zip(groups, cl):  # PSUs are counted within groups, as lavaan does
+            if np.unique(c).size < 2:
+                where = "" if g.label is None else f" in group {g.label!r}"
+                raise DataError(f"The cluster column {design.cluster!r} has only one PSU{where}; "
+                                "design-based standard errors need at least two.")
+        return
+    st = np.concatenate([np.concatenate([p.strata for p in g.patterns]) for g in groups])
+    pairs = np.unique(np.column_stack([st, np.concatenate(cl)]), axis=0)
+    lonely = np.flatnonzero(np.bincount(pairs[:, 0]) == 1)
+    if lonely.size:
+        raise DataError(f"A stratum of {design.strata!r} has only one PSU ({lonely.size} such strata); merge it "
+                        "with a similar stratum (as the survey's user guide advises) or analyse without strata.")
 
 
 def _sort_key(v):

@@ -11,7 +11,8 @@ group (as lavaan counts clusters within groups):
   optimum they sum to zero anyway);
 * PSUs within strata: ``B = sum_h n_h/(n_h-1) sum_j (S_hj - S_h)(S_hj - S_h)'``, PSU
   totals centred within their stratum — the linearisation (Taylor series) estimator
-  of Stata ``svy``, R ``survey`` and Mplus ``TYPE = COMPLEX``.
+  of Stata ``svy``, R ``survey`` and Mplus ``TYPE = COMPLEX``; in a multigroup model
+  the groups are domains of the one design (a PSU's totals add over groups).
 
 The covariance of the estimates is then ``A^-1 B A^-1`` with ``A`` the observed
 information of the weighted log-likelihood.
@@ -29,28 +30,39 @@ def score_meat(scores: np.ndarray, sample: SampleData) -> np.ndarray:
 
     ``scores`` has one row per case, groups and patterns in the order of ``sample``
     (as :func:`objectives.casewise_scores` returns them), already multiplied by the weights.
+    With PSUs but no strata, PSUs are counted within each group (lavaan's ``cluster``).
+    With strata, groups are domains of one design (as R ``survey`` and Stata ``svy,
+    subpop``): a PSU's scores are added over the groups, and every PSU of a stratum
+    counts, also where a group has nobody in it.
     """
     if not sample.clustered:
         return scores.T @ scores
+    psu, stratum, group = [], [], []
+    for k, g in enumerate(sample.groups):
+        for p in g.patterns:
+            psu.append(p.clusters)
+            stratum.append(p.strata if sample.design.strata is not None else np.zeros(p.clusters.size, dtype=int))
+            group.append(np.full(p.clusters.size, k))
+    psu, stratum, group = np.concatenate(psu), np.concatenate(stratum), np.concatenate(group)
     meat = np.zeros((scores.shape[1], scores.shape[1]))
-    start = 0
-    for g in sample.groups:
-        n_rows = sum(p.rows.shape[0] for p in g.patterns)
-        block = scores[start:start + n_rows]
-        start += n_rows
-        psu = np.concatenate([p.clusters for p in g.patterns])
-        stratum = (np.concatenate([p.strata for p in g.patterns]) if sample.design.strata is not None
-                   else np.zeros(psu.size, dtype=int))
-        pairs, unit = np.unique(np.column_stack([stratum, psu]), axis=0, return_inverse=True)
-        totals = np.zeros((pairs.shape[0], block.shape[1]))
-        np.add.at(totals, unit.ravel(), block)
-        if sample.design.strata is None:
+    if sample.design.strata is None:
+        for k in range(len(sample.groups)):
+            totals = _psu_totals(scores[group == k], np.column_stack([psu[group == k]]))[1]
             G = totals.shape[0]
             meat += G / (G - 1) * (totals.T @ totals)
-            continue
-        for h in np.unique(pairs[:, 0]):
-            t = totals[pairs[:, 0] == h]
-            n_h = t.shape[0]
-            centred = t - t.mean(axis=0)
-            meat += n_h / (n_h - 1) * (centred.T @ centred)
+        return meat
+    pairs, totals = _psu_totals(scores, np.column_stack([stratum, psu]))
+    for h in np.unique(pairs[:, 0]):
+        t = totals[pairs[:, 0] == h]
+        n_h = t.shape[0]
+        centred = t - t.mean(axis=0)
+        meat += n_h / (n_h - 1) * (centred.T @ centred)
     return meat
+
+
+def _psu_totals(scores: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct key rows and the sum of the scores of each."""
+    pairs, unit = np.unique(keys, axis=0, return_inverse=True)
+    totals = np.zeros((pairs.shape[0], scores.shape[1]))
+    np.add.at(totals, unit.ravel(), scores)
+    return pairs, totals

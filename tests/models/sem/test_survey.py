@@ -156,3 +156,19 @@ def test_weighted_refit_of_the_compiled_model_gives_the_weighted_estimates():
     out = compiled.refit(compiled.sample(y, weights=data["w"].to_numpy()), se=True, estimator="mlr")
     assert np.allclose(out.theta, res.params.to_numpy(), atol=1e-6)
     assert np.allclose(np.sqrt(np.diag(out.vcov)), res.std_errors.to_numpy(), rtol=1e-5)
+
+
+def test_groups_are_domains_of_one_stratified_design():
+    """With strata, a group need not have persons in every PSU: PSU totals add over the groups."""
+    fx, data = _fixture("weighted_multigroup_clpm")
+    data = data.copy()
+    # Leave group 1 with no one in one PSU of a two-PSU stratum.
+    two = data.groupby("stratum")["psu"].nunique()
+    h = int(two[two == 2].index[0])
+    data = data[~((data["stratum"] == h) & (data["psu"] == 1) & (data["group"] == data["group"].iloc[0]))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = SEM(fx["model"], defaults="lavaan", fixed_x=False).fit(
+            data, group="group", missing="fiml", weights="w", cluster="psu", strata="stratum")
+    assert res.identified and np.isfinite(res.std_errors).all()
+    assert res.design["n_strata"] == 20 and res.design["n_psu"] == 60
