@@ -14,6 +14,7 @@ from typing import Any
 from analysis.interpret import EFFECT_SIZE_SOURCE, effect_size_scale, fit_words
 from analysis.naming import name_of
 from analysis.outputs import write_text_atomic
+from analysis.models.survey_design import design_sentence
 from analysis.reporting.methods import methods_html
 
 CSS = """
@@ -98,6 +99,8 @@ def _plain_summary(results: dict) -> str:
     items = []
     for cl in results.get("crosslag", []):
         items.append(f"<p>{html.escape(cl['interpretation'])}</p>")
+    if results.get("crosslag"):
+        items.append(f"<p>{html.escape(design_sentence(results['crosslag'][0].get('design')))}</p>")
     for g in results.get("groups", []):
         for text in g["interpretations"].values():
             items.append(f"<p>{html.escape(text)}</p>")

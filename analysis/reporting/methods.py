@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from analysis.models.survey_design import design_sentence
+
 REFERENCES = {
     "hamaker2015": "Hamaker, E. L., Kuiper, R. M., & Grasman, R. P. P. P. (2015). A critique of the cross-lagged panel "
                    "model. Psychological Methods, 20(1), 102–116.",
@@ -43,6 +45,12 @@ def methods_html(cfg, results: dict) -> str:
             "and that constraint was tested with a likelihood-ratio test. The estimation engine reproduces lavaan "
             "(Rosseel 2012) to 1e-4 on reference models. Fit was judged with CFI, TLI, RMSEA and SRMR "
             "(Hu & Bentler 1999); effect sizes follow Orth et al. (2022).")
+        paras.append("Survey design: " + design_sentence(cl[0].get("design")) + (
+            " Weights were rescaled to sum to the number of people analysed and enter the likelihood; standard "
+            "errors are sandwich (linearisation) estimates with scores summed within PSUs and centred within strata, "
+            "as Stata svy, R survey and Mplus TYPE = COMPLEX compute them, and likelihood-ratio tests are "
+            "Satorra-Bentler (2001) scaled." if (cl[0].get("design") or {}).get("weight") or
+            (cl[0].get("design") or {}).get("cluster") else ""))
         if any(c.get("sensitivity") for c in cl):
             paras.append("As a sensitivity analysis the same effects were estimated by fixed-effects panel regression "
                          "(which has Nickell (1981) bias with few waves), first differences and a random-intercept "

@@ -114,6 +114,13 @@ class InvarianceItem(_Strict):
     lags: Literal["free", "invariant"] = "invariant"
 
 
+class SurveySection(_Strict):
+    """How the survey's weights and design are used (see data_specs/README.md)."""
+
+    weighted: bool = True  # false: unweighted, simple-random-sample SEs (a sensitivity check; the report says so)
+    weight_rule: Literal["last", "first"] = "last"
+
+
 class OutputSection(_Strict):
     disclosure_threshold: int = Field(10, ge=1)
     figure_formats: list[Literal["png", "svg"]] = ["png", "svg"]
@@ -131,6 +138,7 @@ class AnalysisConfig(_Strict):
     moderation: list[ModerationItem] = []
     causal: list[CausalItem] = []
     invariance: list[InvarianceItem] = []
+    survey: SurveySection = SurveySection()
     output: OutputSection = OutputSection()
     seed: int = Field(1, ge=0)
 

@@ -89,6 +89,12 @@ def describe(ctx: Context) -> dict:
 
 # -- models ---------------------------------------------------------------------
 
+def survey_options(ctx: Context) -> dict:
+    """The run's survey settings as keyword arguments of the cross-lag functions."""
+    survey = ctx.cfg.survey
+    return {"survey": "spec" if survey.weighted else "none", "weight_rule": survey.weight_rule}
+
+
 def crosslag(ctx: Context, item: CrossLagItem) -> dict:
     from analysis.models.crosslag import fit_crosslag
     from analysis.reporting.path_diagram import path_diagram
@@ -97,7 +103,7 @@ def crosslag(ctx: Context, item: CrossLagItem) -> dict:
         warnings.simplefilter("ignore")
         res = fit_crosslag(ctx.panel, x=item.x, y=item.y, model=item.model, waves=item.waves, lags=item.lags,
                            innovations=item.innovations, covariates=item.covariates, estimator=item.estimator,
-                           compare=item.compare_models, sensitivity=item.sensitivity)
+                           compare=item.compare_models, sensitivity=item.sensitivity, **survey_options(ctx))
     tag = f"{item.model}_{item.x}_{item.y}"
     out = res.to_dict()
     ctx.table(f"crosslag_{tag}", res.to_frame())
@@ -123,7 +129,7 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         allg = compare_all_groupings(ctx.panel, x=item.x, y=item.y, groupings=names, model=item.model,
-                                     waves=item.waves, lags=item.lags)
+                                     waves=item.waves, lags=item.lags, **survey_options(ctx))
     table = allg.to_frame()
     tag = f"{item.x}_{item.y}"
     safe = ctx.table(f"groups_{tag}", table, counts=("n",),
