@@ -130,17 +130,18 @@ def panel(ds: Dataset) -> Panel:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _crosslag(_panel: Panel, key: str, x: str, y: str, model: str, lags: str, innovations: str,
-              waves: tuple[str, ...] | None, compare: bool):
+              waves: tuple[str, ...] | None, compare: bool, survey: str = "spec"):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the results keep the warnings; they are shown on the page
         return fit_crosslag(_panel, x=x, y=y, model=model, waves=waves, lags=lags,  # type: ignore[arg-type]
-                            innovations=innovations, compare=compare)  # type: ignore[arg-type]
+                            innovations=innovations, compare=compare, survey=survey)  # type: ignore[arg-type]
 
 
 def crosslag(ds: Dataset, s: dict):
-    """``fit_crosslag`` for settings ``s`` (x, y, model, lags, innovations, waves, compare), cached."""
+    """``fit_crosslag`` for settings ``s`` (x, y, model, lags, innovations, waves, compare, weighted), cached."""
     return _crosslag(panel(ds), ds.key, s["x"], s["y"], s["model"], s["lags"], s["innovations"],
-                     tuple(s["waves"]) if s.get("waves") else None, bool(s.get("compare")))
+                     tuple(s["waves"]) if s.get("waves") else None, bool(s.get("compare")),
+                     "spec" if s.get("weighted", True) else "none")
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -10,6 +10,7 @@ import streamlit as st
 from analysis.interpret import (ALPHA, effect_size_scale, effect_size_words, excludes_zero, fit_rule, fit_verdict,
                                 number, star_levels)
 from analysis.models.crosslag_results import MODEL_NAMES
+from analysis.models.survey_design import design_sentence
 from analysis.reporting.path_diagram import path_diagram
 
 from app_pages import _shared
@@ -57,10 +58,14 @@ with st.form("crosslag_form"):
                            default=prev.get("waves") or [], key="cl_waves")
     compare = st.checkbox("Also fit the other model types and test equal effects over time (slower)",
                           value=prev.get("compare", False), key="cl_compare")
+    weighted = st.checkbox("Use the survey's weights and design (untick for the unweighted check)",
+                           value=prev.get("weighted", True), key="cl_weighted",
+                           help="Weights make the answer describe the population the survey samples; PSUs and "
+                                "strata make the uncertainty honest. Unweighted is a sensitivity check only.")
     submitted = st.form_submit_button("Fit model", type="primary")
 if submitted:
     _shared.remember("crosslag", ds, {"x": x, "y": y, "model": model, "lags": lags, "innovations": innovations,
-                                      "waves": list(waves), "compare": compare})
+                                      "waves": list(waves), "compare": compare, "weighted": weighted})
 s = _shared.recall("crosslag", ds)
 if s is None:
     st.info("Choose two measures and a model, then press **Fit model**. The RI-CLPM of loneliness and GHQ-12 "
@@ -74,6 +79,7 @@ with _shared.friendly("fitting the model"), st.spinner("Fitting the model…", s
 X, Y = name(res.x), name(res.y)
 st.caption(f"{MODEL_NAMES[res.model]}, waves {', '.join(res.waves)}; {res.sem.fit['nobs']:,} people; "
            f"{'fitted' if elapsed > 0.05 else 'shown from the cache'} in {elapsed:.1f} s.")
+st.caption(design_sentence(res.sem.design))
 if not res.sem.converged:
     st.warning("The model did not converge: the estimates below may be wrong. Try the CLPM, equal effects over "
                "time, or fewer waves.")

@@ -8,7 +8,7 @@ from app_support import REPO, joined
 def _fit(at, **choices):
     for key, value in choices.items():
         widget = {"model": at.radio, "lags": at.radio, "innovations": at.radio, "x": at.selectbox,
-                  "y": at.selectbox, "compare": at.checkbox}[key](key=f"cl_{key}")
+                  "y": at.selectbox, "compare": at.checkbox, "weighted": at.checkbox}[key](key=f"cl_{key}")
         widget.set_value(value)
     return at.button[0].click().run()
 
@@ -79,3 +79,12 @@ def test_an_unexpected_failure_is_a_friendly_message_with_details(app, monkeypat
     assert "Something went wrong while fitting the model" in at.error[0].value
     assert at.expander[-1].label == "Details"
     assert "engine exploded" in joined(at, "code")
+
+
+def test_the_design_is_said_and_the_unweighted_check_is_one_click(app):
+    at = _fit(app("crosslag"))
+    assert not at.exception
+    assert "Estimates are weighted to represent the population" in joined(at, "caption")
+    at = _fit(at, weighted=False)
+    assert not at.exception
+    assert "Unweighted, with standard errors for a simple random sample" in joined(at, "caption")
