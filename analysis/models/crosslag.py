@@ -240,7 +240,7 @@ def fit_crosslag(
         from analysis.models.sensitivity import sensitivity_table
 
         sens = sensitivity_table(wide, design, x=x, y=y, waves=wave_list, sem_x_to_y=x_to_y, sem_y_to_x=y_to_x,
-                                 sem_nobs=int(res.fit["nobs"]))
+                                 sem_nobs=int(res.fit["nobs"]), survey=survey_design)
     return CrossLagResults(
         model=model, x=x, y=y, waves=wave_list, lags=lags, innovations=innovations, syntax=syntax, sem=res,
         x_to_y=x_to_y, y_to_x=y_to_x, direction_test=direction, time_invariance_test=time_invariance,
