@@ -14,6 +14,12 @@ reported at low, medium and high values (10th, 50th and 90th percentiles).
 Fixed effects with a lagged outcome carry Nickell bias when waves are few (see
 :mod:`analysis.models.sensitivity`); the interaction is less affected, but read
 the levels with that in mind.
+
+Under a survey design (a :class:`~analysis.models.survey_design.Design` naming the
+weight, PSU and strata columns of the wide data) the regressions are weighted by
+the person's longitudinal weight and their SEs clustered by PSU, as in
+:mod:`analysis.models.sensitivity` (``linearmodels`` has no strata; ``design``
+says so).
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from scipy import stats
 from analysis.errors import DataError
 from analysis.interpret import significant
 from analysis.models.builders import PanelDesign
-from analysis.models.sensitivity import lagged_long
+from analysis.models.sensitivity import design_info, design_note, lagged_long, weight_and_cov
+from analysis.models.survey_design import Design, Survey, resolve_design
 from analysis.naming import name_of
 
 LEVELS = {"low (10th percentile)": 0.10, "medium (median)": 0.50, "high (90th percentile)": 0.90}
@@ -43,6 +50,7 @@ class ModerationResults:
     y: str
     interaction: pd.DataFrame  # path, est, se, pvalue, n_obs
     marginal_effects: pd.DataFrame  # path, level, moderator_value, est, se, ci_lower, ci_upper, pvalue
+    design: dict | None = None  # the design object (weight, cluster, strata, n_psu, ..., note)
 
     def interpretation(self) -> str:
         x, y, m = name_of(self.x), name_of(self.y), name_of(self.moderator)
@@ -59,17 +67,21 @@ class ModerationResults:
 
 
 def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moderator: str,
-               level: float = 0.95) -> ModerationResults:
+               level: float = 0.95, survey: Survey | Design = "spec") -> ModerationResults:
     """Fixed-effects regressions with a lag x moderator interaction, both directions.
 
     ``wide`` holds the ``design`` columns and a column ``moderator`` (one value per person).
+    ``survey``: a :class:`Design` naming the weight, PSU and strata columns of ``wide``
+    (weighted regressions, PSU-clustered SEs), or ``"none"``; ``"spec"`` (the default)
+    means no design for a bare wide DataFrame (resolve a Panel's with ``resolve_design``).
     """
     from linearmodels.panel import PanelOLS
 
     if moderator not in wide.columns:
         raise DataError(f"The data have no moderator column {moderator!r}.")
+    survey = resolve_design(wide, wide, survey)
     s = wide[moderator].to_numpy(float)
-    long = lagged_long(wide.assign(_s=s), design)
+    long = lagged_long(wide.assign(_s=s), design, survey=survey)
     # lagged_long keeps row order per wave; attach the moderator by person index.
     long["s"] = s[long["pid"].to_numpy()]
     long = long.dropna(subset=["s"])
@@ -80,8 +92,9 @@ def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moder
     inter_rows, me_rows = [], []
     for path, outcome, own, other in (("x_to_y", "y", "y_lag", "x_lag"), ("y_to_x", "x", "x_lag", "y_lag")):
         data = long.assign(inter=long[other] * long["s"]).set_index(["pid", "t"])
+        weights, cov = weight_and_cov(data)
         fit = PanelOLS(data[outcome], data[[own, other, "inter"]], entity_effects=True,
-                       time_effects=True).fit(cov_type="clustered", cluster_entity=True)
+                       time_effects=True, weights=weights).fit(**cov)
         b, V = fit.params, fit.cov
         inter_rows.append({"path": path, "est": float(b["inter"]), "se": float(fit.std_errors["inter"]),
                            "pvalue": float(fit.pvalues["inter"]), "n_obs": int(fit.nobs)})
@@ -92,8 +105,10 @@ def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moder
             me_rows.append({"path": path, "level": name, "moderator_value": val, "est": est, "se": se,
                             "ci_lower": est - q * se, "ci_upper": est + q * se,
                             "pvalue": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan})
+    info = design_info(wide, survey, long)
+    info["note"] = design_note(info)
     return ModerationResults(moderator=moderator, x=x, y=y, interaction=pd.DataFrame(inter_rows),
-                             marginal_effects=pd.DataFrame(me_rows))
+                             marginal_effects=pd.DataFrame(me_rows), design=info)
 
 
 def first_wave_values(long: pd.DataFrame, column: str, waves: Sequence[str], *, id_col: str = "id",
