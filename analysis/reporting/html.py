@@ -129,6 +129,8 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                  f"<p>{data['persons']:,} persons with {data['person_waves']:,} interviews over waves "
                  f"{', '.join(data['waves'])}.</p><h3>Respondents and mean scores (SD) by wave and life stage</h3>"
                  + _descriptives(data["descriptives"], used)
+                 + ("<p class='note'>Unweighted and weighted (each interview's survey weight; zero or missing "
+                    "weights not used) means and SDs side by side.</p>" if data.get("weighted_descriptives") else "")
                  + "<p class='note'>Every construct, with the number who answered, is in "
                    "<code>tables/descriptives.csv</code>. — marks a cell suppressed because fewer than "
                    f"{results['disclosure']['threshold']} persons are in it.</p></section>")
@@ -218,22 +220,32 @@ def _constructs_used(results: dict) -> list[str]:
 
 
 def _descriptives(records: list[dict], constructs: list[str]) -> str:
-    """Compact table: one row per wave (and life stage), mean (SD) of the constructs analysed."""
+    """Compact table: one row per wave (and life stage), mean (SD) of the constructs analysed.
+
+    With weighted figures (a panel with survey weights) each construct has an unweighted
+    and a weighted column side by side.
+    """
     keys = [k for k in ("wave", "life_stage") if records and k in records[0]]
+    weighted = bool(records) and "weighted_mean" in records[0]
+
+    def cell(mean, sd) -> str:
+        return "—" if mean is None else f"{mean:.2f} ({sd:.2f})" if sd is not None else f"{mean:.2f}"
+
     rows: dict[tuple, dict] = {}
     for r in records:
         if r["construct"] not in constructs:
             continue
         key = tuple(r[k] for k in keys)
         row = rows.setdefault(key, {**{k: r[k] for k in keys}, "respondents": r["respondents"]})
-        cell = "—" if r.get("mean") is None else f"{r['mean']:.2f} ({r['sd']:.2f})" if r.get("sd") is not None \
-            else f"{r['mean']:.2f}"
-        row[r["construct"]] = cell
+        row[r["construct"]] = cell(r.get("mean"), r.get("sd"))
+        if weighted:
+            row[f"{r['construct']} (weighted)"] = cell(r.get("weighted_mean"), r.get("weighted_sd"))
+    columns = [c for c in constructs for c in ((c, f"{c} (weighted)") if weighted else (c,))]
     out = list(rows.values())
     for row in out:
-        for c in constructs:
+        for c in columns:
             row.setdefault(c, "—")
-    return table_html(out, [*keys, "respondents", *constructs], labels={"life_stage": "life stage"})
+    return table_html(out, [*keys, "respondents", *columns], labels={"life_stage": "life stage"})
 
 
 def write_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dict | None = None) -> Path:

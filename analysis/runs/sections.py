@@ -66,6 +66,8 @@ def describe(ctx: Context) -> dict:
     long = panel.long
     constructs = [c for c in panel.constructs]
     by = ["wave"] + (["life_stage"] if "life_stage" in long.columns else [])
+    design = getattr(panel, "design", None)
+    weighted = bool(getattr(design, "weighted", False)) and "weight" in long.columns
     rows = []
     for keys, sub in long.groupby(by, observed=True, sort=True):
         keys = keys if isinstance(keys, tuple) else (keys,)
@@ -73,18 +75,41 @@ def describe(ctx: Context) -> dict:
         base["respondents"] = int(sub["id"].nunique())
         for c in constructs:
             vals = sub[c].dropna()
-            rows.append({**base, "construct": c, "n": int(vals.size),
-                         "mean": float(vals.mean()) if vals.size else np.nan,
-                         "sd": float(vals.std(ddof=1)) if vals.size > 1 else np.nan})
+            row = {**base, "construct": c, "n": int(vals.size),
+                   "mean": float(vals.mean()) if vals.size else np.nan,
+                   "sd": float(vals.std(ddof=1)) if vals.size > 1 else np.nan}
+            if weighted:
+                row.update(weighted_summary(vals.to_numpy(float), sub.loc[vals.index, "weight"].to_numpy(float)))
+            rows.append(row)
     table = pd.DataFrame(rows)
-    safe = ctx.table("descriptives", table, counts=("n", "respondents"),
-                     dependent={"n": ("mean", "sd"), "respondents": ()})
+    stats_cols = ("mean", "sd", "weighted_mean", "weighted_sd") if weighted else ("mean", "sd")
+    counts = ("n", "respondents", "n_weighted") if weighted else ("n", "respondents")
+    dependent = {"n": stats_cols, "respondents": ()}
+    if weighted:
+        dependent["n_weighted"] = ("weighted_mean", "weighted_sd")
+    safe = ctx.table("descriptives", table, counts=counts, dependent=dependent)
     attrition = panel.attrition.reset_index() if panel.attrition.index.name else panel.attrition
     count_cols = tuple(c for c in attrition.columns if pd.api.types.is_integer_dtype(attrition[c]))
     safe_attr = ctx.table("attrition", attrition, counts=count_cols)
     return {"waves": list(panel.waves), "constructs": constructs, "groupings": list(panel.groupings),
             "persons": int(long["id"].nunique()), "person_waves": int(len(long)),
-            "descriptives": records(safe), "attrition": records(safe_attr)}
+            "descriptives": records(safe), "attrition": records(safe_attr), "weighted_descriptives": weighted}
+
+
+def weighted_summary(values: np.ndarray, weights: np.ndarray) -> dict:
+    """Weighted mean and SD of ``values`` with each person-wave's weight (zero or missing weights not used).
+
+    The SD is the weighted population SD times sqrt(n / (n - 1)), so equal weights give the
+    usual sample SD; ``n_weighted`` counts the values with a positive weight.
+    """
+    ok = np.isfinite(values) & np.isfinite(weights) & (weights > 0)
+    v, w = values[ok], weights[ok]
+    n = int(v.size)
+    if n == 0:
+        return {"n_weighted": 0, "weighted_mean": np.nan, "weighted_sd": np.nan}
+    mean = float(np.sum(w * v) / np.sum(w))
+    sd = float(np.sqrt(np.sum(w * (v - mean) ** 2) / np.sum(w) * n / (n - 1))) if n > 1 else np.nan
+    return {"n_weighted": n, "weighted_mean": mean, "weighted_sd": sd}
 
 
 # -- models ---------------------------------------------------------------------
