@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
           f"{len(panel.long)} person-waves, {panel.long['id'].nunique()} persons.")
     for name, found in panel.construct_waves.items():
         print(f"  {name}: scored in {', '.join(found)}")
+    print(panel.design.summary())
     for note in panel.notes:
         print(f"Note: {note}")
     return 0

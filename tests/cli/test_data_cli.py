@@ -51,6 +51,7 @@ def test_validate_spec_against_data(cohort):
     out = run("validate-spec", str(SPECS / "ukhls.yaml"), "--data", str(cohort))
     assert out.returncode == 0, out.stderr
     assert "Read 3 of 14 waves" in out.stdout and "loneliness: scored in a, b, c" in out.stdout
+    assert "Survey design from the data: weights" in out.stdout and "PSUs a_psu (a)" in out.stdout
     assert hashes(cohort) == before
 
 
