@@ -11,7 +11,7 @@ import pandas as pd
 from analysis.interpret import effect_size_words, excludes_zero, significant
 from analysis.models.sem import SEMResults
 from analysis.naming import name_of
-from analysis.models.sem import TestResult
+from analysis.models.sem import SampleDesign, TestResult
 from analysis.models.survey_design import design_sentence
 from analysis.outputs import json_safe
 
@@ -119,8 +119,7 @@ class CrossLagResults:
             "nobs": base["nobs"],
             "rows_dropped": base["rows_dropped"],
             "warnings": base["warnings"],
-            "design": base["design"] or {"weight": None, "cluster": None, "strata": None, "n_psu": None,
-                                         "n_strata": None, "zero_weight": 0, "missing_weight": 0},
+            "design": base["design"] or SampleDesign().to_dict(),
             "crosslag": {
                 "x_to_y": self.x_to_y.to_dict(),
                 "y_to_x": self.y_to_x.to_dict(),

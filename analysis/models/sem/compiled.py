@@ -115,14 +115,21 @@ class CompiledSEM:
 
     def row_index(self, lhs: str, op: str, rhs: str = "", *, group: str | None = None) -> int:
         """Position of a parameter in :attr:`partable`."""
-        pt = self.partable
-        g = self.group_number(group)
-        hit = np.flatnonzero(((pt["lhs"] == lhs) & (pt["op"] == op) & (pt["rhs"] == rhs)
-                              & (pt["group"] == g)).to_numpy())
-        if hit.size == 0:
+        row = self._rows.get((lhs, op, rhs, self.group_number(group)))
+        if row is None:
             where = f" in group {group!r}" if group is not None else ""
             raise ModelSpecificationError(f"The model has no parameter '{lhs} {op} {rhs}'{where}.")
-        return int(hit[0])
+        return row
+
+    @cached_property
+    def _rows(self) -> dict[tuple[str, str, str, int], int]:
+        """(lhs, op, rhs, group) -> first row of the table: built once, as delta-method derivatives
+        look parameters up many times."""
+        pt = self.partable
+        rows: dict[tuple[str, str, str, int], int] = {}
+        for k, key in enumerate(zip(pt["lhs"], pt["op"], pt["rhs"], pt["group"].astype(int))):
+            rows.setdefault(key, k)
+        return rows
 
     def free_index(self, lhs: str, op: str, rhs: str = "", *, group: str | None = None) -> int:
         """0-based position of a free parameter in the parameter vector (``theta``, ``vcov``).
