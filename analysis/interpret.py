@@ -104,9 +104,10 @@ def fit_verdict(fit: Mapping[str, Any]) -> FitVerdict | None:
     {"good", "acceptable", "poor"} or None
         ``"good"`` if CFI ≥ .95, RMSEA ≤ .06 and SRMR ≤ .08; ``"acceptable"`` if
         CFI ≥ .90 and RMSEA ≤ .08; ``"poor"`` otherwise; None if CFI or RMSEA is
-        missing.
+        missing.  Under MLR (and so under a survey design) the robust CFI and RMSEA
+        (``cfi_robust``, ``rmsea_robust``) are judged when present, as lavaan advises.
     """
-    cfi, rmsea, srmr = _finite(fit.get("cfi")), _finite(fit.get("rmsea")), _finite(fit.get("srmr"))
+    cfi, rmsea, srmr = _fit_index(fit, "cfi"), _fit_index(fit, "rmsea"), _finite(fit.get("srmr"))
     if cfi is None or rmsea is None:
         return None
     if cfi >= FIT_GOOD["cfi"] and rmsea <= FIT_GOOD["rmsea"] and (srmr is None or srmr <= FIT_GOOD["srmr"]):
@@ -114,6 +115,12 @@ def fit_verdict(fit: Mapping[str, Any]) -> FitVerdict | None:
     if cfi >= FIT_ACCEPTABLE["cfi"] and rmsea <= FIT_ACCEPTABLE["rmsea"]:
         return "acceptable"
     return "poor"
+
+
+def _fit_index(fit: Mapping[str, Any], key: str) -> float | None:
+    """The robust version of an index when the fit has one, else the normal-theory one."""
+    robust = _finite(fit.get(f"{key}_robust"))
+    return robust if robust is not None else _finite(fit.get(key))
 
 
 _VERDICT_WORDS = {"good": "fits the data well", "acceptable": "fits the data acceptably",
@@ -140,8 +147,11 @@ def fit_words(fit: Mapping[str, Any]) -> str:
         return ""
     rules = ", ".join(f"{k.upper()} {'≥' if k in _HIGHER_IS_BETTER else '≤'} "
                       f"{number(FIT_GOOD[k], leading_zero=False)}" for k in ("cfi", "rmsea", "srmr"))
-    return (f"By common rules of thumb ({rules}; {FIT_SOURCE}) the model {_VERDICT_WORDS[verdict]}. "
-            "With thousands of people the chi-square test rejects even small misfit.")
+    robust = _finite(fit.get("cfi_robust")) is not None and _finite(fit.get("rmsea_robust")) is not None
+    which = (" Judged on the robust CFI and RMSEA, which allow for non-normal data and the survey design."
+             if robust else "")
+    return (f"By common rules of thumb ({rules}; {FIT_SOURCE}) the model {_VERDICT_WORDS[verdict]}."
+            f"{which} With thousands of people the chi-square test rejects even small misfit.")
 
 
 def fit_rule(index: Literal["cfi", "tli", "rmsea", "srmr"]) -> str:

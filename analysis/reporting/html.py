@@ -160,7 +160,8 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
         parts.append(table_html(tests))
         f = cl["fit"]
         parts.append("<h3>How well the model fits</h3>" + table_html([{k: f.get(k) for k in (
-            "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic", "bic")}])
+            "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+            "rmsea_ci_upper", "cfi_robust", "rmsea_robust", "srmr", "aic", "bic") if k in f}])
             + f"<p class='note'>{html.escape(fit_words(f))}</p>")
         if cl.get("comparison"):
             parts.append("<h3 id='comparison'>Model comparison: CLPM, RI-CLPM and DPM</h3>"

@@ -164,6 +164,8 @@ class SEMResults:
         if "chisq_scaled" in f:
             lines.append(f"  Scaled chi-square {fmt(f['chisq_scaled'])}  (scaling factor {fmt(f.get('chisq_scaling_factor'))})  p {fmt(f.get('pvalue_scaled'))}")
         lines.append(f"  CFI {fmt(f['cfi'])}   TLI {fmt(f['tli'])}")
+        if "cfi_robust" in f:
+            lines.append(f"  Robust CFI {fmt(f['cfi_robust'])}   TLI {fmt(f['tli_robust'])}   RMSEA {fmt(f['rmsea_robust'])}")
         lines.append(f"  RMSEA {fmt(f['rmsea'])}  90% CI [{fmt(f['rmsea_ci_lower'])}, {fmt(f['rmsea_ci_upper'])}]   SRMR {fmt(f['srmr'])}")
         lines.append(f"  Log-likelihood {fmt(f['logl'])}   AIC {fmt(f['aic'])}   BIC {fmt(f['bic'])}")
         lines.append("")

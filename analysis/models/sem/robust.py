@@ -21,6 +21,7 @@ from scipy import stats
 from analysis.models.sem import fit_indices as fi
 from analysis.models.sem.hessian import numerical_hessian
 from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
+from analysis.models.sem.robust_indices import FimlCorrection, complete_statistic, robust_indices
 from analysis.models.sem.saturated import Saturated
 from analysis.models.sem.structure import MAT_M, MAT_S, GroupStructure, ModelStructure
 from analysis.models.sem.survey import score_meat
@@ -63,27 +64,30 @@ def trace_ratio(info: np.ndarray, meat: np.ndarray) -> float:
     return float(np.trace(np.linalg.solve(info, meat)))
 
 
-def scaling_factor(problem: Problem, theta: np.ndarray, info0: np.ndarray, h1: list[Saturated],
-                   x_idx: list[int], df: int, *, observed_h1: bool) -> float:
-    """Yuan–Bentler (Mplus) scaling factor of the model's chi-square."""
+def model_trace(problem: Problem, theta: np.ndarray, info0: np.ndarray) -> float:
+    """``tr(A_0^-1 B_0)`` of a model at its estimates (``B_0`` under the survey design, if any)."""
+    return trace_ratio(info0, score_meat(casewise_scores(theta, problem), problem.data))
+
+
+def factor(t1: float, t0: float, df: int) -> float:
+    """Yuan–Bentler (Mplus) scaling factor from the saturated and the model's traces."""
     if df <= 0:
         return float("nan")
-    sat, theta1 = saturated_problem(problem, h1, x_idx)
-    info1 = numerical_hessian(theta1, sat) if observed_h1 else expected_information(theta1, sat)
-    t1 = trace_ratio(info1, score_meat(casewise_scores(theta1, sat), sat.data))
-    t0 = trace_ratio(info0, score_meat(casewise_scores(theta, problem), problem.data))
     c = (t1 - t0) / df
     return c if c > 0 else float("nan")
 
 
 def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_problem: Problem,
                  base_theta: np.ndarray) -> dict:
-    """Scaled test and the fit indices lavaan derives from it (``*_scaled``)."""
+    """Scaled test, the fit indices lavaan derives from it (``*_scaled``) and the robust indices (``*_robust``)."""
     problem = fitted.problem
     x_idx = fitted.x_indices()
     observed = fitted.missing == "fiml"
-    info0 = fitted.bread()
-    c = scaling_factor(problem, fitted.theta, info0, fitted.h1, x_idx, df, observed_h1=observed)
+    sat, theta1 = saturated_problem(problem, fitted.h1, x_idx)
+    info1 = numerical_hessian(theta1, sat) if observed else expected_information(theta1, sat)
+    meat1 = score_meat(casewise_scores(theta1, sat), sat.data)
+    t1 = trace_ratio(info1, meat1)
+    c = factor(t1, model_trace(problem, fitted.theta, fitted.bread()), df)
     scaled = chisq / c if np.isfinite(c) else float("nan")
     out = {
         "chisq_scaled": scaled,
@@ -92,7 +96,7 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
         "chisq_scaling_factor": c,
     }
     base_info = numerical_hessian(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
-    cb = scaling_factor(base_problem, base_theta, base_info, fitted.h1, x_idx, df_b, observed_h1=observed)
+    cb = factor(t1, model_trace(base_problem, base_theta, base_info), df_b)
     scaled_b = chisq_b / cb if np.isfinite(cb) else float("nan")
     N = problem.data.nobs
     G = len(problem.data.groups)
@@ -103,4 +107,12 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
         "tli_scaled": fi.tli(scaled, df, scaled_b, df_b),
         "rmsea_scaled": fi.rmsea(scaled, df, N, G),
     })
+    if observed:
+        fc = FimlCorrection(sat, theta1, Wm=info1, Jm=meat1)
+        T, Tb = complete_statistic(fitted.theta, problem, fitted.h1), complete_statistic(base_theta, base_problem, fitted.h1)
+        c3 = fc.trace(fitted.theta, problem) / df if df > 0 else float("nan")
+        c3b = fc.trace(base_theta, base_problem) / df_b if df_b > 0 else float("nan")
+        out.update(robust_indices(chisq=T, c=c3, df=df, chisq_b=Tb, c_b=c3b, df_b=df_b, N=N, G=G))
+    else:
+        out.update(robust_indices(chisq=chisq, c=c, df=df, chisq_b=chisq_b, c_b=cb, df_b=df_b, N=N, G=G))
     return out

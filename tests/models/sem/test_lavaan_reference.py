@@ -28,6 +28,7 @@ FIT_KEYS = {
     "chisq_scaled": "chisq.scaled", "pvalue_scaled": "pvalue.scaled",
     "chisq_scaling_factor": "chisq.scaling.factor", "baseline_chisq_scaled": "baseline.chisq.scaled",
     "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
+    "cfi_robust": "cfi.robust", "tli_robust": "tli.robust", "rmsea_robust": "rmsea.robust",
 }
 
 _cache: dict[str, tuple] = {}

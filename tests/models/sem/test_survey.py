@@ -70,6 +70,9 @@ def test_weighted_and_clustered_fits_match_lavaan(case):
     if fit["df"] > 0:
         assert res.fit["chisq_scaled"] == pytest.approx(fit["chisq.scaled"], rel=1e-5)
         assert res.fit["chisq_scaling_factor"] == pytest.approx(fit["chisq.scaling.factor"], rel=1e-5)
+        # Robust indices (FIML-corrected with missing data, Zhang & Savalei 2022): the 1e-4.
+        for key in ("cfi.robust", "tli.robust", "rmsea.robust"):
+            assert res.fit[key.replace(".", "_")] == pytest.approx(fit[key], abs=1e-4), key
 
 
 def test_weights_change_the_answer_and_are_rescaled_to_the_sample_size():
