@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,16 @@ import pandas as pd
 import pytest
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+
+
+def _shared_dir() -> Path:
+    """<repo>/../shared/data, or $ANALYSIS_SHARED_DIR/data when that is set (e.g. /nonexistent to see what a
+    fresh clone without ../shared runs)."""
+    base = os.environ.get("ANALYSIS_SHARED_DIR")
+    return (Path(base) if base else Path(__file__).resolve().parents[3] / ".." / "shared") / "data"
+
+
+SHARED = _shared_dir()
 
 
 def fixture_names() -> list[str]:
