@@ -174,19 +174,19 @@ def compare(ds: Dataset, s: dict, groupings: Sequence[str]):
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _causal(_panel: Panel, key: str, exposure: str, outcome: str, mediator: str | None, mediator_role: str,
-            direction: str, n_boot: int, n_simulations: int, seed: int):
+            direction: str, n_boot: int, n_simulations: int, seed: int, weighted: bool = True):
     from analysis.causal import fit_causal
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fit_causal(_panel, exposure=exposure, outcome=outcome, mediator=mediator,
                           mediator_role=mediator_role, direction=direction, n_boot=n_boot,  # type: ignore[arg-type]
-                          n_simulations=n_simulations, seed=seed)
+                          n_simulations=n_simulations, seed=seed, survey="spec" if weighted else "none")
 
 
 def causal(ds: Dataset, s: dict):
     return _causal(panel(ds), ds.key, s["exposure"], s["outcome"], s.get("mediator"), s["mediator_role"],
-                   s["direction"], s["n_boot"], s["n_simulations"], s["seed"])
+                   s["direction"], s["n_boot"], s["n_simulations"], s["seed"], s.get("weighted", True))
 
 
 # -- settings a page remembers (widgets forget theirs when the user visits another page) ---------

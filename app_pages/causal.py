@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.models.survey_design import design_sentence
 from app_pages import _shared
 from app_pages._glossary import tip
 
@@ -51,11 +52,16 @@ with st.form("causal_form"):
                              help="Resamples of people for the confidence interval; 200 or more for a final answer.")
     n_sim = c6.number_input("Simulations per check", 5, 200, prev.get("n_simulations", 20), 5, key="ca_sims")
     seed = c7.number_input("Random seed", 0, 2**31 - 1, prev.get("seed", 1), key="ca_seed")
+    weighted = st.checkbox("Use the survey's weights and design (untick for the unweighted check)",
+                           value=prev.get("weighted", True), key="ca_weighted",
+                           help="Weights make the answer describe the population the survey samples; resampling "
+                                "whole sampling areas makes the uncertainty honest. Unweighted is a sensitivity "
+                                "check only.")
     submitted = st.form_submit_button("Estimate", type="primary")
 if submitted:
     _shared.remember("causal", ds, {"exposure": exposure, "outcome": outcome, "mediator": mediator or None,
                                     "mediator_role": role, "direction": direction, "n_boot": int(n_boot),
-                                    "n_simulations": int(n_sim), "seed": int(seed)})
+                                    "n_simulations": int(n_sim), "seed": int(seed), "weighted": weighted})
 s = _shared.recall("causal", ds)
 if s is None:
     st.info("Choose the question and press **Estimate**. With 100 resamples this takes a few seconds.")
@@ -84,6 +90,7 @@ def show(r) -> None:
                      "exposure.")
     st.markdown(f"**What is estimated.** {e.estimand}")
     st.caption(r.sample.words())
+    st.caption(design_sentence(dict(r.survey)))
     st.subheader("The assumed causal graph")
     st.pyplot(r.draw_graph(), clear_figure=False)
     st.caption("Arrows say what may directly cause what: these are assumptions, not findings. Thick arrows carry the "

@@ -26,10 +26,13 @@ from analysis.causal.estimate import DoWhyFit, fit_dowhy
 from analysis.causal.graph import build_graph, to_gml
 from analysis.causal.numeric import ipw_effect, mediation_effects, ols_coefficient
 from analysis.causal.refute import check_refutations, refute
+from analysis.causal.refute_survey import SurveyEstimator
 from analysis.causal.results import CausalResults, SampleReport, effect_from
+from analysis.causal.survey import attach_design, causal_design, survey_caveat
 from analysis.causal.words import (assumptions, direct_effect_words, held_fixed, indirect_effect_words,
                                    total_effect_words)
 from analysis.errors import UsageError
+from analysis.models.survey_design import Design, Survey, WeightRule, design_sentence
 from analysis.resampling import bootstrap_statistic
 
 Direction = Literal["forward", "both"]
@@ -71,7 +74,7 @@ def _fraction(value: Any, name: str, lo: float, hi: float) -> float:
     return float(value)
 
 
-def _statistic(frame: CausalFrame, fit: DoWhyFit, *, binary: bool, clip: float):
+def _statistic(frame: CausalFrame, fit: DoWhyFit, *, binary: bool, clip: float, weights: np.ndarray | None):
     """The estimator DoWhy ran, as a function of resampled row positions (see :mod:`.numeric`).
 
     Floating-point trouble (a resample with one exposure group, a singular design) raises,
@@ -85,11 +88,13 @@ def _statistic(frame: CausalFrame, fit: DoWhyFit, *, binary: bool, clip: float):
     y = d[frame.outcome].to_numpy(float)
     t = d[frame.exposure].to_numpy(float)
     w = cols(fit.total.adjustment_set)
+    pick = lambda a, rows: None if a is None else a[rows]  # noqa: E731
     if fit.direct is None:
         def stat(rows: np.ndarray) -> dict[str, float]:
-            wr = None if w is None else w[rows]
+            wr, sw = pick(w, rows), pick(weights, rows)
             with np.errstate(divide="raise", invalid="raise"):
-                total = ipw_effect(y[rows], t[rows], wr, clip=clip) if binary else ols_coefficient(y[rows], t[rows], wr)
+                total = (ipw_effect(y[rows], t[rows], wr, clip=clip, weights=sw) if binary
+                         else ols_coefficient(y[rows], t[rows], wr, sw))
             return {"total": total}
         return stat
     m = d[frame.mediator].to_numpy(float)
@@ -98,26 +103,48 @@ def _statistic(frame: CausalFrame, fit: DoWhyFit, *, binary: bool, clip: float):
     w_total = cols(fit.direct.adjustment_set)
 
     def stat_med(rows: np.ndarray) -> dict[str, float]:
-        pick = lambda a: None if a is None else a[rows]  # noqa: E731
+        sw = pick(weights, rows)
         with np.errstate(divide="raise", invalid="raise"):
-            lin_total, nde, nie = mediation_effects(y[rows], t[rows], m[rows], pick(w1), pick(w2), pick(w_total))
-            total = ipw_effect(y[rows], t[rows], pick(w), clip=clip) if binary else lin_total
+            lin_total, nde, nie = mediation_effects(y[rows], t[rows], m[rows], pick(w1, rows), pick(w2, rows),
+                                                    pick(w_total, rows), sw)
+            total = ipw_effect(y[rows], t[rows], pick(w, rows), clip=clip, weights=sw) if binary else lin_total
         return {"total": total, "natural_direct": nde, "natural_indirect": nie}
     return stat_med
+
+
+def _weighted(fit: DoWhyFit, stat, n_rows: int) -> DoWhyFit:
+    """DoWhy's fit with its estimates replaced by the survey-weighted ones (same estimators, same sets)."""
+    values = stat(np.arange(n_rows))
+    total = replace(fit.total, value=values["total"])
+    direct = indirect = None
+    if fit.direct is not None and fit.indirect is not None:
+        direct = replace(fit.direct, value=values["natural_direct"])
+        indirect = replace(fit.indirect, value=values["natural_indirect"])
+    return replace(fit, total=total, direct=direct, indirect=indirect)
 
 
 def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Sequence[str]] | None,
                    design: CausalDesign, *, seed: np.random.SeedSequence, n_boot: int, n_simulations: int,
                    refutations: tuple[str, ...], level: float, clip: float, shift_tolerance: float,
-                   robustness_threshold: float, root_seed: int) -> CausalResults:
+                   robustness_threshold: float, root_seed: int, survey: Design, weight_rule: WeightRule,
+                   ) -> CausalResults:
     frame = build_frame(long, design, source=source, measured=measured)
+    frame, rows = attach_design(frame, long, survey, waves=None if design.waves is None else list(design.waves),
+                                weight_rule=weight_rule)
     graph = build_graph(frame)
     gml = to_gml(graph)
     fit = fit_dowhy(frame, gml, binary=design.binary, clip=clip)
     boot_seed, refute_seed = seed.spawn(2)
-    stat = _statistic(frame, fit, binary=design.binary, clip=clip)
-    boot = bootstrap_statistic(np.arange(frame.n_rows), stat, ids=frame.data["id"].to_numpy(), replicates=n_boot,
-                               seed=boot_seed, level=level, intervals=("percentile",), backend="serial")
+    stat = _statistic(frame, fit, binary=design.binary, clip=clip, weights=rows.weights)
+    if rows.weights is not None:
+        fit = _weighted(fit, stat, frame.n_rows)
+    if rows.cluster is not None:
+        # The survey bootstrap: whole PSUs resampled within strata, weights travelling with their persons.
+        boot_units = {"cluster": rows.cluster, "strata": rows.strata}
+    else:
+        boot_units = {"ids": frame.data["id"].to_numpy()}
+    boot = bootstrap_statistic(np.arange(frame.n_rows), stat, replicates=n_boot, seed=boot_seed, level=level,
+                               intervals=("percentile",), backend="serial", **boot_units)
     se = boot.std_errors.to_dict()
     ci = {name: (row.ci_lower, row.ci_upper) for name, row in boot.conf_int("percentile").iterrows()}
     x_sd = float(np.std(frame.data[frame.exposure], ddof=1))
@@ -137,15 +164,23 @@ def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Seque
                              ci=ci["natural_direct"], estimand=direct_effect_words(**kw), **common)
         indirect = effect_from("natural_indirect", identified=fit.indirect, se=se["natural_indirect"],
                                ci=ci["natural_indirect"], estimand=indirect_effect_words(**kw), **common)
+    weighted = None if rows.weights is None else SurveyEstimator(
+        frame=frame, adjustment_set=fit.total.adjustment_set, weights=rows.weights, binary=design.binary, clip=clip)
     checks = refute(fit, frame, names=refutations, seed=refute_seed, n_simulations=n_simulations,
                     se=se["total"], level=level, shift_tolerance=shift_tolerance,
-                    robustness_threshold=robustness_threshold) if refutations else ()
+                    robustness_threshold=robustness_threshold, survey=weighted) if refutations else ()
     notes = list(frame.notes)
     if boot.failed:
         notes.append(f"{boot.failed} of {n_boot} bootstrap resamples could not be estimated (e.g. only one "
                      "exposure group drawn) and were left out.")
-    if "weight" in long.columns:
-        notes.append("Survey weights are not used: the estimates describe the people analysed, not the population.")
+    summary = dict(rows.summary)
+    summary["resampled"] = "PSUs within strata" if rows.strata is not None else "PSUs" if rows.cluster is not None else "persons"
+    caveat = design_sentence(summary) if rows.used else survey_caveat(long)
+    if caveat:
+        notes.append(caveat)
+    if rows.weights is not None:
+        notes.append("DoWhy identified the effect and its adjustment sets; the estimates are DoWhy's estimators "
+                     "refitted with the survey weights, and every refutation re-estimates them the same way.")
     sample = SampleReport(n_rows=frame.n_rows, n_persons=frame.n_persons, n_candidates=frame.n_candidates,
                           excluded=frame.excluded, wave_pairs=frame.wave_pairs, notes=tuple(notes))
     return CausalResults(
@@ -155,7 +190,8 @@ def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Seque
         assumptions=assumptions(exposure=design.exposure, outcome=design.outcome, confounders=used,
                                 binary=design.binary, mediator=design.mediator, mediator_role=design.mediator_role,
                                 clip=clip),
-        exposure_sd=x_sd, outcome_sd=y_sd, seed=root_seed, n_boot=n_boot, n_simulations=n_simulations, clip=clip)
+        exposure_sd=x_sd, outcome_sd=y_sd, seed=root_seed, n_boot=n_boot, n_simulations=n_simulations, clip=clip,
+        survey=summary)
 
 
 def fit_causal(
@@ -178,6 +214,8 @@ def fit_causal(
     clip: float = 0.05,
     shift_tolerance: float = 0.25,
     robustness_threshold: float = 0.01,
+    survey: Survey | Design = "spec",
+    weight_rule: WeightRule = "last",
 ) -> CausalResults:
     """Estimate the causal effect of ``exposure`` one wave earlier on ``outcome``, and check it.
 
@@ -231,6 +269,14 @@ def fit_causal(
         The unobserved-confounder check passes when a confounder explaining less than
         this share of the remaining variance of both exposure and outcome cannot move
         the confidence interval to zero.
+    survey
+        ``"spec"`` (default): a Panel's survey weights, PSUs and strata as its spec
+        declares them (see :mod:`.survey`); ``"none"``: unweighted, persons resampled
+        (a sensitivity check); or a :class:`~analysis.models.survey_design.Design`
+        naming columns of a long DataFrame.
+    weight_rule
+        ``"last"`` (default): each person's weight at the last wave analysed;
+        ``"first"``: at the first.
 
     Returns
     -------
@@ -265,7 +311,7 @@ def fit_causal(
     forward_seed, reverse_seed = np.random.SeedSequence(int(seed)).spawn(2)
     opts = {"n_boot": n_boot, "n_simulations": n_simulations, "refutations": names, "level": level, "clip": clip,
             "shift_tolerance": shift_tolerance, "robustness_threshold": robustness_threshold,
-            "root_seed": int(seed)}
+            "root_seed": int(seed), "survey": causal_design(data, long, survey), "weight_rule": weight_rule}
     forward = _one_direction(long, source, measured, design, seed=forward_seed, **opts)
     if not both:
         return forward

@@ -40,6 +40,7 @@ import numpy as np
 
 from analysis.causal.data import CausalFrame
 from analysis.causal.estimate import LINEAR, DoWhyFit, quiet
+from analysis.causal.refute_survey import SurveyEstimator
 from analysis.causal.words import name_of
 from analysis.errors import UsageError
 from analysis.interpret import significant
@@ -55,6 +56,7 @@ TITLES = {
 #: Partial R² values of the sensitivity grid (exposure and outcome axes).
 GRID = (0.01, 0.02, 0.05, 0.10, 0.20, 0.30)
 SUBSET_FRACTION = 0.8
+_SAME_DESIGN = ", survey-weighted re-estimates"
 
 
 @dataclass(frozen=True)
@@ -149,14 +151,18 @@ def placebo_verdict(draws: np.ndarray, *, estimate: float, level: float) -> dict
 
 
 def placebo(fit: DoWhyFit, frame: CausalFrame, *, seed: np.random.SeedSequence, n_simulations: int,
-            level: float) -> Refutation:
+            level: float, survey: SurveyEstimator | None = None) -> Refutation:
     """Replace the exposure by a reshuffle of itself; the effect should vanish."""
     from dowhy.causal_refuters import refute_placebo_treatment
     from dowhy.causal_refuters.placebo_treatment_refuter import PlaceboType
 
     est = fit.total.value
-    draws = _draws(refute_placebo_treatment, fit, frame, _random_states(seed, n_simulations),
-                   treatment_names=[frame.exposure], placebo_type=PlaceboType.PERMUTE)
+    states = _random_states(seed, n_simulations)
+    if survey is not None:
+        draws = survey.placebo(states)
+    else:
+        draws = _draws(refute_placebo_treatment, fit, frame, states, treatment_names=[frame.exposure],
+                       placebo_type=PlaceboType.PERMUTE)
     result = placebo_verdict(draws, estimate=est, level=level)
     passed = result.pop("passed")
     lo, hi = result["placebo_interval"]
@@ -175,7 +181,7 @@ def placebo(fit: DoWhyFit, frame: CausalFrame, *, seed: np.random.SeedSequence, 
                   "so the real effect does not stand out from chance.")
     return Refutation(
         name="placebo_treatment", title=TITLES["placebo_treatment"],
-        method=f"placebo_treatment_refuter (placebo_type='permute', {len(draws)} simulations)",
+        method=f"placebo_treatment_refuter (placebo_type='permute', {len(draws)} simulations{_SAME_DESIGN if survey else ''})",
         estimate=est, new_effect=result["placebo_effect"], passed=passed, words=words, result=result)
 
 
@@ -206,50 +212,64 @@ def _stability(name: str, draws: np.ndarray, *, est: float, se: float, tolerance
 
 
 def random_common_cause(fit: DoWhyFit, frame: CausalFrame, *, seed: np.random.SeedSequence, n_simulations: int,
-                        se: float, tolerance: float) -> Refutation:
+                        se: float, tolerance: float, survey: SurveyEstimator | None = None) -> Refutation:
     """Add a confounder of pure noise; the estimate should barely move."""
     from dowhy.causal_refuters import refute_random_common_cause
 
-    draws = _draws(refute_random_common_cause, fit, frame, _random_states(seed, n_simulations))
+    states = _random_states(seed, n_simulations)
+    draws = survey.random_common_cause(states) if survey else _draws(refute_random_common_cause, fit, frame, states)
     return _stability("random_common_cause", draws, est=fit.total.value, se=se, tolerance=tolerance,
                       what=f"Adding a made-up common cause of pure noise ({len(draws)} times)",
-                      method=f"random_common_cause ({len(draws)} simulations)", extra={})
+                      method=f"random_common_cause ({len(draws)} simulations{_SAME_DESIGN if survey else ''})",
+                      extra={})
 
 
 def data_subset(fit: DoWhyFit, frame: CausalFrame, *, seed: np.random.SeedSequence, n_simulations: int,
-                se: float, tolerance: float) -> Refutation:
+                se: float, tolerance: float, survey: SurveyEstimator | None = None) -> Refutation:
     """Re-estimate on random subsets of the rows; the estimate should barely move."""
     from dowhy.causal_refuter import test_significance
     from dowhy.causal_refuters import refute_data_subset
 
-    draws = _draws(refute_data_subset, fit, frame, _random_states(seed, n_simulations),
-                   subset_fraction=SUBSET_FRACTION)
+    states = _random_states(seed, n_simulations)
+    if survey is not None:
+        draws = survey.data_subset(states, SUBSET_FRACTION)
+    else:
+        draws = _draws(refute_data_subset, fit, frame, states, subset_fraction=SUBSET_FRACTION)
     with quiet():
-        p = float(test_significance(fit.estimate, draws)["p_value"]) if len(draws) > 1 else None
+        p = (float(test_significance(SimpleNamespace(value=fit.total.value), draws)["p_value"])
+             if len(draws) > 1 else None)
     return _stability("data_subset", draws, est=fit.total.value, se=se, tolerance=tolerance,
                       what=f"Re-estimating on random {SUBSET_FRACTION:.0%} subsets of the rows ({len(draws)} times)",
-                      method=f"data_subset_refuter (subset_fraction={SUBSET_FRACTION}, {len(draws)} simulations)",
+                      method=(f"data_subset_refuter (subset_fraction={SUBSET_FRACTION}, {len(draws)} simulations"
+                              f"{_SAME_DESIGN if survey else ''})"),
                       extra={"subset_fraction": SUBSET_FRACTION, "p_value": p})
 
 
 def _linear_estimate(fit: DoWhyFit) -> Any:
     """DoWhy's linear-regression estimate: the main one, or for a 0/1 exposure the regression of the same contrast."""
-    if fit.total.method == LINEAR:
+    if fit.total.method.startswith(LINEAR):
         return fit.estimate
     with quiet():
         return fit.model.estimate_effect(fit.estimand, method_name=LINEAR, target_units="ate",
                                          treatment_value=1, control_value=0)
 
 
-def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, threshold: float) -> Refutation:
+def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, threshold: float,
+                            survey: SurveyEstimator | None = None) -> Refutation:
     """How strong would an unmeasured confounder have to be? (partial R² bounds, Cinelli & Hazlett)."""
     from dowhy.causal_refuters.add_unobserved_common_cause import sensitivity_linear_partial_r2
 
-    estimate = _linear_estimate(fit)
     alpha = 1 - level
+    if survey is None:
+        estimate = _linear_estimate(fit)
+        est = float(estimate.value)
+    else:
+        est = survey.sensitivity(percent_change=1.0, benchmark=frame.outcome_lag, alpha=alpha)[1]
 
     def analyse(q: float, benchmark: str):
         with quiet():
+            if survey is not None:
+                return survey.sensitivity(percent_change=q, benchmark=benchmark, alpha=alpha)[0]
             return sensitivity_linear_partial_r2(
                 frame.graph_data(), estimate, [frame.exposure], frac_strength_treatment=[1.0],
                 frac_strength_outcome=[1.0], percent_change_estimate=q, benchmark_common_causes=[benchmark],
@@ -285,7 +305,6 @@ def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, 
     passed = bool(rv_ci >= threshold)
     x = name_of(frame.source(frame.exposure))
     y = name_of(frame.outcome)
-    est = float(estimate.value)
     words = (f"To bring the estimate to zero, an unmeasured common cause would have to explain {rv:.1%} of the "
              f"remaining variance of both {x} and later {y} ({rv_half:.1%} to halve it; {rv_ci:.1%} to make the "
              f"{level:.0%} confidence interval reach zero).")
@@ -299,12 +318,15 @@ def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, 
     words += (f" Pass: a confounder explaining less than {threshold:.0%} of both could not do this." if passed else
               f" Fail: a confounder explaining less than {threshold:.0%} of both could make the effect "
               "indistinguishable from zero, so it is fragile.")
-    if fit.total.method != LINEAR:
+    if survey is not None:
+        words += " (Partial R² values of the survey-weighted regression.)"
+    if not fit.total.method.startswith(LINEAR):
         words += (f" (Computed on the regression estimate of the same contrast, {est:.3g}, because these bounds "
                   "need a linear regression.)")
     return Refutation(
         name="unobserved_common_cause", title=TITLES["unobserved_common_cause"],
-        method="add_unobserved_common_cause (simulation_method='linear-partial-R2')",
+        method="add_unobserved_common_cause (simulation_method='linear-partial-R2'"
+               + (", survey-weighted regression)" if survey else ")"),
         estimate=fit.total.value,
         new_effect=None if strongest is None else strongest["adjusted_estimate"],
         passed=passed, words=words,
@@ -330,21 +352,26 @@ def check_refutations(names: Sequence[str] | None) -> tuple[str, ...]:
 
 def refute(fit: DoWhyFit, frame: CausalFrame, *, names: Sequence[str], seed: np.random.SeedSequence,
            n_simulations: int, se: float, level: float, shift_tolerance: float,
-           robustness_threshold: float) -> tuple[Refutation, ...]:
-    """Run the chosen refutations of the average effect, in :data:`REFUTATIONS` order."""
+           robustness_threshold: float, survey: SurveyEstimator | None = None) -> tuple[Refutation, ...]:
+    """Run the chosen refutations of the average effect, in :data:`REFUTATIONS` order.
+
+    ``survey``: repeat each check with the survey-weighted estimator (:mod:`.refute_survey`).
+    """
     seeds = dict(zip(REFUTATIONS, seed.spawn(len(REFUTATIONS))))
     out = []
     for name in REFUTATIONS:
         if name not in names:
             continue
         if name == "placebo_treatment":
-            out.append(placebo(fit, frame, seed=seeds[name], n_simulations=n_simulations, level=level))
+            out.append(placebo(fit, frame, seed=seeds[name], n_simulations=n_simulations, level=level,
+                               survey=survey))
         elif name == "random_common_cause":
             out.append(random_common_cause(fit, frame, seed=seeds[name], n_simulations=n_simulations, se=se,
-                                           tolerance=shift_tolerance))
+                                           tolerance=shift_tolerance, survey=survey))
         elif name == "data_subset":
             out.append(data_subset(fit, frame, seed=seeds[name], n_simulations=n_simulations, se=se,
-                                   tolerance=shift_tolerance))
+                                   tolerance=shift_tolerance, survey=survey))
         else:
-            out.append(unobserved_common_cause(fit, frame, level=level, threshold=robustness_threshold))
+            out.append(unobserved_common_cause(fit, frame, level=level, threshold=robustness_threshold,
+                                               survey=survey))
     return tuple(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -136,6 +136,10 @@ class CausalResults:
         Standard deviations among the rows analysed (exposure at t-1, outcome at t).
     seed, n_boot, n_simulations : int
     clip : float
+    survey : mapping
+        The survey design used: ``weight``, ``cluster``, ``strata``, ``n_psu``,
+        ``n_strata``, ``zero_weight``, ``missing_weight`` (persons), ``weight_rule``
+        and ``resampled`` (what the bootstrap drew); the columns are None without one.
     reverse : CausalResults or None
         The other direction, when both were asked for.
     """
@@ -156,9 +160,11 @@ class CausalResults:
     n_boot: int
     n_simulations: int
     clip: float
+    survey: Mapping[str, Any] = field(default_factory=dict)
     reverse: CausalResults | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "survey", MappingProxyType(dict(self.survey)))
         object.__setattr__(self, "roles", MappingProxyType(dict(self.roles)))
         object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
 
@@ -284,10 +290,12 @@ class CausalResults:
         lines = [f"Causal effect of {exposure_phrase(d.exposure, d.binary_threshold)} (wave t-1) on "
                  f"{name_of(d.outcome)} (wave t)",
                  f"Estimand: {self.effect.estimand}",
-                 f"Method: {self.effect.identified.method}; adjusted for "
+                 f"Method: {self.effect.identified.method}{' (survey-weighted)' if self.survey.get('weight') else ''}"
+                 "; adjusted for "
                  f"{', '.join(self.effect.identified.adjustment_set)}",
                  self.sample.words(),
-                 f"Bootstrap: {self.n_boot} resamples of persons ({self.effect.n_boot_failed} failed), percentile "
+                 f"Bootstrap: {self.n_boot} resamples of {self.survey.get('resampled', 'persons')} "
+                 f"({self.effect.n_boot_failed} failed), percentile "
                  f"{self.effect.level:.0%} intervals; seed {self.seed}.", ""]
         ci_head = f"{self.effect.level:.0%} CI"
         lines.append(f"{'effect':<26}{'estimate':>10}{'se':>9}{ci_head:>22}{'p':>8}{'std':>8}")
@@ -329,7 +337,7 @@ class CausalResults:
             "exposure": self.exposure,
             "outcome": self.outcome,
             "exposure_scale": "binary" if self.design.binary else "continuous",
-            "design": self.design.to_dict(),
+            "design": {**self.design.to_dict(), **{k: v for k, v in self.survey.items() if k != "resampled"}},
             "estimate": finite_or_none(e.estimate),
             "ci": [finite_or_none(e.ci_lower), finite_or_none(e.ci_upper)],
             "ci_lower": finite_or_none(e.ci_lower),
@@ -347,7 +355,8 @@ class CausalResults:
             "refutations": [r.to_dict() for r in self.refutations],
             "refutations_passed": self.passed,
             "sample": self.sample.to_dict(),
-            "bootstrap": {"replicates": self.n_boot, "failed": e.n_boot_failed, "resampled": "persons",
+            "bootstrap": {"replicates": self.n_boot, "failed": e.n_boot_failed,
+                          "resampled": self.survey.get("resampled", "persons"),
                           "interval": "percentile", "seed": self.seed},
             "refutation_simulations": self.n_simulations,
             "exposure_sd": finite_or_none(self.exposure_sd),

@@ -88,6 +88,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--level", type=fraction, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="random seed of the bootstrap and refutations (default 0)")
     p.add_argument("--graph", metavar="FILE", help="also draw the causal graph to FILE (.png, .svg or .pdf)")
+    p.add_argument("--unweighted", action="store_true",
+                   help="ignore the spec's weights, PSUs and strata (unweighted estimates, persons resampled): "
+                        "a sensitivity check; the output says so")
+    p.add_argument("--weight-rule", choices=("last", "first"), default="last",
+                   help="which weight each person carries: the weight of the last wave analysed (default, as the "
+                        "data producers advise for a longitudinal analysis) or of the first")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     p.set_defaults(run=run)
 
@@ -109,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         binary_threshold=args.binary_threshold, waves=args.waves,
         direction="both" if args.both_directions else "forward", n_boot=args.bootstrap,
         n_simulations=args.simulations, refutations=args.refutations, level=args.level, seed=args.seed,
+        survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
     )
     print(res.summary(), end="")
     if args.graph:
@@ -118,6 +125,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"Causal graph drawn to {args.graph}")
     if args.json:
         out = res.to_dict()
+        if args.unweighted:
+            out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
+                                               "design were not used.")
         out["spec"] = str(args.spec)
         out["data"] = str(args.data)
         write_json_atomic(args.json, out)

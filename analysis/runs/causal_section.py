@@ -18,12 +18,14 @@ def _table_html(frame) -> str:
 
 def run_causal(ctx: Any, item: CausalItem) -> dict:
     from analysis.causal import fit_causal
+    from analysis.models.survey_design import design_sentence
+    from analysis.runs.sections import survey_options
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_causal(ctx.panel, exposure=item.exposure, outcome=item.outcome, mediator=item.mediator,
                          mediator_role=item.stigma_role, direction=item.direction, n_boot=item.bootstrap,
-                         seed=ctx.cfg.seed)
+                         seed=ctx.cfg.seed, **survey_options(ctx))
     tag = f"{item.exposure}_{item.outcome}"
     effects = ctx.table(f"causal_effects_{tag}", res.to_frame())
     refutations = ctx.table(f"causal_refutations_{tag}", res.refutation_table())
@@ -31,6 +33,7 @@ def run_causal(ctx: Any, item: CausalItem) -> dict:
                caption=f"Causal graph: what is assumed to cause what ({item.exposure} and {item.outcome}).")
     out = res.to_dict()
     parts = [f"<p>{html.escape(res.interpretation())}</p>",
+             f"<p class='note'>{html.escape(design_sentence(dict(res.survey)))}</p>",
              f"<p><strong>Estimand:</strong> {html.escape(str(out.get('estimand', '')))}</p>",
              "<h3>Estimates</h3>", _table_html(effects),
              "<h3>Checks of the estimate (refutations)</h3>", _table_html(refutations),

@@ -143,7 +143,9 @@ def test_synthetic_cohort_through_load_panel(cohort_panel):
     assert res.refutation("placebo_treatment").passed and res.reverse.refutation("placebo_treatment").passed
     # Stigma here changes how strongly loneliness acts, it is not on the path: no indirect effect.
     assert res.indirect.ci_lower <= 0 <= res.indirect.ci_upper
-    assert "Survey weights are not used" in " ".join(s.notes)
+    # The synthetic spec declares weights, PSUs and strata: used by default, and said.
+    assert "sampling areas (PSUs) within" in " ".join(s.notes)
+    assert res.to_dict()["bootstrap"]["resampled"] == "PSUs within strata"
     json.dumps(res.to_dict(), allow_nan=False)
 
 
@@ -152,5 +154,6 @@ def test_synthetic_cohort_binary_often_lonely(cohort_panel):
     res = fit_causal(panel, exposure="loneliness", outcome="ghq_likert", binary_threshold=6, n_boot=40,
                      n_simulations=4, seed=1, refutations=["placebo_treatment"])
     assert res.effect.identified.method == "backdoor.propensity_score_weighting"
+    assert "propensity_score_weighting (survey-weighted)" in res.summary()
     assert res.effect.ci_lower > 0 and "at or above 6" in res.effect.estimand
     assert res.refutation("placebo_treatment").passed

@@ -109,3 +109,20 @@ def test_refutation_names_match_the_library():
     from analysis.cli.causal import REFUTATION_NAMES
 
     assert REFUTATION_NAMES == REFUTATIONS
+
+
+def test_unweighted_flag_turns_the_design_off_and_says_so(cohort, tmp_path, capsys):
+    out_json = tmp_path / "unweighted.json"
+    args = ["causal", "--spec", str(SPEC), "--data", str(cohort), "--exposure", "loneliness", "--outcome",
+            "ghq_likert", "--refutations", "placebo_treatment", "--bootstrap", "20", "--simulations", "3"]
+    assert main([*args, "--json", str(out_json)]) == 0
+    weighted = json.loads(out_json.read_text())
+    assert weighted["design"]["weight"] == "weight" and weighted["design"]["n_psu"] > 10
+    assert weighted["bootstrap"]["resampled"] == "PSUs within strata"
+    assert "(survey-weighted)" in capsys.readouterr().out
+    assert main([*args, "--unweighted", "--json", str(out_json)]) == 0
+    plain = json.loads(out_json.read_text())
+    assert plain["design"]["weight"] is None and plain["bootstrap"]["resampled"] == "persons"
+    assert any("--unweighted" in n for n in plain["notes"])
+    assert any("Survey weights are not used" in n for n in plain["sample"]["notes"])
+    assert plain["estimate"] != weighted["estimate"]
