@@ -88,7 +88,12 @@ def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moder
     if long.empty:
         raise DataError(f"No person has both a {moderator} value and two consecutive waves of {x} and {y}.")
     q = stats.norm.ppf(0.5 + level / 2)
-    values = {name: float(np.nanquantile(s, p)) for name, p in LEVELS.items()}
+    if survey.weights:
+        # Percentiles of the population the weights represent (people with a positive weight).
+        w = pd.to_numeric(wide[survey.weights], errors="coerce").to_numpy(float)
+        values = {name: weighted_quantile(s, w, p) for name, p in LEVELS.items()}
+    else:
+        values = {name: float(np.nanquantile(s, p)) for name, p in LEVELS.items()}
     inter_rows, me_rows = [], []
     for path, outcome, own, other in (("x_to_y", "y", "y_lag", "x_lag"), ("y_to_x", "x", "x_lag", "y_lag")):
         data = long.assign(inter=long[other] * long["s"]).set_index(["pid", "t"])
@@ -109,6 +114,26 @@ def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moder
     info["note"] = design_note(info)
     return ModerationResults(moderator=moderator, x=x, y=y, interaction=pd.DataFrame(inter_rows),
                              marginal_effects=pd.DataFrame(me_rows), design=info)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float) -> float:
+    """The ``p`` quantile of ``values`` under ``weights`` (missing values and non-positive weights left out).
+
+    Linear interpolation between order statistics placed at ``(W_k - w_k) / (W_n - w_n)``
+    (``W`` the cumulative weight in sorted order): with equal weights exactly
+    ``numpy.quantile``'s default (Hyndman & Fan type 7).
+    """
+    ok = np.isfinite(values) & np.isfinite(weights) & (weights > 0)
+    v, w = values[ok], weights[ok]
+    if v.size == 0:
+        return float("nan")
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    if v.size == 1:
+        return float(v[0])
+    cum = np.cumsum(w)
+    pos = (cum - w) / (cum[-1] - w[-1])
+    return float(np.interp(p, pos, v))
 
 
 def first_wave_values(long: pd.DataFrame, column: str, waves: Sequence[str], *, id_col: str = "id",

@@ -95,3 +95,21 @@ def test_weights_and_psu_clustered_ses(stigma_panel):
     assert row.se == pytest.approx(fit.std_errors["inter"], rel=1e-6)
     assert res.design["cluster"] == "psu" and res.design["n_psu"] == 60
     assert "SEs clustered by PSU (60 PSUs)" in res.design["note"]
+
+
+def test_weighted_percentiles_equal_numpy_with_equal_weights_and_recover_the_population_under_selection():
+    from analysis.models.moderation import weighted_quantile
+
+    rng = np.random.default_rng(4)
+    v = rng.normal(size=501)
+    for p in (0.1, 0.5, 0.9):
+        assert weighted_quantile(v, np.full(v.size, 2.7), p) == pytest.approx(np.quantile(v, p), abs=1e-12)
+    # Missing values and zero weights are left out.
+    assert weighted_quantile(np.array([1.0, np.nan, 3.0, 100.0]), np.array([1.0, 1.0, 1.0, 0.0]), 0.5) == 2.0
+    # A population whose upper half is sampled 4 times as often: weights 1/p undo it.
+    pop = rng.normal(size=200_000)
+    keep = rng.random(pop.size) < np.where(pop > 0, 0.4, 0.1)
+    sample, w = pop[keep], np.where(pop[keep] > 0, 1 / 0.4, 1 / 0.1)
+    for p in (0.1, 0.5, 0.9):
+        assert weighted_quantile(sample, w, p) == pytest.approx(np.quantile(pop, p), abs=0.02)
+        assert abs(np.quantile(sample, p) - np.quantile(pop, p)) > 0.1
