@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
+from analysis.data.attrition import ATTRITION_DEPENDENT, WEIGHTED_RETENTION_NOTE
 from analysis.data.describe import describe_panel, score_distribution
 
 from app_pages import _shared, _upload
@@ -37,10 +38,16 @@ for col, (label, value, note) in zip(cols, (
 
 # -- respondents and attrition -------------------------------------------------------------------------
 st.header("Respondents by wave, and who left", help=tip("Attrition"))
-attrition = p.attrition.rename(columns={"wave": "Wave", "respondents": "Respondents", "retained": "Stayed",
-                                        "new": "New", "returning": "Came back", "lost": "Left"})
-counts = [c for c in attrition.columns if c != "Wave"]
-safe = _shared.disclosure_safe(attrition, counts)
+ATTRITION_NAMES = {"wave": "Wave", "respondents": "Respondents", "retained": "Stayed", "new": "New",
+                   "returning": "Came back", "lost": "Left", "from_first_wave": "From first wave",
+                   "retention_pct": "% of first wave", "weighted_retention_pct": "% of first wave (weighted)",
+                   "n_weighted": "With first-wave weight", "zero_weight": "Zero weight",
+                   "missing_weight": "Missing weight"}
+attrition = p.attrition.round({"retention_pct": 1, "weighted_retention_pct": 1}).rename(columns=ATTRITION_NAMES)
+weighted_attrition = "weighted_retention_pct" in p.attrition.columns
+counts = [c for c in attrition.columns if c != "Wave" and not c.startswith("%")]
+safe = _shared.disclosure_safe(attrition, counts, {ATTRITION_NAMES[k]: [ATTRITION_NAMES[c] for c in v]
+                                                   for k, v in ATTRITION_DEPENDENT.items()})
 left, right = st.columns([3, 2])
 left.dataframe(safe, hide_index=True, width="stretch")
 right.bar_chart(safe.set_index("Wave")["Respondents"].astype(float), y_label="respondents", x_label="wave")
@@ -48,6 +55,8 @@ st.caption("**Respondents**: people interviewed at that wave. **Stayed**: of the
            "wave before. **New**: first interview. **Came back**: missed the previous wave but answered "
            "earlier. **Left**: answered the wave before but not this one. "
            "The models use every wave each person answered, so people who left still count for earlier waves.")
+if weighted_attrition:
+    st.caption(WEIGHTED_RETENTION_NOTE)
 
 # -- distributions by group ------------------------------------------------------------------------------
 st.header("Scores by life stage and stigma group")

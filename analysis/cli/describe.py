@@ -14,7 +14,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=(
             "Load a cohort's wave files through a data spec and print, per wave, the respondents "
             "and the n, mean and sd of each construct; values made missing by reason; and an "
-            "attrition table. --json writes the same as JSON: "
+            "attrition table (when the spec's weight is found, also the share of the first wave's "
+            "respondents still answering, unweighted and weighted by their first-wave weight). "
+            "--json writes the same as JSON: "
             '{"waves": {"<wave>": {"n_respondents": int, "constructs": {"<name>": {"n": int, '
             '"mean": float, "sd": float}}}}, ...}.'
         ),

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.data.attrition import WEIGHTED_RETENTION_NOTE
 from analysis.data.panel import Panel, known_names
 
 #: The ``group`` of :func:`score_distribution` when scores are not grouped.
@@ -37,7 +38,9 @@ def describe_panel(panel: Panel) -> dict[str, Any]:
     there ``n``, ``mean``, ``sd``; mean/sd are null when n is 0 or 1),
     ``absent_waves``, ``construct_waves``, ``missing`` (records ``wave,
     column, measure, reason, count``), ``missing_by_reason`` (wave -> reason
-    -> count, each column counted once), ``attrition`` (records), ``groupings`` (labels, cut-offs and
+    -> count, each column counted once), ``attrition`` (records of
+    :func:`~analysis.data.attrition.attrition_table`: counts as int,
+    ``*_pct`` as float or null; the weighted columns only for a weighted panel), ``groupings`` (labels, cut-offs and
     counts per wave), ``design`` (:meth:`SurveyDesign.to_dict` and a ``summary`` sentence), ``sources`` (path, waves, bytes, sha256) and ``notes``.
     """
     long = panel.long
@@ -84,13 +87,20 @@ def describe_panel(panel: Panel) -> dict[str, Any]:
         "missing": [{k: (int(v) if k == "count" else str(v)) for k, v in r.items()}
                     for r in missing.to_dict("records")],
         "missing_by_reason": by_reason,
-        "attrition": [{k: (str(v) if k == "wave" else int(v)) for k, v in r.items()}
+        "attrition": [{k: _attrition_value(k, v) for k, v in r.items()}
                       for r in panel.attrition.to_dict("records")],
         "groupings": groupings,
         "design": {**panel.design.to_dict(), "summary": panel.design.summary()},
         "sources": [s.to_dict() for s in panel.sources],
         "notes": list(panel.notes),
     }
+
+
+def _attrition_value(key: str, value: Any) -> str | int | float | None:
+    """A JSON value of the attrition table: the wave name, counts as int, percentages as float."""
+    if key == "wave":
+        return str(value)
+    return _number(float(value)) if key.endswith("_pct") else int(value)
 
 
 def score_distribution(panel: Panel, construct: str, *, by: str | None = None) -> pd.DataFrame:
@@ -156,7 +166,10 @@ def render_text(description: dict[str, Any]) -> str:
     reasons = pd.DataFrame(description["missing_by_reason"]).fillna(0).astype(int)
     lines += ["Values made missing, by reason (summed over columns):",
               reasons.to_string() if len(reasons) else "(none)", ""]
-    lines += ["Attrition:", _table(pd.DataFrame(description["attrition"])), ""]
+    attrition = pd.DataFrame(description["attrition"])
+    lines += ["Attrition:", _table(attrition.round({c: 1 for c in attrition.columns if c.endswith("_pct")})), ""]
+    if "weighted_retention_pct" in attrition.columns:
+        lines += [WEIGHTED_RETENTION_NOTE, ""]
     if "design" in description:
         lines += [description["design"]["summary"], ""]
     if description["absent_waves"] or description["notes"]:

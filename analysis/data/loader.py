@@ -27,6 +27,7 @@ from analysis.data.panel import MISSING_COLUMNS, ColumnLabels, Panel
 from analysis.data.sources import SourceFile
 from analysis.data.spec import Spec, Wave
 from analysis.data.spec_load import load_spec
+from analysis.data.survey_design import SurveyDesign
 from analysis.data.wave_rows import WaveRows, build, item_column
 from analysis.errors import DataError
 
@@ -275,8 +276,9 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
         if lacking:
             notes.append(f"no design.{role} column in wave(s) {', '.join(lacking)}; their {role} is "
                          "missing there.")
+    weighted = SurveyDesign(weight=weight_columns, spec_weight=spec.weight is not None).weighted
     return Panel(spec=spec, data=data, long=long, waves=waves, absent_waves=absent,
                  construct_waves=construct_waves, missing=missing,
-                 attrition=attrition_table(long, waves), labels=labels, sources=sources,
+                 attrition=attrition_table(long, waves, weighted=weighted), labels=labels, sources=sources,
                  weight_columns=weight_columns, design_columns=design_columns,
                  grouping_cutoffs=cutoffs, notes=tuple(notes))

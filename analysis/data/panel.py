@@ -62,7 +62,10 @@ class Panel:
     attrition : DataFrame
         Per wave: ``respondents, retained`` (also in the previous loaded
         wave), ``new`` (first seen), ``returning`` (seen before, not in the
-        previous wave) and ``lost`` (in the previous wave, not this one).
+        previous wave) and ``lost`` (in the previous wave, not this one);
+        when the panel is weighted, also the retention of the first wave's
+        respondents, unweighted and weighted by their first-wave weight (see
+        :func:`~analysis.data.attrition.attrition_table`).
     labels : dict
         Source column -> :class:`ColumnLabels`.
     sources : list of SourceFile

@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from analysis.data.attrition import WEIGHTED_RETENTION_NOTE
 from analysis.interpret import EFFECT_SIZE_SOURCE, effect_size_scale, fit_words
 from analysis.naming import name_of
 from analysis.outputs import write_text_atomic
@@ -135,7 +136,7 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                    "<code>tables/descriptives.csv</code>. — marks a cell suppressed because fewer than "
                    f"{results['disclosure']['threshold']} persons are in it.</p></section>")
     parts.append("<section id='attrition'><h2>Who stayed in the study (attrition)</h2>"
-                 + table_html(data["attrition"]) + "<p class='note'>People who leave a panel often differ from those "
+                 + _attrition(data["attrition"]) + "<p class='note'>People who leave a panel often differ from those "
                  "who stay; the models use everyone's available waves (full-information maximum likelihood), "
                  "which is unbiased if leaving depends on what was observed before.</p></section>")
     for cl in results.get("crosslag", []):
@@ -247,6 +248,23 @@ def _descriptives(records: list[dict], constructs: list[str]) -> str:
         for c in columns:
             row.setdefault(c, "—")
     return table_html(out, [*keys, "respondents", *columns], labels={"life_stage": "life stage"})
+
+
+#: Headings of the weighted attrition columns (the JSON keys stay as they are).
+ATTRITION_LABELS = {"from_first_wave": "from first wave", "retention_pct": "% of first wave",
+                    "weighted_retention_pct": "% of first wave (weighted)",
+                    "n_weighted": "with first-wave weight", "zero_weight": "zero weight",
+                    "missing_weight": "missing weight"}
+
+
+def _attrition(records: list[dict]) -> str:
+    """The attrition table; with weights, weighted retention beside the unweighted, and what it means."""
+    if not (records and "weighted_retention_pct" in records[0]):
+        return table_html(records)
+    rows = [{k: f"{v:.1f}" if k.endswith("_pct") and isinstance(v, float) else v for k, v in r.items()}
+            for r in records]
+    return (table_html(rows, labels=ATTRITION_LABELS)
+            + f"<p class='note'>{html.escape(WEIGHTED_RETENTION_NOTE)}</p>")
 
 
 def write_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dict | None = None) -> Path:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.data.attrition import ATTRITION_DEPENDENT
 from analysis.outputs import json_safe, write_atomic
 from analysis.runs.config import AnalysisConfig, CausalItem, CrossLagItem, GroupsItem, ModerationItem
 from analysis.runs.disclosure import suppress_counts
@@ -90,7 +91,8 @@ def describe(ctx: Context) -> dict:
     safe = ctx.table("descriptives", table, counts=counts, dependent=dependent)
     attrition = panel.attrition.reset_index() if panel.attrition.index.name else panel.attrition
     count_cols = tuple(c for c in attrition.columns if pd.api.types.is_integer_dtype(attrition[c]))
-    safe_attr = ctx.table("attrition", attrition, counts=count_cols)
+    # Retention percentages rest on the first-wave respondents counted beside them.
+    safe_attr = ctx.table("attrition", attrition, counts=count_cols, dependent=ATTRITION_DEPENDENT)
     return {"waves": list(panel.waves), "constructs": constructs, "groupings": list(panel.groupings),
             "persons": int(long["id"].nunique()), "person_waves": int(len(long)),
             "descriptives": records(safe), "attrition": records(safe_attr), "weighted_descriptives": weighted}
