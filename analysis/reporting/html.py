@@ -187,7 +187,9 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                      + "</section>")
     for m in results.get("moderation", []):
         parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"
-                     + table_html(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p></section>")
+                     + table_html(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p>"
+                     + (f"<p class='note'>How the regressions used the survey design: {html.escape(m['design']['note'])}.</p>"
+                        if (m.get("design") or {}).get("note") else "") + "</section>")
     for inv in results.get("invariance", []):
         across = f"across {html.escape(name_of(inv['group']))} groups" if inv.get("group") else "over waves"
         parts.append(f"<section id='invariance'><h2>Do the items measure {html.escape(name_of(inv['x']))} and "

@@ -86,6 +86,9 @@ def test_report_has_every_section_and_figure(first_run):
     assert "not proof of cause" in html
     assert "synthetic" in html.lower()
     assert "Hamaker" in html and "Mulder" in html
+    # The survey design is said where each model is reported (the synthetic spec declares one).
+    assert "How the regressions used the survey design: weighted" in html
+    assert "sampling areas (PSUs)" in html
 
 
 def test_disclosure_control_suppresses_small_cells(tmp_path):
