@@ -93,6 +93,7 @@ def describe_panel(panel: Panel) -> dict[str, Any]:
         "design": {**panel.design.to_dict(), "summary": panel.design.summary()},
         "sources": [s.to_dict() for s in panel.sources],
         "notes": list(panel.notes),
+        "audit": [w.to_dict() for w in panel.audit],
     }
 
 
@@ -174,4 +175,7 @@ def render_text(description: dict[str, Any]) -> str:
         lines += [description["design"]["summary"], ""]
     if description["absent_waves"] or description["notes"]:
         lines += ["Notes:", *[f"- {n}" for n in description["notes"]]]
+    if description.get("audit"):
+        lines += ["Warnings (the spec against the files' own labels):",
+                  *[f"- {w['message']}" for w in description["audit"]]]
     return "\n".join(lines).rstrip() + "\n"

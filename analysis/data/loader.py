@@ -22,6 +22,7 @@ import pandas as pd
 from analysis.data import groupings as grouping_mod
 from analysis.data import layouts
 from analysis.data.attrition import attrition_table
+from analysis.data.audit import AuditWarning, audit_wave
 from analysis.data.files import ColumnData, FileInfo, inspect_file, read_columns
 from analysis.data.panel import MISSING_COLUMNS, ColumnLabels, Panel
 from analysis.data.sources import SourceFile
@@ -67,11 +68,12 @@ def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]
     items = tuple(dict.fromkeys(items))
     folder = layouts.data_folder(data)
     notes: list[str] = []
+    audit: list[AuditWarning] = []
     if spec.layout == "waves":
-        chunks, sources, labels = _read_wave_files(spec, folder, items)
+        chunks, sources, labels = _read_wave_files(spec, folder, items, audit)
     else:
-        chunks, sources, labels = _read_single_file(spec, folder, notes, items)
-    return _assemble(spec, str(folder), chunks, sources, labels, notes, items)
+        chunks, sources, labels = _read_single_file(spec, folder, notes, items, audit)
+    return _assemble(spec, str(folder), chunks, sources, labels, notes, items, audit=tuple(audit))
 
 
 # -- reading -------------------------------------------------------------------
@@ -81,17 +83,18 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _read_one_wave(spec: Spec, wave: Wave, path: Path,
-                   items: tuple[str, ...]) -> tuple[SourceFile, FileInfo, list[str], WaveRows]:
+                   items: tuple[str, ...]) -> tuple[SourceFile, FileInfo, list[str], WaveRows, list[AuditWarning]]:
     source = SourceFile.record(path, (wave.name,))  # size and time before reading
     info = inspect_file(path)
     plan = layouts.plan_wave(spec, wave, info)
     id_col = layouts.require_column(info, spec.id, wave, "the person id given as id")
     columns = [id_col, *plan.columns]
     data = read_columns(info, columns)
-    return source, info, columns, build(spec, plan, data, np.arange(data.n_rows), id_col, items=items)
+    chunk = build(spec, plan, data, np.arange(data.n_rows), id_col, items=items)
+    return source, info, columns, chunk, audit_wave(spec, plan)
 
 
-def _read_wave_files(spec: Spec, folder: Path, items: tuple[str, ...]):
+def _read_wave_files(spec: Spec, folder: Path, items: tuple[str, ...], audit: list[AuditWarning]):
     files = layouts.wave_files(spec, folder)
     present = [(wave, files[wave.name]) for wave in spec.waves if files[wave.name] is not None]
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(present))) as pool:
@@ -102,14 +105,16 @@ def _read_wave_files(spec: Spec, folder: Path, items: tuple[str, ...]):
             pool.shutdown(cancel_futures=True)
             raise
     chunks, sources, labels = [], [], {}
-    for (wave, _), (source, info, columns, chunk) in zip(present, results):
+    for (wave, _), (source, info, columns, chunk, found) in zip(present, results):
         sources.append(source)
+        audit.extend(found)
         _collect_labels(labels, info, columns, wave.name)
         chunks.append(chunk)
     return chunks, sources, labels
 
 
-def _read_single_file(spec: Spec, folder: Path, notes: list[str], items: tuple[str, ...]):
+def _read_single_file(spec: Spec, folder: Path, notes: list[str], items: tuple[str, ...],
+                      audit: list[AuditWarning]):
     path = layouts.single_file(spec, folder)
     source = SourceFile.record(path, ())
     info = inspect_file(path)
@@ -137,6 +142,7 @@ def _read_single_file(spec: Spec, folder: Path, notes: list[str], items: tuple[s
         if rows.size == 0:
             continue
         _collect_labels(labels, info, [id_col, *plan.columns], plan.wave.name)
+        audit.extend(w for w in audit_wave(spec, plan) if w.kind != "construct_absent" or wave_col is None)
         chunk = build(spec, plan, data, rows, id_col, items=items)
         if wave_col is not None:
             _drop_unasked(spec, chunk, notes)
@@ -225,7 +231,7 @@ def _stack(chunks: list[WaveRows], waves: tuple[str, ...], columns: list[str]) -
 
 
 def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, notes: list[str],
-              items: tuple[str, ...] = ()) -> Panel:
+              items: tuple[str, ...] = (), *, audit: tuple[AuditWarning, ...] = ()) -> Panel:
     kinds = {c.frame["id"].dtype.kind for c in chunks if len(c.frame)}
     if len(kinds) > 1:
         raise DataError(f"{data}: the person id {spec.id!r} is numeric in some files and text in "
@@ -281,4 +287,4 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
                  construct_waves=construct_waves, missing=missing,
                  attrition=attrition_table(long, waves, weighted=weighted), labels=labels, sources=sources,
                  weight_columns=weight_columns, design_columns=design_columns,
-                 grouping_cutoffs=cutoffs, notes=tuple(notes))
+                 grouping_cutoffs=cutoffs, notes=tuple(notes), audit=audit)

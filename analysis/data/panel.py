@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from analysis.data.spec import Spec
 from analysis.data.spec_checks import suggest
 from analysis.data.survey_design import WEIGHT_RULES, SurveyDesign, WeightRule
 from analysis.errors import DataError
+
+if TYPE_CHECKING:
+    from analysis.data.audit import AuditWarning
 
 MISSING_COLUMNS = ("wave", "column", "measure", "reason", "count")
 
@@ -79,18 +82,23 @@ class Panel:
         Grouping -> cut-offs used (quantile cut-offs as computed); None for bands.
     notes : tuple of str
         Things a reader should know (absent waves, constructs not found, ...).
+    audit : tuple of AuditWarning
+        Where the files' value labels disagree with the spec, a construct is
+        absent from a wave without the spec saying so, or a weight or design
+        column is missing (:mod:`analysis.data.audit`).
     """
 
     __slots__ = ("_spec", "_data", "_long", "_waves", "_absent", "_construct_waves", "_missing",
                  "_attrition", "_labels", "_sources", "_weight_columns", "_design_columns", "_cutoffs",
-                 "_notes")
+                 "_notes", "_audit")
 
     def __init__(self, *, spec: Spec, data: str, long: pd.DataFrame, waves: tuple[str, ...],
                  absent_waves: tuple[str, ...], construct_waves: dict[str, tuple[str, ...]],
                  missing: pd.DataFrame, attrition: pd.DataFrame, labels: dict[str, ColumnLabels],
                  sources: list[SourceFile], weight_columns: dict[str, str | None],
                  grouping_cutoffs: dict[str, tuple[float, ...] | None], notes: tuple[str, ...],
-                 design_columns: dict[str, dict[str, str | None]] | None = None):
+                 design_columns: dict[str, dict[str, str | None]] | None = None,
+                 audit: tuple[AuditWarning, ...] = ()):
         self._spec, self._data, self._long = spec, data, long
         self._waves, self._absent = waves, absent_waves
         self._construct_waves = MappingProxyType(dict(construct_waves))
@@ -101,6 +109,7 @@ class Panel:
         self._design_columns = MappingProxyType({k: dict(v) for k, v in (design_columns or {}).items()})
         self._cutoffs = MappingProxyType(dict(grouping_cutoffs))
         self._notes = notes
+        self._audit = tuple(audit)
 
     def __repr__(self) -> str:
         return (f"Panel({self._spec.cohort!r}: {self._long['id'].nunique()} persons, "
@@ -118,6 +127,8 @@ class Panel:
     weight_columns = property(lambda self: dict(self._weight_columns))
     grouping_cutoffs = property(lambda self: dict(self._cutoffs))
     notes = property(lambda self: self._notes)
+    audit = property(lambda self: self._audit, doc="What the files' own labels say against the spec "
+                     "(:class:`~analysis.data.audit.AuditWarning`; see :mod:`analysis.data.audit`).")
     long = property(lambda self: self._long.copy(deep=False))
     missing = property(lambda self: self._missing.copy(deep=False))
     attrition = property(lambda self: self._attrition.copy(deep=False))

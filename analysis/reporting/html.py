@@ -43,6 +43,15 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return html.escape(str(v))
 
 
+def _audit(warnings: list[dict]) -> str:
+    """The spec audit's warnings (the files' labels against the spec), or nothing when there are none."""
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{html.escape(w['message'])}</li>" for w in warnings)
+    return (f"<h3>Checks of the data spec against the files' own labels</h3><p class='warn'>{len(warnings)} "
+            f"warning(s): read them before trusting the scores.</p><ul>{items}</ul>")
+
+
 def table_html(rows: list[dict], columns: list[str] | None = None, *, labels: dict[str, str] | None = None) -> str:
     """An HTML table of ``rows`` (dicts), numbers rounded for reading and missing values shown as —.
 
@@ -132,6 +141,7 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                  + _descriptives(data["descriptives"], used)
                  + ("<p class='note'>Unweighted and weighted (each interview's survey weight; zero or missing "
                     "weights not used) means and SDs side by side.</p>" if data.get("weighted_descriptives") else "")
+                 + _audit(data.get("audit") or [])
                  + "<p class='note'>Every construct, with the number who answered, is in "
                    "<code>tables/descriptives.csv</code>. — marks a cell suppressed because fewer than "
                    f"{results['disclosure']['threshold']} persons are in it.</p></section>")

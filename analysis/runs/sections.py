@@ -95,7 +95,8 @@ def describe(ctx: Context) -> dict:
     safe_attr = ctx.table("attrition", attrition, counts=count_cols, dependent=ATTRITION_DEPENDENT)
     return {"waves": list(panel.waves), "constructs": constructs, "groupings": list(panel.groupings),
             "persons": int(long["id"].nunique()), "person_waves": int(len(long)),
-            "descriptives": records(safe), "attrition": records(safe_attr), "weighted_descriptives": weighted}
+            "descriptives": records(safe), "attrition": records(safe_attr), "weighted_descriptives": weighted,
+            "audit": [w.to_dict() for w in panel.audit]}
 
 
 def weighted_summary(values: np.ndarray, weights: np.ndarray) -> dict:
