@@ -16,6 +16,11 @@
 #       1. the first command-line argument, if given;
 #       2. the environment variable RICLPM_DATA_DIR, if set;
 #       3. <dir of this script>/../../../shared/data/riclpm   (i.e. /work/shared/data/riclpm).
+#     When 3. does not exist (a clone without ../shared), the tutorial cases are left out (their committed
+#     fixtures stay as they are) and everything else is written; a folder named by 1. or 2. must exist.
+#   * The project's own stand-in for the tutorial data, tests/reference/data/riclpm_standin.csv and
+#     riclpm_standin_items.csv (written by make_riclpm_standin.py, committed), is only read. Every tutorial case is
+#     also fitted to it, as <case>_standin, so that a fresh clone checks every RI-CLPM agreement claim.
 #   * HolzingerSwineford1939 and PoliticalDemocracy (shipped with lavaan) and all simulated data sets
 #     are written to tests/reference/data/*.csv (header row, empty cell = NA) and then READ BACK from
 #     those CSV files before fitting, so the fixtures correspond exactly to the numbers in the CSVs.
@@ -50,13 +55,19 @@ script_path <- local({
 script_dir <- dirname(script_path)
 trailing <- commandArgs(trailingOnly = TRUE)
 riclpm_dir <- if (length(trailing) >= 1) {
-  trailing[1]
+  normalizePath(trailing[1], mustWork = TRUE)
 } else if (nzchar(Sys.getenv("RICLPM_DATA_DIR"))) {
-  Sys.getenv("RICLPM_DATA_DIR")
+  normalizePath(Sys.getenv("RICLPM_DATA_DIR"), mustWork = TRUE)
 } else {
   file.path(script_dir, "..", "..", "..", "shared", "data", "riclpm")
 }
-riclpm_dir <- normalizePath(riclpm_dir, mustWork = TRUE)
+have_tutorial <- dir.exists(riclpm_dir)
+if (have_tutorial) {
+  riclpm_dir <- normalizePath(riclpm_dir)
+} else {
+  message("RI-CLPM tutorial data not found at ", riclpm_dir, ": the tutorial cases are left out (their fixtures ",
+          "are not rewritten); the stand-in cases and all others are written.")
+}
 data_dir <- file.path(script_dir, "data")
 out_dir <- file.path(script_dir, "lavaan")
 dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
@@ -123,11 +134,32 @@ hs <- write_csv(lavaan::HolzingerSwineford1939, "hs1939.csv")
 pd <- write_csv(lavaan::PoliticalDemocracy, "poldem.csv")
 
 ric_cols <- c("x1", "x2", "x3", "x4", "x5", "y1", "y2", "y3", "y4", "y5")
-ric <- read.table(file.path(riclpm_dir, "RICLPM.dat"), col.names = ric_cols)
-ric_mg <- read.table(file.path(riclpm_dir, "RICLPM-MG.dat"), col.names = c(ric_cols, "G"))
+mi_cols <- c(as.vector(t(outer(paste0("x", 1:5), 1:3, paste0))), as.vector(t(outer(paste0("y", 1:5), 1:3, paste0))))
 shared_data <- function(file, cols) list(source = "shared", file = file,
                                          format = "whitespace-separated, no header",
                                          columns = I(cols))
+
+# The RI-CLPM data sets of one source, each with its fixture `data` entry and its name in the descriptions:
+# ric (x1..x5, y1..y5), ric_z (+ z1, z2), ric_mg (+ G), ric_mi (3 items per construct and wave).
+# sfx is appended to every case name of that source.
+tutorial_sets <- function(dir) {
+  tab <- function(file, cols) list(df = read.table(file.path(dir, file), col.names = cols), name = file,
+                                   ref = shared_data(paste0("riclpm/", file), cols))
+  list(sfx = "",
+       ric = tab("RICLPM.dat", ric_cols),
+       ric_z = tab("RICLPM-Z.dat", c(ric_cols, "z2", "z1")),
+       ric_mg = tab("RICLPM-MG.dat", c(ric_cols, "G")),
+       ric_mi = tab("RICLPM-MI.dat", mi_cols))
+}
+standin_sets <- function() {
+  # read only: the files are written (and committed) by make_riclpm_standin.py
+  csv <- function(file) {
+    df <- read.csv(file.path(data_dir, file), stringsAsFactors = FALSE)
+    list(df = df, name = file, ref = ref_data(file, df))
+  }
+  panel <- csv("riclpm_standin.csv")
+  list(sfx = "_standin", ric = panel, ric_z = panel, ric_mg = panel, ric_mi = csv("riclpm_standin_items.csv"))
+}
 
 ## --- simulated: 4-wave CLPM with monotone MAR attrition (N = 800) ----------------------------
 set.seed(20240601)
@@ -522,27 +554,32 @@ run_case("poldem_defined",
                      stat = w$stat, df = w$df, p.value = w$p.value, se = w$se))
   })
 
-run_case("riclpm",
-  "Mulder & Hamaker basic RI-CLPM (tutorial syntax) on RICLPM.dat, lavaan() with missing = 'ML', meanstructure = TRUE, int.ov.free = TRUE (observed residual variances are not added by lavaan(), i.e. fixed at 0).",
-  "lavaan", RICLPM, ric, "dat", shared_data("riclpm/RICLPM.dat", ric_cols),
-  args = ric_args)
+# The tutorial's own models on one source's data sets (see tutorial_sets / standin_sets).
+tutorial_cases <- function(s) {
+  n <- function(case) paste0(case, s$sfx)
+  run_case(n("riclpm"),
+    sprintf("Mulder & Hamaker basic RI-CLPM (tutorial syntax) on %s, lavaan() with missing = 'ML', meanstructure = TRUE, int.ov.free = TRUE (observed residual variances are not added by lavaan(), i.e. fixed at 0).", s$ric$name),
+    "lavaan", RICLPM, s$ric$df, "dat", s$ric$ref,
+    args = ric_args)
 
-run_case("riclpm_invariant",
-  "RI-CLPM with auto-regressive and cross-lagged effects constrained over time (tutorial model RICLPM2: labels a, b, c, d at every wave) on RICLPM.dat; lrt = lavTestLRT(riclpm, riclpm_invariant).",
-  "lavaan", RICLPM2, ric, "dat", shared_data("riclpm/RICLPM.dat", ric_cols),
-  args = ric_args,
-  extra = function(fit) list(lrt = lrt_obj(FITS[["riclpm"]], fit, "riclpm", "riclpm_invariant")))
+  run_case(n("riclpm_invariant"),
+    sprintf("RI-CLPM with auto-regressive and cross-lagged effects constrained over time (tutorial model RICLPM2: labels a, b, c, d at every wave) on %s; lrt = lavTestLRT(%s, %s).", s$ric$name, n("riclpm"), n("riclpm_invariant")),
+    "lavaan", RICLPM2, s$ric$df, "dat", s$ric$ref,
+    args = ric_args,
+    extra = function(fit) list(lrt = lrt_obj(FITS[[n("riclpm")]], fit, n("riclpm"), n("riclpm_invariant"))))
 
-run_case("riclpm_mg_free",
-  "Multiple-group RI-CLPM (tutorial model RICLPM.ext2) on RICLPM-MG.dat, group = 'G', no cross-group constraints.",
-  "lavaan", RICLPM.ext2, ric_mg, "datMG", shared_data("riclpm/RICLPM-MG.dat", c(ric_cols, "G")),
-  args = c(list(missing = "ML", group = "G"), list(meanstructure = TRUE, int.ov.free = TRUE)))
+  run_case(n("riclpm_mg_free"),
+    sprintf("Multiple-group RI-CLPM (tutorial model RICLPM.ext2) on %s, group = 'G', no cross-group constraints.", s$ric_mg$name),
+    "lavaan", RICLPM.ext2, s$ric_mg$df, "datMG", s$ric_mg$ref,
+    args = c(list(missing = "ML", group = "G"), list(meanstructure = TRUE, int.ov.free = TRUE)))
 
-run_case("riclpm_mg",
-  "Multiple-group RI-CLPM (tutorial model RICLPM1.ext2) on RICLPM-MG.dat, group = 'G', lagged effects equal across groups via c(a1, a1)* labels (free over time); lrt = lavTestLRT(riclpm_mg_free, riclpm_mg).",
-  "lavaan", RICLPM1.ext2, ric_mg, "datMG", shared_data("riclpm/RICLPM-MG.dat", c(ric_cols, "G")),
-  args = c(list(missing = "ML", group = "G"), list(meanstructure = TRUE, int.ov.free = TRUE)),
-  extra = function(fit) list(lrt = lrt_obj(FITS[["riclpm_mg_free"]], fit, "riclpm_mg_free", "riclpm_mg")))
+  run_case(n("riclpm_mg"),
+    sprintf("Multiple-group RI-CLPM (tutorial model RICLPM1.ext2) on %s, group = 'G', lagged effects equal across groups via c(a1, a1)* labels (free over time); lrt = lavTestLRT(%s, %s).", s$ric_mg$name, n("riclpm_mg_free"), n("riclpm_mg")),
+    "lavaan", RICLPM1.ext2, s$ric_mg$df, "datMG", s$ric_mg$ref,
+    args = c(list(missing = "ML", group = "G"), list(meanstructure = TRUE, int.ov.free = TRUE)),
+    extra = function(fit) list(lrt = lrt_obj(FITS[[n("riclpm_mg_free")]], fit, n("riclpm_mg_free"), n("riclpm_mg"))))
+}
+if (have_tutorial) tutorial_cases(tutorial_sets(riclpm_dir))
 
 run_case("fiml_clpm_attrition",
   "Simulated 4-wave bivariate CLPM (N = 800, set.seed(20240601)) with monotone MAR attrition (dropout before wave t depends on observed y at t-1; wave 1 complete); observed-variable CLPM with sem(missing = 'ml'); x1, y1 exogenous (fixed.x = TRUE).",
@@ -584,39 +621,48 @@ run_case("hs_mg_scalar",
 ## meanstructure = TRUE, int.ov.free = TRUE and fixed.x = FALSE.
 ## ---------------------------------------------------------------------------------------------
 builder_args <- list(missing = "ML", meanstructure = TRUE, int.ov.free = TRUE, fixed.x = FALSE)
-ric_z <- read.table(file.path(riclpm_dir, "RICLPM-Z.dat"), col.names = c(ric_cols, "z2", "z1"))
-mi_cols <- c(as.vector(t(outer(paste0("x", 1:5), 1:3, paste0))), as.vector(t(outer(paste0("y", 1:5), 1:3, paste0))))
-ric_mi <- read.table(file.path(riclpm_dir, "RICLPM-MI.dat"), col.names = mi_cols)
+# The builder models on one source's RI-CLPM data sets (see tutorial_sets / standin_sets).
+builder_cases <- function(s) {
+  n <- function(case) paste0(case, s$sfx)
+  for (nm in c("builder_clpm_free", "builder_clpm_invariant", "builder_dpm_invariant")) {
+    run_case(n(nm), paste0("Builder model ", nm, " on ", s$ric$name, "."), "lavaan", read_model(nm), s$ric$df, "dat",
+             s$ric$ref, args = builder_args)
+  }
+  for (nm in c("builder_riclpm_covariates", "builder_dpm_covariates")) {
+    run_case(n(nm), paste0("Builder model ", nm, " on ", s$ric_z$name, " (time-invariant covariates z1, z2)."), "lavaan",
+             read_model(nm), s$ric_z$df, "dat", s$ric_z$ref, args = builder_args)
+  }
+  for (nm in c("builder_riclpm_items_metric", "builder_riclpm_items_scalar")) {
+    run_case(n(nm), paste0("Builder model ", nm, " on ", s$ric_mi$name, " (3 indicators per construct and wave)."), "lavaan",
+             read_model(nm), s$ric_mi$df, "dat", s$ric_mi$ref, args = builder_args)
+  }
+  for (nm in c("builder_riclpm_mg_free", "builder_riclpm_mg_equal", "builder_clpm_mg_free_lags")) {
+    run_case(n(nm), paste0("Builder multigroup model ", nm, " on ", s$ric_mg$name, ", group = 'G'."), "lavaan", read_model(nm),
+             s$ric_mg$df, "datMG", s$ric_mg$ref,
+             args = c(builder_args, list(group = "G")),
+             extra = if (nm == "builder_riclpm_mg_equal") function(fit) {
+               free <- lavaan(read_model("builder_riclpm_mg_free"), data = s$ric_mg$df, group = "G", missing = "ML",
+                              meanstructure = TRUE, int.ov.free = TRUE, fixed.x = FALSE)
+               a <- lavTestLRT(fit, free)
+               list(lrt = list(call = sprintf("lavTestLRT(%s, %s)", n("builder_riclpm_mg_equal"), n("builder_riclpm_mg_free")),
+                               chisq_diff = a[["Chisq diff"]][2], df_diff = a[["Df diff"]][2],
+                               pvalue = a[["Pr(>Chisq)"]][2]))
+             } else NULL)
+  }
+}
 ric_att <- riclpm_att
-for (nm in c("builder_clpm_free", "builder_clpm_invariant", "builder_dpm_invariant")) {
-  run_case(nm, paste("Builder model", nm, "on RICLPM.dat."), "lavaan", read_model(nm), ric, "dat",
-           shared_data("riclpm/RICLPM.dat", ric_cols), args = builder_args)
-}
-for (nm in c("builder_riclpm_covariates", "builder_dpm_covariates")) {
-  run_case(nm, paste("Builder model", nm, "on RICLPM-Z.dat (time-invariant covariates z1, z2)."), "lavaan",
-           read_model(nm), ric_z, "dat", shared_data("riclpm/RICLPM-Z.dat", c(ric_cols, "z2", "z1")), args = builder_args)
-}
-for (nm in c("builder_riclpm_items_metric", "builder_riclpm_items_scalar")) {
-  run_case(nm, paste("Builder model", nm, "on RICLPM-MI.dat (3 indicators per construct and wave)."), "lavaan",
-           read_model(nm), ric_mi, "dat", shared_data("riclpm/RICLPM-MI.dat", mi_cols), args = builder_args)
-}
 run_case("builder_dpm_attrition", "Builder DPM (time-invariant lags) with FIML on the simulated RI-CLPM panel with attrition.",
          "lavaan", read_model("builder_dpm_invariant"), ric_att, "dat", ref_data("riclpm_attrition.csv", ric_att),
          args = builder_args)
 
-for (nm in c("builder_riclpm_mg_free", "builder_riclpm_mg_equal", "builder_clpm_mg_free_lags")) {
-  run_case(nm, paste("Builder multigroup model", nm, "on RICLPM-MG.dat, group = 'G'."), "lavaan", read_model(nm),
-           ric_mg, "datMG", shared_data("riclpm/RICLPM-MG.dat", c(ric_cols, "G")),
-           args = c(builder_args, list(group = "G")),
-           extra = if (nm == "builder_riclpm_mg_equal") function(fit) {
-             free <- lavaan(read_model("builder_riclpm_mg_free"), data = ric_mg, group = "G", missing = "ML",
-                            meanstructure = TRUE, int.ov.free = TRUE, fixed.x = FALSE)
-             a <- lavTestLRT(fit, free)
-             list(lrt = list(call = "lavTestLRT(builder_riclpm_mg_equal, builder_riclpm_mg_free)",
-                             chisq_diff = a[["Chisq diff"]][2], df_diff = a[["Df diff"]][2],
-                             pvalue = a[["Pr(>Chisq)"]][2]))
-           } else NULL)
-}
+if (have_tutorial) builder_cases(tutorial_sets(riclpm_dir))
+
+## ---------------------------------------------------------------------------------------------
+## The same RI-CLPM cases on the project's own stand-in data (committed), as <case>_standin.
+## ---------------------------------------------------------------------------------------------
+standin <- standin_sets()
+tutorial_cases(standin)
+builder_cases(standin)
 
 ## ---------------------------------------------------------------------------------------------
 ## summary

@@ -2,8 +2,9 @@
 
 Agreement required by the project: estimates within 1e-4, standard errors within
 0.5%, fit indices within 1e-4.  The fixtures and the R script that wrote them
-are committed in tests/reference/; the RI-CLPM cases read ../shared and skip
-when it is absent.
+are committed in tests/reference/.  Every RI-CLPM case is there twice: on the
+project's own stand-in data (``<case>_standin``, committed, always run) and on
+Mulder & Hamaker's tutorial data in ../shared (an extra that skips without it).
 """
 
 from __future__ import annotations
@@ -12,10 +13,19 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.models.sem import SEM, lrt
-from tests_support_lavaan import fit_options, fixture_names, lavaan_rows, load_data, load_fixture
+from tests_support_lavaan import (
+    RICLPM_SOURCES,
+    SUFFIX,
+    fit_options,
+    fixture_names,
+    lavaan_rows,
+    load_data,
+    load_fixture,
+)
 
 EST_TOL = 1e-4
 SE_REL_TOL = 0.005
@@ -47,21 +57,21 @@ def fitted(name: str):
 
 
 def matched_rows(fx, res):
+    """(lavaan row, our row) pairs: ours matched on lhs, op, rhs and group (":=" rows on lhs alone)."""
     ours = res.to_frame()
+    where: dict[tuple, list[int]] = {}  # row positions by key, built once (not a pandas mask per lavaan row)
+    for i, (lhs, op, rhs, group) in enumerate(zip(ours.lhs, ours.op, ours.rhs, ours.group)):
+        key = (lhs, ":=") if op == ":=" else (lhs, op, rhs, None if pd.isna(group) else group)
+        where.setdefault(key, []).append(i)
     levels = fx["data"].get("group_levels") or []
     for r in lavaan_rows(fx).itertuples(index=False):
         if r.op in ("==", "<", ">"):
             continue
         group = None if not levels or r.group == 0 else str(levels[int(r.group) - 1])
         rhs = "" if r.op == "~1" else r.rhs
-        if r.op == ":=":
-            mask = (ours.lhs == r.lhs) & (ours.op == ":=")
-        else:
-            mask = (ours.lhs == r.lhs) & (ours.op == r.op) & (ours.rhs == rhs)
-            mask &= (ours.group == group) if group is not None else ours.group.isna()
-        found = ours[mask]
+        found = where.get((r.lhs, ":=") if r.op == ":=" else (r.lhs, r.op, rhs, group), [])
         assert len(found) == 1, f"row {r.lhs} {r.op} {rhs} (group {group}) not found once in our table"
-        yield r, found.iloc[0]
+        yield r, ours.iloc[found[0]]
 
 
 @pytest.mark.parametrize("name", fixture_names())
@@ -131,7 +141,10 @@ def test_wald_test_matches_lavaan():
     assert abs(test.pvalue - ref["p.value"]) <= 1e-5
 
 
-@pytest.mark.parametrize("restricted,full", [("riclpm_invariant", "riclpm"), ("riclpm_mg", "riclpm_mg_free")])
+@pytest.mark.parametrize("restricted,full", [
+    (f"{restricted}{SUFFIX[source]}", f"{full}{SUFFIX[source]}")
+    for source in RICLPM_SOURCES for restricted, full in (("riclpm_invariant", "riclpm"), ("riclpm_mg", "riclpm_mg_free"))
+])
 def test_likelihood_ratio_test_matches_lavaan(restricted, full):
     fx, res0 = fitted(restricted)
     _, res1 = fitted(full)

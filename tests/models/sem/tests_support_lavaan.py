@@ -23,6 +23,38 @@ def _shared_dir() -> Path:
 SHARED = _shared_dir()
 
 
+# The RI-CLPM data sets the tests use, from two sources: "standin" -- the project's own simulated stand-in,
+# committed in tests/reference/data/ and written by tests/reference/make_riclpm_standin.py (always there), and
+# "tutorial" -- Mulder & Hamaker's tutorial data in ../shared/data/riclpm (an extra check: skipped without it).
+# Fixture names of the stand-in cases carry SUFFIX[source].
+RICLPM_SOURCES = ("standin", "tutorial")
+SUFFIX = {"standin": "_standin", "tutorial": ""}
+_XY = [f"x{t}" for t in range(1, 6)] + [f"y{t}" for t in range(1, 6)]
+_ITEMS = [f"x{t}{k}" for t in range(1, 6) for k in range(1, 4)] + [f"y{t}{k}" for t in range(1, 6) for k in range(1, 4)]
+# kind -> (tutorial file, its columns in file order, stand-in file, the columns the tests get)
+_RICLPM_SETS = {
+    "xy": ("RICLPM.dat", _XY, "riclpm_standin.csv", _XY),
+    "z": ("RICLPM-Z.dat", _XY + ["z2", "z1"], "riclpm_standin.csv", _XY + ["z2", "z1"]),
+    "mg": ("RICLPM-MG.dat", _XY + ["G"], "riclpm_standin.csv", _XY + ["G"]),
+    "items": ("RICLPM-MI.dat", _ITEMS, "riclpm_standin_items.csv", _ITEMS),
+}
+
+
+def riclpm_data(source: str, kind: str) -> pd.DataFrame:
+    """One RI-CLPM data set ("xy", "z", "mg" or "items") with the tutorial's column names (x1..x5, y1..y5, z2, z1, G;
+    x11..x53, y11..y53), from the stand-in (always) or the tutorial data (skips when ../shared is absent)."""
+    tutorial_file, tutorial_cols, standin_file, cols = _RICLPM_SETS[kind]
+    if source == "standin":
+        return pd.read_csv(REFERENCE / "data" / standin_file)[cols]
+    if source != "tutorial":
+        raise ValueError(source)
+    path = SHARED.resolve() / "riclpm" / tutorial_file
+    if not path.exists():
+        pytest.skip(f"tutorial data riclpm/{tutorial_file} not available (../shared is absent); "
+                    "the stand-in twin of this test runs instead")
+    return pd.read_csv(path, sep=r"\s+", header=None, names=tutorial_cols)[cols]
+
+
 def fixture_names() -> list[str]:
     return sorted(p.stem for p in (REFERENCE / "lavaan").glob("*.json"))
 
@@ -36,7 +68,8 @@ def load_data(fx: dict) -> pd.DataFrame:
     if spec["source"] == "shared":
         path = SHARED.resolve() / spec["file"]
         if not path.exists():
-            pytest.skip(f"shared data {spec['file']} not available (../shared is absent)")
+            pytest.skip(f"shared data {spec['file']} not available (../shared is absent): an extra check, "
+                        f"its twin {fx['case']}_standin runs on the committed stand-in")
         return pd.read_csv(path, sep=r"\s+", header=None, names=spec["columns"])
     return pd.read_csv(REFERENCE / spec["file"])
 
