@@ -9,6 +9,7 @@ import pytest
 from analysis.errors import UsageError
 from analysis.models.builders import Groups, PanelDesign, build_syntax
 from analysis.models.sem import SEM
+from tests_support_lavaan import RICLPM_SOURCES, SUFFIX, load_fixture, riclpm_data
 
 MODELS = Path(__file__).resolve().parents[1] / "reference" / "models"
 COLS = [f"x{i}" for i in range(1, 6)] + [f"y{i}" for i in range(1, 6)]
@@ -39,18 +40,13 @@ def test_builder_output_is_the_syntax_lavaan_was_run_on(name):
     assert build_syntax(model, design, **kw) == (MODELS / f"{name}.lav").read_text()
 
 
-def test_tutorial_riclpm_fit_is_reproduced():
-    import pandas as pd
-
-    from tests_support_lavaan import SHARED, load_fixture
-
-    path = SHARED.resolve() / "riclpm" / "RICLPM.dat"
-    if not path.exists():
-        pytest.skip("../shared absent")
-    data = pd.read_csv(path, sep=r"\s+", header=None, names=COLS)
+@pytest.mark.parametrize("source", RICLPM_SOURCES)
+def test_tutorial_riclpm_fit_is_reproduced(source):
+    # on the committed stand-in always; on the tutorial data (../shared) as an extra
+    data = riclpm_data(source, "xy")
     for fixture, lags in (("riclpm", "free"), ("riclpm_invariant", "invariant")):
         res = SEM(build_syntax("riclpm", D, lags=lags), defaults="lavaan", fixed_x=False).fit(data)
-        ref = load_fixture(fixture)["fit"]
+        ref = load_fixture(fixture + SUFFIX[source])["fit"]
         assert abs(res.fit["chisq"] - ref["chisq"]) <= 1e-4 and res.fit["df"] == ref["df"]
 
 

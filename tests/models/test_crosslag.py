@@ -12,27 +12,42 @@ import pytest
 from analysis.errors import UsageError
 from analysis.models.crosslag import fit_crosslag
 from analysis.synth import DEFAULT_PARAMS, simulate_latent
-from tests_support_lavaan import SHARED, load_fixture
+from tests_support_lavaan import RICLPM_SOURCES, SUFFIX, load_fixture, riclpm_data
 
 WAVES = ["1", "2", "3", "4", "5"]
+_FITS: dict[str, object] = {}
+
+
+def wide(source: str) -> pd.DataFrame:
+    """The RI-CLPM data (committed stand-in, or the tutorial's in ../shared) with columns x_1..x_5, y_1..y_5."""
+    return riclpm_data(source, "xy").rename(columns=lambda c: f"{c[0]}_{c[1:]}")
+
+
+def invariant_fit(source: str):
+    if source not in _FITS:
+        _FITS[source] = fit_crosslag(wide(source), x="x", y="y", waves=WAVES, model="riclpm", lags="invariant")
+    return _FITS[source]
+
+
+# lavaan agreement: on the stand-in always, on the tutorial data as an extra when ../shared is there
+@pytest.fixture(scope="module", params=RICLPM_SOURCES)
+def source(request) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def riclpm_data() -> pd.DataFrame:
-    path = SHARED.resolve() / "riclpm" / "RICLPM.dat"
-    if not path.exists():
-        pytest.skip("../shared/data/riclpm is absent")
-    cols = [f"x_{t}" for t in WAVES] + [f"y_{t}" for t in WAVES]
-    return pd.read_csv(path, sep=r"\s+", header=None, names=cols)
+def standin_wide() -> pd.DataFrame:
+    return wide("standin")
 
 
 @pytest.fixture(scope="module")
-def riclpm_fit(riclpm_data):
-    return fit_crosslag(riclpm_data, x="x", y="y", waves=WAVES, model="riclpm", lags="invariant")
+def riclpm_fit():
+    return invariant_fit("standin")
 
 
-def test_invariant_riclpm_matches_lavaan(riclpm_fit):
-    fx = load_fixture("riclpm_invariant")
+def test_invariant_riclpm_matches_lavaan(source):
+    riclpm_fit = invariant_fit(source)
+    fx = load_fixture("riclpm_invariant" + SUFFIX[source])
     rows = [r for r in fx["parameters"] if r["op"] == "~"]
     xy = [r for r in rows if r["lhs"].startswith("wy") and r["rhs"].startswith("wx")]
     yx = [r for r in rows if r["lhs"].startswith("wx") and r["rhs"].startswith("wy")]
@@ -48,9 +63,9 @@ def test_invariant_riclpm_matches_lavaan(riclpm_fit):
     assert t.df == lrt["df_diff"] and abs(t.chisq - lrt["chisq_diff"]) <= 1e-4
 
 
-def test_free_lags_average_matches_lavaan_rows(riclpm_data):
-    res = fit_crosslag(riclpm_data, x="x", y="y", waves=WAVES, lags="free", compare=False)
-    fx = load_fixture("riclpm")
+def test_free_lags_average_matches_lavaan_rows(source):
+    res = fit_crosslag(wide(source), x="x", y="y", waves=WAVES, lags="free", compare=False)
+    fx = load_fixture("riclpm" + SUFFIX[source])
     xy = [r["est"] for r in fx["parameters"] if r["op"] == "~" and r["lhs"].startswith("wy") and r["rhs"].startswith("wx")]
     assert not res.x_to_y.time_invariant
     assert abs(res.x_to_y.est - np.mean(xy)) <= 1e-4
@@ -76,13 +91,13 @@ def test_comparison_and_plain_language(riclpm_fit):
     assert "x ->" in riclpm_fit.summary() or "x -> y" in riclpm_fit.summary()
 
 
-def test_bad_arguments(riclpm_data):
+def test_bad_arguments(standin_wide):
     with pytest.raises(UsageError):
-        fit_crosslag(riclpm_data, x="x", y="x", waves=WAVES)
+        fit_crosslag(standin_wide, x="x", y="x", waves=WAVES)
     with pytest.raises(UsageError):
-        fit_crosslag(riclpm_data, x="x", y="y", waves=WAVES, model="gclm")
+        fit_crosslag(standin_wide, x="x", y="y", waves=WAVES, model="gclm")
     with pytest.raises(UsageError):
-        fit_crosslag(riclpm_data, x="x", y="y", waves=["1", "2"], model="riclpm")
+        fit_crosslag(standin_wide, x="x", y="y", waves=["1", "2"], model="riclpm")
 
 
 def latent_wide(n: int, seed: int, stage: str, waves: int = 5) -> pd.DataFrame:

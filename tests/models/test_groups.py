@@ -12,7 +12,7 @@ import pytest
 from analysis.errors import DataError, ModelSpecificationError
 from analysis.models.groups import SmallGroupWarning, compare_groups, holm
 from analysis.synth import DEFAULT_PARAMS, simulate_latent
-from tests_support_lavaan import SHARED, load_fixture
+from tests_support_lavaan import RICLPM_SOURCES, SUFFIX, load_fixture, riclpm_data
 
 WAVES = ["1", "2", "3", "4", "5"]
 
@@ -27,18 +27,21 @@ def latent_groups(n: int, seed: int, params=DEFAULT_PARAMS) -> pd.DataFrame:
     return wide.join(stage).reset_index(drop=True)
 
 
+def mg_wide(source: str) -> pd.DataFrame:
+    """The two-group RI-CLPM data (committed stand-in, or the tutorial's in ../shared): x_1..y_5 and G."""
+    return riclpm_data(source, "mg").rename(columns=lambda c: c if c == "G" else f"{c[0]}_{c[1:]}")
+
+
 @pytest.fixture(scope="module")
 def mg_data() -> pd.DataFrame:
-    path = SHARED.resolve() / "riclpm" / "RICLPM-MG.dat"
-    if not path.exists():
-        pytest.skip("../shared absent")
-    cols = [f"x_{t}" for t in WAVES] + [f"y_{t}" for t in WAVES] + ["G"]
-    return pd.read_csv(path, sep=r"\s+", header=None, names=cols)
+    return mg_wide("standin")
 
 
-def test_multigroup_estimates_and_tests_match_lavaan(mg_data):
-    res = compare_groups(mg_data, x="x", y="y", grouping="G", waves=WAVES)
-    free = load_fixture("builder_riclpm_mg_free")
+# lavaan agreement: on the stand-in always, on the tutorial data as an extra when ../shared is there
+@pytest.mark.parametrize("source", RICLPM_SOURCES)
+def test_multigroup_estimates_and_tests_match_lavaan(source):
+    res = compare_groups(mg_wide(source), x="x", y="y", grouping="G", waves=WAVES)
+    free = load_fixture("builder_riclpm_mg_free" + SUFFIX[source])
     levels = free["data"]["group_levels"]
     for k, level in enumerate(levels, start=1):
         rows = [r for r in free["parameters"] if r["op"] == "~" and r["group"] == k]
@@ -47,7 +50,7 @@ def test_multigroup_estimates_and_tests_match_lavaan(mg_data):
         got = res.groups[str(level)]
         assert abs(got["x_to_y"].est - xy["est"]) <= 1e-4 and abs(got["x_to_y"].se / xy["se"] - 1) <= 0.005
         assert abs(got["y_to_x"].est - yx["est"]) <= 1e-4 and abs(got["y_to_x"].se / yx["se"] - 1) <= 0.005
-    ref = load_fixture("builder_riclpm_mg_equal")["lrt"]
+    ref = load_fixture("builder_riclpm_mg_equal" + SUFFIX[source])["lrt"]
     omnibus = res.group_tests["omnibus"]
     assert omnibus.df == ref["df_diff"] and abs(omnibus.chisq - ref["chisq_diff"]) <= 1e-4
     assert abs(res.sem.fit["chisq"] - free["fit"]["chisq"]) <= 1e-4

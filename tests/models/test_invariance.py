@@ -8,7 +8,7 @@ import pytest
 from analysis.errors import UsageError
 from analysis.models.builders import PanelDesign
 from analysis.models.invariance import invariance_across_groups, invariance_over_waves
-from tests_support_lavaan import SHARED, load_fixture
+from tests_support_lavaan import RICLPM_SOURCES, SUFFIX, load_fixture, riclpm_data
 
 ITEMS = PanelDesign(x_items=tuple(tuple(f"x{t}{k}" for k in range(1, 4)) for t in range(1, 6)),
                     y_items=tuple(tuple(f"y{t}{k}" for k in range(1, 4)) for t in range(1, 6)))
@@ -16,21 +16,19 @@ ITEMS = PanelDesign(x_items=tuple(tuple(f"x{t}{k}" for k in range(1, 4)) for t i
 
 @pytest.fixture(scope="module")
 def mi_data() -> pd.DataFrame:
-    path = SHARED.resolve() / "riclpm" / "RICLPM-MI.dat"
-    if not path.exists():
-        pytest.skip("../shared absent")
-    cols = [f"x{t}{k}" for t in range(1, 6) for k in range(1, 4)] + [f"y{t}{k}" for t in range(1, 6) for k in range(1, 4)]
-    return pd.read_csv(path, sep=r"\s+", header=None, names=cols)
+    return riclpm_data("standin", "items")
 
 
-def test_over_waves_matches_lavaan_fits(mi_data):
-    res = invariance_over_waves(mi_data, ITEMS)
+# lavaan agreement: on the stand-in always, on the tutorial data as an extra when ../shared is there
+@pytest.mark.parametrize("source", RICLPM_SOURCES)
+def test_over_waves_matches_lavaan_fits(source):
+    res = invariance_over_waves(riclpm_data(source, "items"), ITEMS)
     table = res.table.set_index("level")
     for level in ("metric", "scalar"):
-        ref = load_fixture(f"builder_riclpm_items_{level}")["fit"]
+        ref = load_fixture(f"builder_riclpm_items_{level}{SUFFIX[source]}")["fit"]
         assert abs(table.loc[level, "chisq"] - ref["chisq"]) <= 1e-4
         assert table.loc[level, "df"] == ref["df"]
-    # Metric holds in these data, scalar does not.
+    # Metric holds in these data (the stand-in is simulated so), scalar does not.
     assert table.loc["metric", "pvalue"] > 0.05 and table.loc["scalar", "pvalue"] < 0.001
     assert "scalar" in res.interpretation()
 
