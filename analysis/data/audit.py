@@ -127,6 +127,8 @@ def _raw_valid_codes(var: Variable, construct: Construct | None) -> list[float] 
 def _valid_unlabelled(spec: Spec, plan: WavePlan, file: str) -> list[AuditWarning]:
     out = []
     for column, key, var, construct in _variables(spec, plan):
+        if construct is None:  # covariates (ages, years) are mostly unlabelled numbers
+            continue
         vl = plan.info.value_labels.get(column) or {}
         codes = _raw_valid_codes(var, construct)
         if not vl or not codes:

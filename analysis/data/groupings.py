@@ -1,4 +1,11 @@
-"""Derived groupings: life-stage bands and stigma groups from cut-offs or quantiles.
+"""Derived groupings: life-stage bands, stigma groups from cut-offs or quantiles, and levels.
+
+A grouping by ``levels`` (e.g. diagnosed condition: severe mental illness, common
+mental disorder, otherwise none) puts each person-wave in the first level whose
+0/1 measure is positive; with ``ever`` a measure once positive stays so at the
+person's later waves.  "Otherwise" needs every measure known (now or, with
+``ever``, at an earlier wave); a person-wave with no positive and some unknown
+measure has no group and is counted ("a level's measure unknown").
 
 Each grouping becomes an ordered categorical with readable labels.  With
 ``cutoffs`` or ``quantiles`` a value equal to a cut-off goes to the lower
@@ -22,6 +29,7 @@ from analysis.data.spec_checks import format_number
 from analysis.errors import DataError
 
 OUTSIDE = "outside all bands"
+UNKNOWN_LEVEL = "a level's measure unknown"
 
 
 @dataclass(frozen=True)
@@ -82,3 +90,33 @@ def apply(name: str, grouping: Grouping, values: np.ndarray, *, source: str) -> 
                             f"({shown}) leave group {empty[0]!r} empty because many values are "
                             "tied; give cutoffs instead.")
     return Groups(name, tuple(labels), cuts, pd.Categorical.from_codes(codes, labels, ordered=True), 0)
+
+
+def apply_levels(name: str, grouping: Grouping, long: pd.DataFrame) -> Groups:
+    """Group the person-waves of ``long`` (sorted by person and wave) by ``grouping.levels``.
+
+    ``outside`` counts person-waves left without a group because a measure was unknown.
+    """
+    levels = grouping.levels or {}
+    ids = long["id"].to_numpy()
+    n = len(long)
+    known_all = np.ones(n, dtype=bool)
+    codes = np.full(n, -1, dtype=np.int64)
+    labels = (str(grouping.otherwise), *reversed(tuple(levels)))
+    for label, measures in levels.items():
+        # A level's value: the largest of its measures (any positive), NaN when none is known.
+        cols = [long[m].to_numpy(np.float64) if m in long.columns else np.full(n, np.nan) for m in measures]
+        stacked = np.column_stack(cols)
+        known = ~np.isnan(stacked)
+        v = np.where(known.any(axis=1), np.max(np.where(known, stacked, -np.inf), axis=1), np.nan)
+        if grouping.ever:
+            # Cumulative over each person's waves: the maximum so far (NaN until first observed).
+            # A wave that does not ask keeps what was known before (cummax leaves its NaN in place).
+            v = pd.Series(v).groupby(ids, sort=False).cummax()
+            v = v.groupby(ids, sort=False).ffill().to_numpy(np.float64)
+        positive = v > 0
+        codes[(codes < 0) & positive] = labels.index(label)
+        known_all &= ~np.isnan(v)
+    codes[(codes < 0) & known_all] = 0
+    unknown = int((codes < 0).sum())
+    return Groups(name, labels, None, pd.Categorical.from_codes(codes, labels, ordered=True), unknown)

@@ -84,13 +84,16 @@ def _matches(folder: Path, pattern: str) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def _find(folder: Path, patterns: tuple[str, ...], *, what: str, key: str) -> Path | None:
+def _find(folder: Path, patterns: tuple[str, ...], *, what: str, key: str,
+          exclude: tuple[str, ...] = ()) -> Path | None:
     for pattern in patterns:
-        found = _matches(folder, pattern)
+        found = [p for p in _matches(folder, pattern)
+                 if not any(fnmatch.fnmatchcase(p.name.lower(), x.lower()) for x in exclude)]
         if len(found) > 1:
             shown = ", ".join(sorted(p.name for p in found)[:4])
             raise DataError(f"{folder}: {len(found)} files match {what} ({shown}); make {key} in "
-                            "the spec name one of them, e.g. with its extension.")
+                            "the spec name one of them (e.g. with its extension), or leave the others out "
+                            "with exclude_files (e.g. the Special Licence versions, \"*_sl_*\").")
         if found:
             return found[0]
     return None
@@ -112,7 +115,7 @@ def wave_files(spec: Spec, folder: Path) -> dict[str, Path | None]:
         patterns = wave.file if wave.file is not None else spec.files
         key = f"waves[{i}].file" if wave.file is not None else "files"
         resolved = tuple(p.format(wave=wave.name, number=wave.number) for p in patterns or ())
-        out[wave.name] = _find(folder, resolved, what=f"wave {wave.name}", key=key)
+        out[wave.name] = _find(folder, resolved, what=f"wave {wave.name}", key=key, exclude=spec.exclude_files)
     if not any(out.values()):
         first = spec.waves[0]
         example = (first.file or spec.files or ("?",))[0].format(wave=first.name, number=first.number)

@@ -245,8 +245,10 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
                        for name in spec.constructs}
     for name, found in list(construct_waves.items()):
         if not found:
-            notes.append(f"constructs.{name}: its items are in none of the loaded waves, so it is "
-                         "not in the panel.")
+            asked = spec.constructs[name].waves
+            notes.append(f"constructs.{name}: the study asks it in waves {', '.join(asked)} only, none of which is "
+                         "loaded, so it is not in the panel." if asked is not None else
+                         f"constructs.{name}: its items are in none of the loaded waves, so it is not in the panel.")
             del construct_waves[name]
     item_columns = [item_column(c, k) for c in items if c in construct_waves
                     for k in range(1, len(spec.constructs[c].items) + 1)]
@@ -256,6 +258,15 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
     missing_rows = [r for c in chunks for r in c.missing]
     cutoffs: dict[str, tuple[float, ...] | None] = {}
     for name, g in spec.groupings.items():
+        if g.levels is not None:
+            groups = grouping_mod.apply_levels(name, g, long)
+            long[name] = groups.values
+            cutoffs[name] = None
+            if groups.outside:
+                for w, n in long.loc[long[name].isna(), "wave"].value_counts(sort=False).items():
+                    if n:
+                        missing_rows.append((w, name, name, grouping_mod.UNKNOWN_LEVEL, int(n)))
+            continue
         if g.of not in long.columns:
             notes.append(f"groupings.{name}: {g.of} is not in the panel, so the grouping is empty.")
         values = long[g.of].to_numpy(np.float64) if g.of in long.columns else np.full(len(long), np.nan)

@@ -232,6 +232,10 @@ class Panel:
             for w in waves:
                 if w not in self._construct_waves[c]:
                     had = ", ".join(self._construct_waves[c]) or "no wave"
+                    asked = self._spec.constructs[c].waves
+                    if asked is not None and w not in asked:
+                        raise DataError(f"wave {w}: {c} is not asked in that wave (the study asks it in waves "
+                                        f"{', '.join(asked)}, constructs.{c}.waves); it was scored in {had}.")
                     raise DataError(f"wave {w}: {c} was not scored (its items are not in that "
                                     f"wave's file); it was scored in {had}.")
         return waves

@@ -71,6 +71,8 @@ def score(items: np.ndarray, construct: Construct) -> tuple[np.ndarray, dict[str
     with np.errstate(invalid="ignore", divide="ignore"):
         if construct.score == "mean":
             out = total / answered
+        elif construct.score == "max":  # e.g. any of several 0/1 items reported
+            out = np.where(answered > 0, np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=1), np.nan)
         elif construct.prorate:
             out = total * k / answered
         else:

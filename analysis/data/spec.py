@@ -140,7 +140,7 @@ class Construct(_Model):
     label: Text | None = None
     items: Annotated[tuple[Item, ...], Field(min_length=1)]
     valid: Range
-    score: Literal["sum", "mean"] = "sum"
+    score: Literal["sum", "mean", "max"] = "sum"
     recode: RecodeMap | None = None
     reverse: tuple[Text, ...] = ()
     min_items: Annotated[int, Field(strict=True, ge=1)] | None = None
@@ -165,10 +165,19 @@ class Grouping(_Model):
     open).  With ``cutoffs`` or ``quantiles`` a value equal to a cut-off goes
     to the lower group; quantile cut-offs are computed from all scored
     person-waves of the panel.
+
+    Or, without ``of``, ``levels`` map a label to a 0/1 measure (e.g. a
+    diagnosed condition): a person-wave is in the first level whose measure is
+    positive (list the most severe first), else in ``otherwise`` when every
+    measure is known.  With ``ever: true`` a measure once positive stays
+    positive at the person's later waves ("ever reported up to then").
     """
 
-    of: Name
+    of: Name | None = None
     label: Text | None = None
+    levels: dict[Text, Names] | None = None
+    otherwise: Text | None = None
+    ever: Flag = False
     bands: dict[Text, tuple[Number | None, Number | None]] | None = None
     cutoffs: tuple[Number, ...] | None = None
     quantiles: tuple[Number, ...] | None = None
@@ -203,6 +212,7 @@ class Spec(_Model):
     layout: Literal["waves", "long", "wide"] = "waves"
     id: Text
     files: Names | None = None
+    exclude_files: Names = ()
     file: Text | None = None
     wave_column: Text | None = None
     column_names: Text = "{name}"

@@ -170,6 +170,13 @@ class _Checker:
     def grouping(self, name: str, g: Grouping) -> None:
         loc = ("groupings", name)
         measures = [*self.spec.constructs, *self.spec.covariates]
+        if g.levels is not None:
+            self.levels(loc, g, measures)
+            return
+        if g.otherwise is not None or g.ever:
+            self.fail(loc, "otherwise and ever go with levels; drop them or give levels instead of of")
+        if g.of is None:
+            self.fail(loc, "give of (a construct or covariate to cut into groups) or levels")
         if g.of not in measures:
             self.fail((*loc, "of"), f"{g.of!r} is not a construct or covariate{suggest(g.of, measures)}")
         given = [k for k in ("bands", "cutoffs", "quantiles") if getattr(g, k) is not None]
@@ -196,6 +203,24 @@ class _Checker:
             if len(set(g.labels)) != len(g.labels):
                 self.fail((*loc, "labels"), "labels must be different from each other")
 
+    def levels(self, loc: tuple, g: Grouping, measures: list[str]) -> None:
+        if g.of is not None:
+            self.fail((*loc, "of"), "a grouping by levels takes its measures from levels; drop of")
+        given = [k for k in ("bands", "cutoffs", "quantiles", "labels") if getattr(g, k) is not None]
+        if given:
+            self.fail((*loc, given[0]), "levels name their own groups; drop " + given[0])
+        if not g.levels:
+            self.fail((*loc, "levels"), "give at least one level: label: measure")
+        for label, names in (g.levels or {}).items():
+            for measure in names:
+                if measure not in measures:
+                    self.fail((*loc, "levels", label), f"{measure!r} is not a construct or covariate"
+                              f"{suggest(measure, measures)}")
+        if g.otherwise is None:
+            self.fail((*loc, "otherwise"), "name the group of people with none of the levels, e.g. otherwise: none")
+        if g.otherwise in (g.levels or {}):
+            self.fail((*loc, "otherwise"), f"{g.otherwise!r} is also a level; give it another name")
+
     def bands(self, loc: tuple, g: Grouping) -> None:
         bands = g.bands or {}
         if not bands:
@@ -221,7 +246,7 @@ class _Checker:
             self.variable(("design", role), getattr(design, role))
 
     def stigma(self) -> None:
-        grouped = {g.of for g in self.spec.groupings.values()}
+        grouped = {g.of for g in self.spec.groupings.values() if g.of is not None}
         for name in self.spec.stigma_measures:
             if name not in grouped:
                 self.fail(("constructs", name, "stigma"), "a stigma measure needs a grouping "

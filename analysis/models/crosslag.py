@@ -72,9 +72,7 @@ def wide_design(
             for w in waves:
                 if str(w) not in panel.waves:
                     raise DataError(f"Wave {w!r} is not in the data; the waves found are {', '.join(panel.waves)}.")
-                for c in constructs:
-                    if str(w) not in panel.construct_waves.get(c, ()):
-                        raise DataError(f"{c!r} was not measured in wave {w!r} (its items are not in that wave's file).")
+            # Constructs not measured in a requested wave: Panel.wide says which and why.
         if waves is None:
             common = [w for w in panel.waves if all(w in panel.construct_waves.get(c, ()) for c in constructs)]
             wave_list = tuple(common)

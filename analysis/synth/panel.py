@@ -21,6 +21,7 @@ from analysis.synth import elsa, ukhls
 from analysis.synth.arguments import check_core
 from analysis.synth.attrition import (DEFAULT_ATTRITION, AttritionParams, realised_counts,
                                       simulate_attrition, weights)
+from analysis.synth.conditions import diagnoses, elsa_columns, ukhls_columns
 from analysis.synth.design import DEFAULT_DESIGN, DesignParams, draw_design
 from analysis.synth.instruments import ITEMS
 from analysis.synth.measurement import cesd_count, draw_items, draw_mcs, ghq_scores
@@ -157,8 +158,10 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
     plan = _check_design(design)
     response: ResponseParams = DEFAULT_RESPONSE
     attrition_params: AttritionParams = DEFAULT_ATTRITION
-    ss_ids, ss_persons, ss_within, ss_measure, ss_attrition, ss_design = \
-        np.random.SeedSequence(seed).spawn(6)
+    # A seventh stream for the diagnosed conditions: the first six (and so every other column)
+    # are the same as before it was added.
+    ss_ids, ss_persons, ss_within, ss_measure, ss_attrition, ss_design, ss_conditions = \
+        np.random.SeedSequence(seed).spawn(7)
 
     ids = _draw_ids(np.random.default_rng(ss_ids), n, cohort)
     persons = draw_persons(np.random.default_rng(ss_persons), n=n, cohort=cohort, params=params)
@@ -180,6 +183,10 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
                                                   params=params, design=plan)
     design_weight = np.ones(n) if drawn is None else drawn.design_weight
     weight = weights(attrition=attrition, design_weight=design_weight)
+    ss_diagnoses, ss_released = ss_conditions.spawn(2)
+    cmd, smi = diagnoses(ss_diagnoses, M=M, ri_M=persons.ri_M)
+    extra = (ukhls_columns(cmd, [c["proxy"] for c in columns]) if cohort == "ukhls"
+             else elsa_columns(ss_released, cmd, smi, persons.discrimination))
     sex = np.where(persons.female, 2, 1).astype(np.int8)
     ages = persons.age_w1[:, None] + np.arange(waves, dtype=np.int16)[None, :]
 
@@ -192,6 +199,7 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
         frame = {"id": ids[keep], "wave": np.full(int(keep.sum()), t + 1, dtype=np.int16),
                  "sex": sex[keep], "age": age.astype(np.int16)}
         frame.update({name: values[keep] for name, values in cols.items()})
+        frame.update({name: values[keep] for name, values in extra[t].items()})
         if drawn is not None:
             frame["strata"], frame["psu"] = drawn.strata[keep], drawn.psu[keep]
         frame["weight"] = weight[keep, t]
@@ -211,6 +219,7 @@ def simulate_latent(*, n: int, waves: int, seed: int, cohort: Cohort = "ukhls",
         "id": np.repeat(ids, waves), "wave": np.tile(np.arange(1, waves + 1, dtype=np.int16), n),
         "age": ages.ravel(), "L": L.ravel(), "M": M.ravel(),
         "wL": within.w_L.ravel(), "wM": within.w_M.ravel(),
+        "cmd_diagnosed": cmd.ravel(), "smi_diagnosed": smi.ravel(),
         "responded": attrition.responded.ravel(), "weight": weight.ravel(),
     })
     proxy = np.stack([c["proxy"] for c in columns], axis=1)

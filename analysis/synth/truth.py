@@ -68,7 +68,7 @@ WEIGHTS = (
     "d_i / prod_{s<=t}(1 - P(drop at s)) for persons still responding (the true inverse response "
     "propensity), 0 after dropout (such persons have no row in the wave file); each wave scaled "
     "to mean 1 over its respondents, 6 decimals. Wave 1 carries the cross-sectional name "
-    "(a_indinus_xw / w1wgt), later waves the longitudinal one (_lw / w{N}lwgt)."
+    "(a_indinus_xw / w1wgt; ELSA w2wgt at wave 2), later waves the longitudinal one (_lw / w{N}lwgt)."
 )
 
 WEIGHTS_SRS = (

@@ -19,6 +19,8 @@ respondents only (people who dropped out have no row), sorted by ``pidp``:
 ``{w}_syndisc1`` … ``5``   SYNTHETIC experienced discrimination, 0-3
 ``{w}_strata``             sampling stratum (1..H), constant per person
 ``{w}_psu``                primary sampling unit (100*stratum + k), constant per person
+``{w}_hcond17``            clinical depression ever diagnosed (first interview;
+                           waves a, c-i); ``{w}_hcondn17`` newly diagnosed (b-i)
 ``a_indinus_xw``           wave-1 weight; ``{w}_indinus_lw`` longitudinal weight later
 =========================  ==================================================
 
@@ -35,6 +37,7 @@ from typing import Literal
 
 import pandas as pd
 
+from analysis.synth.conditions import HCOND_WAVES, HCONDN_WAVES
 from analysis.synth.instruments import ITEMS
 from analysis.synth.labels import (SEX_LABELS, VarSpec, WaveTable, build_table, item_spec,
                                    with_negative_codes)
@@ -88,6 +91,13 @@ def specs(wave: int, *, design: bool = True) -> list[VarSpec]:
         VarSpec(f"{w}sf12mcs_dv", "sf12mcs_dv", "SF-12 Mental Component Summary (MCS)",
                 neg, "scale", "float64"),
     ]
+    yes_no = with_negative_codes(COHORT, {0: "not mentioned", 1: "mentioned"})
+    if wave in HCOND_WAVES:
+        out.append(VarSpec(f"{w}hcond17", "hcond17", "Health conditions ever diagnosed: clinical depression",
+                           yes_no, "nominal", "int8"))
+    if wave in HCONDN_WAVES:
+        out.append(VarSpec(f"{w}hcondn17", "hcondn17", "Newly diagnosed since last interview: clinical depression",
+                           yes_no, "nominal", "int8"))
     if design:
         psu, strata = design_names(wave)
         out += [VarSpec(strata, "strata", "Sample design: stratum", None, "nominal", "int16"),

@@ -40,6 +40,7 @@ def expected_scores(cohort: str, obs):
     """
     import pandas as pd
 
+    from analysis.synth.conditions import HCOND_WAVES, HCONDN_WAVES, HEPSY_WAVES
     from analysis.synth.measurement import cesd_count
 
     def items(names):
@@ -60,7 +61,12 @@ def expected_scores(cohort: str, obs):
         disc = items([f"syndisc{k}" for k in range(1, 6)])
         n_disc = (~np.isnan(disc)).sum(axis=1)
         out["discrimination"] = np.where(n_disc >= 4, np.nansum(disc, axis=1) * 5 / n_disc, np.nan)
+    def asked(values, waves):  # a construct listed for some waves only is NaN elsewhere
+        return np.where(np.isin(obs["wave"].to_numpy(int), list(waves)), values, np.nan)
+
     if cohort == "ukhls":
+        out["depression_diagnosed"] = asked(items(["hcond17"])[:, 0], HCOND_WAVES)
+        out["depression_new"] = asked(items(["hcondn17"])[:, 0], HCONDN_WAVES)
         out["loneliness"] = complete_sum(["sclackcom", "scleftout", "scisolate"])
         out["loneliness_single"] = items(["sclonely"])[:, 0]
         for name, col in (("ghq_likert", "scghq1_dv"), ("ghq_caseness", "scghq2_dv"), ("mcs", "sf12mcs_dv")):
@@ -71,6 +77,13 @@ def expected_scores(cohort: str, obs):
         e = obs["pscede"].to_numpy(dtype=float)
         out["loneliness_single"] = np.where(e == 1, 1.0, np.where(e == 2, 0.0, np.nan))
         out["cesd"] = cesd_count({c: obs[c].to_numpy() for c in obs.columns if c.startswith("psced")})
+        for name, cols in (("smi_diagnosed", ["hepsysc", "hepsyps", "hepsyha"]),
+                           ("cmd_diagnosed", ["hepsyan", "hepsyde"])):
+            x = obs[cols].to_numpy(dtype=float)
+            x = np.where(x == -1, 0.0, np.where(x < 0, np.nan, x))  # -1: no problem reported = no
+            with np.errstate(invalid="ignore"):
+                out[name] = asked(np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=1), HEPSY_WAVES)
+            out.loc[np.isinf(out[name]), name] = np.nan
     return out
 
 

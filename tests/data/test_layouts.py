@@ -95,6 +95,9 @@ def long_spec(**changes):
                           weight={"name": "indinus_lw"})
     del data["files"]
     data.update(changes)
+    for c in data["constructs"].values():  # constructs asked in some waves only: those loaded here
+        if "waves" in c:
+            c["waves"] = [w for w in c["waves"] if w in data["waves"]]
     return parse_spec(data)
 
 

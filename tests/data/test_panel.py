@@ -19,9 +19,12 @@ from analysis.errors import DataError
 CASES = [(c, f) for c in ("ukhls", "elsa") for f in ("dta", "sav")]
 CONSTRUCTS = {
     "ukhls": ["loneliness", "loneliness_single", "ghq_likert", "ghq_caseness", "mcs",
-              "perceived_stigma", "discrimination"],
-    "elsa": ["loneliness", "loneliness_single", "cesd", "perceived_stigma", "discrimination"],
+              "perceived_stigma", "discrimination", "depression_diagnosed", "depression_new"],
+    "elsa": ["loneliness", "loneliness_single", "cesd", "perceived_stigma", "discrimination",
+             "smi_diagnosed", "cmd_diagnosed"],
 }
+#: Constructs the studies ask in some waves only (the 4-wave test cohorts: a-d, w1-w4).
+ASKED = {"depression_diagnosed": ("a", "c", "d"), "depression_new": ("b", "c", "d")}
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +54,17 @@ def test_long_panel_columns_and_types(panels):
     long = panel.long
     assert list(long.columns) == ["id", "wave", "wave_index", "wave_number", *CONSTRUCTS["ukhls"],
                                   "age", "sex", "weight", "psu", "strata", "life_stage",
-                                  "stigma_group", "discrimination_group"]
+                                  "stigma_group", "discrimination_group", "diagnosed_condition"]
     assert panel.waves == ("a", "b", "c", "d") and panel.groupings == ("life_stage", "stigma_group",
-                                                                       "discrimination_group")
+                                                                       "discrimination_group",
+                                                                       "diagnosed_condition")
     assert long["wave"].dtype == pd.CategoricalDtype(["a", "b", "c", "d"], ordered=True)
     assert long["id"].dtype == np.int64 and long["wave_index"].tolist() == \
         long["wave"].cat.codes.tolist()
     assert (long["wave_number"] == long["wave_index"] + 1).all()
     assert long["life_stage"].dtype == pd.CategoricalDtype(["16-29", "30-64", "65+"], ordered=True)
     assert list(long["stigma_group"].cat.categories) == ["low", "medium", "high"]
-    assert panel.construct_waves == {c: ("a", "b", "c", "d") for c in CONSTRUCTS["ukhls"]}
+    assert panel.construct_waves == {c: ASKED.get(c, ("a", "b", "c", "d")) for c in CONSTRUCTS["ukhls"]}
     assert not long.duplicated(["id", "wave"]).any()
     long.loc[0, "loneliness"] = -100.0  # a copy: the panel is not changed
     assert panel.long.loc[0, "loneliness"] != -100.0
@@ -178,7 +182,9 @@ def test_describe_follows_the_json_contract(panels):
     for wave, info in d["waves"].items():
         rows = long[long["wave"] == wave]
         assert info["n_respondents"] == len(rows)
-        assert set(info["constructs"]) == set(CONSTRUCTS["elsa"])
+        # Per wave, the constructs asked in that wave (the psychiatric-problem types from wave 3).
+        asked = set(CONSTRUCTS["elsa"]) - ({"smi_diagnosed", "cmd_diagnosed"} if wave in ("w1", "w2") else set())
+        assert set(info["constructs"]) == asked
         for name, s in info["constructs"].items():
             assert set(s) == {"n", "mean", "sd"} and isinstance(s["n"], int)
             assert s["n"] == rows[name].notna().sum()
@@ -202,15 +208,22 @@ def test_real_study_specs_read_the_synthetic_release(panels, cohort_dirs, cohort
     real = load_panel(spec, data=folder)
     synthetic = panels[(cohort, fmt)].long
     got = real.long
-    shared = ["loneliness", "loneliness_single"] + (["ghq_likert", "ghq_caseness", "mcs"]
-                                                     if cohort == "ukhls" else ["cesd"])
+    shared = (["ghq_likert", "ghq_caseness", "mcs", "depression_diagnosed", "depression_new"]
+              if cohort == "ukhls" else ["loneliness_single", "cesd", "smi_diagnosed", "cmd_diagnosed"])
     assert got["id"].tolist() == synthetic["id"].tolist()
     for name in shared:
         assert nan_equal(got[name], synthetic[name]), name
+    assert got["diagnosed_condition"].astype(str).tolist() == synthetic["diagnosed_condition"].astype(str).tolist()
     if cohort == "elsa":
+        # UCLA loneliness is asked from wave 2 in ELSA: the real spec leaves wave 1 out.
+        assert real.construct_waves["loneliness"] == ("w2", "w3", "w4")
+        later = got["wave"] != "w1"
+        assert nan_equal(got.loc[later, "loneliness"], synthetic.loc[later, "loneliness"])
         assert got["cesd7"].max() <= 7 and "w5" in real.absent_waves
     else:
-        assert real.absent_waves == tuple("efghijklmn")
+        # The loneliness module starts at wave i in UKHLS: none of waves a-d has it, and asking
+        # for it there is one clear sentence.
+        assert real.absent_waves == tuple("efghijklmno") and "loneliness" not in real.construct_waves
         assert real.design.clustered == released
 
 

@@ -25,7 +25,7 @@ def test_shipped_specs_load(name):
 
 def test_ukhls_spec_is_true_to_the_study():
     spec = load_spec(SPECS / "ukhls.yaml")
-    assert spec.wave_names == tuple("abcdefghijklmn")
+    assert spec.wave_names == tuple("abcdefghijklmno")
     assert spec.id == "pidp" and spec.files == ("{wave}_indresp",)
     assert spec.column_names == "{wave}_{name}"
     assert {-1, -2, -7, -8, -9, -10, -11, -20, -21} <= set(spec.missing.codes)
@@ -34,6 +34,11 @@ def test_ukhls_spec_is_true_to_the_study():
     assert c["loneliness"].item_names == ("sclackcom", "scleftout", "scisolate")
     assert c["loneliness"].valid == (1, 3) and c["loneliness"].score == "sum"
     assert c["loneliness_single"].item_names == ("sclonely",)
+    # The loneliness module is asked from wave i (2017-19) on.
+    assert c["loneliness"].waves == tuple("ijklmn") and c["loneliness_single"].waves == tuple("ijklmn")
+    assert c["depression_diagnosed"].item_names == ("hcond17",) and "b" not in c["depression_diagnosed"].waves
+    assert spec.groupings["diagnosed_condition"].ever
+    assert "inding2_lw" in spec.weight.name
     ghq = tuple(f"scghq{x}" for x in "abcdefghijkl")
     assert c["ghq_likert"].item_names == ghq and c["ghq_caseness"].item_names == ghq
     assert c["mcs"].item_names == ("sf12mcs_dv",)
@@ -44,7 +49,14 @@ def test_ukhls_spec_is_true_to_the_study():
 def test_elsa_spec_uses_real_names():
     spec = load_spec(SPECS / "elsa.yaml")
     assert spec.id == "idauniq"
-    assert spec.covariates["age"].name == ("indager",) and spec.covariates["sex"].name == ("indsex",)
+    assert spec.covariates["age"].name == ("indager", "dhager") and spec.covariates["sex"].name == ("indsex",)
+    # 90+ is coded 99 (waves 2-4) and -7 (waves 5-11): both are 90, before the missing codes.
+    assert dict(spec.covariates["age"].recode) == {-7: 90, 99: 90}
+    assert spec.wave_names[-1] == "w11" and "*_sl_*" in spec.exclude_files
+    assert spec.constructs["loneliness"].waves[0] == "w2"
+    assert spec.constructs["discrimination"].waves == ("w5",) and spec.constructs["discrimination"].stigma
+    assert list(spec.groupings["diagnosed_condition"].levels) == ["severe mental illness", "common mental disorder"]
+    assert spec.weight.by_wave["w2"] == ("scw2wgt", "w2wgt")
     assert spec.constructs["loneliness"].item_names == ("scfeela", "scfeelb", "scfeelc")
     assert spec.constructs["cesd"].item_names == tuple(f"psced{x}" for x in "abcdefgh")
     assert spec.constructs["cesd"].reverse == ("pscedd", "pscedf")
@@ -108,7 +120,7 @@ LON = ["constructs", "loneliness"]
     # wrong types
     (_set([*LON, "min_items"], "three"), "constructs.loneliness.min_items: should be a valid integer, not 'three'"),
     (_set([*LON, "prorate"], "yes please"), "constructs.loneliness.prorate"),
-    (_set([*LON, "score"], "total"), "constructs.loneliness.score: should be 'sum' or 'mean', not 'total'"),
+    (_set([*LON, "score"], "total"), "constructs.loneliness.score: should be 'sum', 'mean' or 'max', not 'total'"),
     (_set([*LON, "valid"], [1, "x"]), "constructs.loneliness.valid[1]: should be a valid number"),
     (_set([*LON, "items", 2], 5), "constructs.loneliness.items[2]"),
     (_set(["missing", "codes"], [1, 2]), "missing.codes: should be a valid dictionary"),
