@@ -221,7 +221,7 @@ def grouping_name(p: Panel, name: str) -> str:
     g = p.spec.groupings.get(name)
     if g is not None and g.label:
         return g.label
-    if name == "life_stage" or g is None:
+    if name == "life_stage" or g is None or g.of is None:
         return short_name(name)
     return f"{short_name(g.of)} group"
 

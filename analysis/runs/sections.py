@@ -96,7 +96,7 @@ def describe(ctx: Context) -> dict:
     return {"waves": list(panel.waves), "constructs": constructs, "groupings": list(panel.groupings),
             "persons": int(long["id"].nunique()), "person_waves": int(len(long)),
             "descriptives": records(safe), "attrition": records(safe_attr), "weighted_descriptives": weighted,
-            "audit": [w.to_dict() for w in panel.audit]}
+            "audit": [w.to_dict() for w in getattr(panel, "audit", ())]}
 
 
 def weighted_summary(values: np.ndarray, weights: np.ndarray) -> dict:
