@@ -42,6 +42,7 @@ def test_each_stigma_measure_and_all_groupings(app):
     at = _compare(at, "__all__")
     assert not at.exception and not at.error
     tests = at.dataframe[0].value
-    assert set(tests["Grouping"]) == {"life stage", "perceived stigma group", "experienced discrimination group"}
+    assert set(tests["Grouping"]) == {"life stage", "perceived stigma group", "experienced discrimination group",
+                                      "diagnosed condition"}
     assert "p (Holm)" in tests.columns
-    assert len(at.info) == 3, "one interpretation per grouping"
+    assert len(at.info) == 4, "one interpretation per grouping"
