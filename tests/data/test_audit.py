@@ -105,6 +105,8 @@ def test_validate_spec_prints_the_warnings_and_strict_makes_them_exit_2(release,
     assert main(["validate-spec", str(spec), "--data", str(release)]) == 0
     out = capsys.readouterr().out
     assert "Warning: wave_1_core" in out and "code -7" in out
+    assert main(["describe", "--spec", str(spec), "--data", str(release)]) == 0
+    assert "Warnings (the spec against the files' own labels):" in capsys.readouterr().out
     assert main(["validate-spec", str(spec), "--data", str(release), "--strict"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "audit warning(s) with --strict" in err[0]

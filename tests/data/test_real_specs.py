@@ -33,10 +33,10 @@ def elsa_release(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module")
-def ukhls_release(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ukhls") / "release"
-    write_cohort(cohort="ukhls", n=600, waves=10, seed=12, fmt="dta", out=folder)
+@pytest.fixture(scope="module", params=FORMATS)
+def ukhls_release(tmp_path_factory, request):
+    folder = tmp_path_factory.mktemp(f"ukhls_{request.param}") / "release"
+    write_cohort(cohort="ukhls", n=600, waves=10, seed=12, fmt=request.param, out=folder)
     return folder
 
 
