@@ -48,4 +48,12 @@ class ModelSpecificationError(WorkbenchError):
 
 
 class ConvergenceError(WorkbenchError):
-    """The optimiser did not converge; the message lists what to try."""
+    """The optimiser did not converge; the message lists what to try.
+
+    ``results``: where the estimates at the last iteration could be tabulated, the
+    results object (``converged`` False), so a caller can report them as lavaan does.
+    """
+
+    def __init__(self, message: str, *, results=None):
+        super().__init__(message)
+        self.results = results

@@ -35,14 +35,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="column of primary sampling units (PSUs): design-based SEs and scaled test")
     p.add_argument("--strata", metavar="COL",
                    help="column of strata (with --cluster): PSU totals centred within strata, as Stata svy")
+    p.add_argument("--meanstructure", action=argparse.BooleanOptionalAction, default=None,
+                   help="model the means (default: as lavaan, on with missing data, groups, intercepts in the "
+                        "model or --defaults lavaan)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from analysis.data.files import read_table
+    from analysis.errors import ConvergenceError
     from analysis.models.sem import SEM
-    from analysis.outputs import write_json_atomic
 
     model_path = Path(args.model)
     if not model_path.is_file():
@@ -52,14 +55,27 @@ def run(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise DataError(f"{model_path} is not a text file with lavaan syntax.") from None
     data = read_table(args.data)
-    model = SEM(syntax, defaults=args.defaults)
-    results = model.fit(data, group=args.group, missing=args.missing or "auto", estimator=args.estimator,
-                        weights=args.weight, cluster=args.cluster, strata=args.strata)
+    model = SEM(syntax, defaults=args.defaults, meanstructure=args.meanstructure)
+    try:
+        results = model.fit(data, group=args.group, missing=args.missing or "auto", estimator=args.estimator,
+                            weights=args.weight, cluster=args.cluster, strata=args.strata)
+    except ConvergenceError as exc:
+        if exc.results is None:
+            raise
+        # As lavaan: the estimates of the last iteration are reported, marked as not converged.
+        _report(exc.results, syntax, args)
+        raise
+    _report(results, syntax, args)
+    return 0
+
+
+def _report(results, syntax: str, args: argparse.Namespace) -> None:
+    from analysis.outputs import write_json_atomic
+
     print(results.summary())
     if args.json:
         out = results.to_dict()
         out["model"] = syntax
         out["data"] = str(args.data)
         write_json_atomic(args.json, out)
-        print(f"Results written to {args.json}")
-    return 0
+        print(f"Results written to {args.json}" + ("" if results.converged else " (converged: false)"))

@@ -85,15 +85,19 @@ def estimate(
     ngroups = len(levels)
     observed = [c for c in data.columns if c not in (group, weights, cluster, strata)]
 
-    # A first table tells which observed variables the model uses (for missingness).
-    probe = build_partable(model, ngroups=ngroups, defaults=defaults, meanstructure=False, fixed_x=fixed_x,
-                           group_equal=group_equal, observed=observed)
+    # A first table tells which observed variables the model uses (for missingness); its
+    # warnings are given once, by the table built below.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        probe = build_partable(model, ngroups=ngroups, defaults=defaults, meanstructure=False, fixed_x=fixed_x,
+                               group_equal=group_equal, observed=observed)
     ov0 = variable_names(probe, "ov")
     miss = _decide_missing(data, ov0, missing)
     if meanstructure is None:
         meanstructure = (
             miss == "fiml"
             or defaults == "lavaan"
+            or ngroups > 1  # as lavaan: a multigroup model has a mean structure
             or bool(((probe["op"] == "~1") & (probe["user"] == 1)).any())
             or any(g in ("intercepts", "means") for g in group_equal)
         )
@@ -118,19 +122,38 @@ def estimate(
         pt = compiled.partable
     opt = compiled.maximise(sample, compiled.start(sample, moments=[(h.mean, h.cov) for h in h1]))
     if not opt.converged:
-        raise ConvergenceError(
+        message = (
             f"The model did not converge in {opt.iterations} iterations. Try: (1) checking that every "
             "latent variable has a scale (a loading or variance fixed to 1); (2) giving start values "
             "with start(); (3) fewer free parameters (e.g. time-invariant lags); (4) rescaling variables "
             "whose variances differ by orders of magnitude."
         )
+        design_notes.append(f"Not converged: {message} The estimates are those of the last iteration.")
     theta = opt.theta
     fitted = Fitted(problem=compiled.problem(sample), pt=pt, theta=theta, h1=h1, estimator=estimator, missing=miss,
                     compute_se=se == "standard")
+    try:
+        results = _results(fitted, compiled, sample, opt, levels, design_notes, model=model, group=group,
+                           defaults=defaults, estimator=estimator, miss=miss, meanstructure=meanstructure,
+                           fixed_x=fixed_x, group_equal=group_equal, se=se, t0=t0, warn=opt.converged)
+    except Exception:
+        if opt.converged:
+            raise
+        results = None  # the last iterate could not even be tabulated
+    if not opt.converged:
+        raise ConvergenceError(message, results=results)
+    return results
+
+
+def _results(fitted: Fitted, compiled, sample, opt, levels, design_notes, *, model, group, defaults, estimator, miss,
+             meanstructure, fixed_x, group_equal, se, t0, warn: bool) -> SEMResults:
+    """Standard errors, diagnostics, fit measures and tables of a fit (converged or at its last iterate)."""
+    pt = compiled.partable
+    theta, h1 = fitted.theta, fitted.h1
     cov = fitted.cov
-    diagnostics = _diagnostics(pt, theta, cov, levels)
-    for msg in diagnostics:
-        warnings.warn(msg, SEMWarning, stacklevel=3)
+    diagnostics = _diagnostics(pt, theta, cov, levels, compiled.structure)
+    for msg in diagnostics if warn else ():
+        warnings.warn(msg, SEMWarning, stacklevel=4)
     messages = design_notes + diagnostics  # notes on the design are said in the results, not warned
     fit = fit_measures(fitted)
     table = fitted.parameter_table(cov, levels)
@@ -178,7 +201,7 @@ def _fill_exogenous(pt: pd.DataFrame, ov: list[str], h1: list[Saturated]) -> pd.
     return pt
 
 
-def _diagnostics(pt: pd.DataFrame, theta: np.ndarray, cov: Covariance, levels: list) -> list[str]:
+def _diagnostics(pt: pd.DataFrame, theta: np.ndarray, cov: Covariance, levels: list, structure) -> list[str]:
     out = []
     var_rows = pt[(pt["op"] == "~~") & (pt["lhs"] == pt["rhs"]) & (pt["free"] > 0)]
     for r in var_rows.itertuples(index=False):
@@ -186,6 +209,14 @@ def _diagnostics(pt: pd.DataFrame, theta: np.ndarray, cov: Covariance, levels: l
             where = f" in group {levels[r.group - 1]!r}" if len(levels) > 1 else ""
             out.append(f"The estimated variance of {r.lhs}{where} is negative ({theta[r.free - 1]:.4g}): "
                        "the model may be misspecified or the sample too small for it.")
+    for gs, level in zip(structure.groups, levels):
+        # As lavaan: the (model-implied) covariance matrix of the latent variables must be positive definite.
+        lv = implied(theta, gs).C[gs.p:, gs.p:]
+        if lv.size and np.linalg.eigvalsh(lv)[0] < 0:
+            where = f" in group {level!r}" if len(levels) > 1 else ""
+            out.append(f"The covariance matrix of the latent variables{where} is not positive definite (smallest "
+                       f"eigenvalue {np.linalg.eigvalsh(lv)[0]:.4g}): a correlation beyond ±1 or a negative "
+                       "variance; the model may be misspecified or the sample too small for it.")
     if not cov.identified:
         out.append("The information matrix is singular: the model is probably not identified, so standard "
                    "errors cannot be computed. Fix a loading or variance per latent variable, or add constraints.")

@@ -58,6 +58,9 @@ def fit_measures(fitted: Fitted) -> dict:
     out["nobs"] = int(N)
     if fitted.estimator == "mlr":
         out.update(yuan_bentler(fitted, chisq, df, chisq_b, df_b, base_problem, base_theta))
+        if df == 0:
+            # A saturated model: nothing to scale.  As lavaan: scaled chi-square 0, CFI 1, no scaled RMSEA.
+            out.update({"chisq_scaled": chisq, "cfi_scaled": 1.0, "rmsea_scaled": float("nan")})
     return out
 
 

@@ -67,6 +67,9 @@ def test_weighted_and_clustered_fits_match_lavaan(case):
     assert res.fit["npar"] == fit["npar"]
     assert res.fit["chisq"] == pytest.approx(fit["chisq"], rel=1e-6, abs=1e-8)
     assert res.fit["logl"] == pytest.approx(fit["logl"], rel=1e-9)
+    if fit["df"] == 0:  # saturated: lavaan reports scaled chi-square 0 and CFI 1
+        assert res.fit["chisq_scaled"] == pytest.approx(fit["chisq.scaled"], abs=1e-8)
+        assert res.fit["cfi_scaled"] == fit["cfi.scaled"] == 1
     if fit["df"] > 0:
         assert res.fit["chisq_scaled"] == pytest.approx(fit["chisq.scaled"], rel=1e-5)
         assert res.fit["chisq_scaling_factor"] == pytest.approx(fit["chisq.scaling.factor"], rel=1e-5)
