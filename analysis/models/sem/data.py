@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, ModelSpecificationError, UsageError
+from analysis.models.sem.batch import PatternBatch, build_batch
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,15 @@ class GroupData:
     def size(self) -> float:
         """The group's sample size in the likelihood: rows, or the sum of their (rescaled) weights."""
         return float(sum(p.n for p in self.patterns))
+
+    def batch(self, p: int) -> PatternBatch:
+        """The patterns stacked by size (:mod:`.batch`), built on first use and kept with the data."""
+        # The data are immutable, so the stacks are derived once; they live in the instance's
+        # __dict__ (not a field), so equality and the dataclass' fields are unchanged.
+        cache = self.__dict__.setdefault("_batch", {})
+        if p not in cache:
+            cache[p] = build_batch(self.patterns, p)
+        return cache[p]
 
 
 @dataclass(frozen=True)
@@ -114,10 +124,12 @@ def patterns(y: np.ndarray, *, weights: np.ndarray | None = None, clusters: np.n
     """
     obs = ~np.isnan(y)
     keys, inverse = np.unique(pattern_codes(obs), return_inverse=True)
-    inverse = inverse.ravel()
+    # Rows of each pattern in their original order: one stable sort, not a scan of all rows per pattern.
+    order = np.argsort(inverse.ravel(), kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse.ravel(), minlength=keys.size))])
     out = []
     for k in range(keys.size):
-        members = np.flatnonzero(inverse == k)
+        members = order[bounds[k]:bounds[k + 1]]
         idx = np.flatnonzero(obs[members[0]])
         if idx.size == 0:
             continue

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis.errors import UsageError
 from analysis.models.sem.data import SampleData
-from analysis.models.sem.hessian import numerical_hessian
+from analysis.models.sem.hessian import observed_information
 from analysis.models.sem.inference import (
     Covariance,
     TestResult,
@@ -60,9 +60,9 @@ class Fitted:
         return self.problem.data
 
     def bread(self) -> np.ndarray:
-        """Information matrix for SEs: observed (Hessian) for FIML and MLR, expected otherwise (lavaan)."""
+        """Information matrix for SEs: observed (analytic Hessian) for FIML and MLR, expected otherwise (lavaan)."""
         if self.missing == "fiml" or self.estimator == "mlr":
-            return numerical_hessian(self.theta, self.problem)
+            return observed_information(self.theta, self.problem)
         return expected_information(self.theta, self.problem)
 
     @cached_property

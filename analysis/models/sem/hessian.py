@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.models.sem.objectives import NotPositiveDefinite, Problem
+from analysis.models.sem.batch import pattern_terms
+from analysis.models.sem.information import group_information
+from analysis.models.sem.objectives import Problem
+from analysis.models.sem.threads import single_blas_thread
 from analysis.models.sem.structure import MAT_A, MAT_M, MAT_S, GroupStructure
+
+_CHUNK = 1 << 21  # elements of gathered (K, P, k, k) covariance blocks held at once
 
 
 def _group_gradients(thetas: np.ndarray, gs: GroupStructure, gd, meanstructure: bool, npar: int) -> np.ndarray:
@@ -44,19 +49,21 @@ def _group_gradients(thetas: np.ndarray, gs: GroupStructure, gd, meanstructure: 
     mu = Bm[:, :p]
     G = np.zeros((K, p, p))
     gmu = np.zeros((K, p))
-    for pat in gd.patterns:
-        o = pat.observed
-        sig_oo = sigma[:, o][:, :, o]
-        try:
-            L = np.linalg.cholesky(sig_oo)
-        except np.linalg.LinAlgError:
-            raise NotPositiveDefinite from None
-        Linv = np.linalg.inv(L)
-        W = np.swapaxes(Linv, 1, 2) @ Linv
-        d = pat.mean[None, :] - mu[:, o] if meanstructure else np.zeros((K, o.size))
-        M = pat.cov[None] + d[:, :, None] * d[:, None, :]
-        G[:, o[:, None], o[None, :]] += pat.n * (W - W @ M @ W)
-        gmu[:, o] += -2.0 * pat.n * np.einsum("kij,kj->ki", W, d)
+    batch = gd.batch(p)
+    # Thetas in chunks so that the gathered (K, P, k, k) stacks stay small.
+    step = max(1, _CHUNK // max(b.index.size * b.k * b.k for b in batch.blocks))
+    for s0 in range(0, K, step):
+        ks = slice(s0, s0 + step)
+        kk = sigma[ks].shape[0]
+        for b, W, _, _, Wd in pattern_terms(batch, sigma[ks], mu[ks], meanstructure):
+            Gk = b.n[:, None, None] * (W - W @ b.cov @ W - Wd[..., :, None] * Wd[..., None, :])
+            offsets = (np.arange(kk) * p * p)[:, None]
+            G[ks] += np.bincount((offsets + b.flat[None]).ravel(), weights=Gk.ravel(),
+                                 minlength=kk * p * p).reshape(kk, p, p)
+            gk = -2.0 * b.n[:, None] * Wd
+            offsets = (np.arange(kk) * p)[:, None]
+            gmu[ks] += np.bincount((offsets + b.observed.ravel()[None]).ravel(), weights=gk.ravel(),
+                                   minlength=kk * p).reshape(kk, p)
     if not meanstructure:
         gmu[:] = 0.0
     EtG = np.swapaxes(E, 1, 2) @ G  # (K, nv, p)
@@ -85,6 +92,7 @@ def gradients(thetas: np.ndarray, problem: Problem) -> np.ndarray:
     return total
 
 
+@single_blas_thread
 def numerical_hessian(theta: np.ndarray, problem: Problem, *, rel_step: float = 1e-5) -> np.ndarray:
     """Hessian of the total ``-loglik`` (not per case) by central differences of the analytic gradient.
 
@@ -105,3 +113,20 @@ def numerical_hessian(theta: np.ndarray, problem: Problem, *, rel_step: float = 
         grads = _group_gradients(np.vstack([theta + steps, theta - steps]), gs, gd, problem.meanstructure, npar)
         H[:, own] += ((grads[: own.size] - grads[own.size:]) / (2.0 * h[:, None])).T
     return 0.5 * (H + H.T)
+
+
+@single_blas_thread
+def observed_information(theta: np.ndarray, problem: Problem) -> np.ndarray:
+    """Observed information: the analytic Hessian of the total ``-loglik`` (not per case).
+
+    Group by group over each group's own parameters, patterns batched
+    (:mod:`.information`).  Agrees with :func:`numerical_hessian` to its truncation
+    error (about 1e-10 relative).  Raises ``NotPositiveDefinite`` where the implied
+    covariance matrix is not positive definite.
+    """
+    theta = np.asarray(theta, dtype=float)
+    H = np.zeros((theta.size, theta.size))
+    for gs, gd in zip(problem.structure.groups, problem.data.groups):
+        own, block = group_information(theta, gs, gd, problem.meanstructure, observed=True)
+        H[np.ix_(own, own)] += block
+    return H

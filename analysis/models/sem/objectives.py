@@ -21,20 +21,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.models.sem.batch import LOG2PI, NotPositiveDefinite, chol_inverse, pattern_terms
 from analysis.models.sem.data import GroupData, SampleData
+from analysis.models.sem.information import group_information
+from analysis.models.sem.scores import group_scores
+from analysis.models.sem.threads import single_blas_thread
 from analysis.models.sem.structure import (
     Implied,
     ModelStructure,
     chain_gradient,
     implied,
-    jacobian,
 )
 
-LOG2PI = np.log(2.0 * np.pi)
-
-
-class NotPositiveDefinite(ArithmeticError):
-    """The model-implied covariance matrix is not positive definite at these values."""
+__all__ = ["LOG2PI", "NotPositiveDefinite", "Problem", "casewise_scores", "expected_information", "group_loglik",
+           "inv_logdet", "loglik", "objective"]
 
 
 @dataclass(frozen=True)
@@ -47,32 +47,28 @@ class Problem:
 
 
 def inv_logdet(sigma: np.ndarray) -> tuple[np.ndarray, float]:
-    try:
-        L = np.linalg.cholesky(sigma)
-    except np.linalg.LinAlgError:
-        raise NotPositiveDefinite from None
-    Linv = np.linalg.inv(L)
-    return Linv.T @ Linv, 2.0 * float(np.log(np.diag(L)).sum())
+    W, logdet = chol_inverse(sigma)
+    return W, float(logdet)
 
 
 def group_loglik(imp: Implied, gd: GroupData, meanstructure: bool, *, with_grad: bool):
-    """Log-likelihood of one group, and optionally dF/dSigma and dF/dmu of -2 loglik."""
-    p = imp.sigma.shape[0]
+    """Log-likelihood of one group, and optionally dF/dSigma and dF/dmu of -2 loglik.
+
+    Patterns are evaluated in stacks of equal size (:mod:`.batch`); per pattern
+    ``G = n (W - W M W)`` and ``g_mu = -2 n W d`` with ``M = S + d d'``.
+    """
+    batch = gd.batch(imp.sigma.shape[0])
     m2ll = 0.0
-    G = np.zeros((p, p)) if with_grad else None
-    gmu = np.zeros(p) if with_grad else None
-    for pat in gd.patterns:
-        o = pat.observed
-        W, logdet = inv_logdet(imp.sigma[np.ix_(o, o)])
-        d = pat.mean - imp.mu[o] if meanstructure else np.zeros(o.size)
-        M = pat.cov + np.outer(d, d)
-        WM = W @ M
-        m2ll += pat.n * (o.size * LOG2PI + logdet + np.trace(WM))
+    Gs, gms = [], []
+    for b, W, logdet, d, Wd in pattern_terms(batch, imp.sigma, imp.mu, meanstructure):
+        trace = np.einsum("pij,pij->p", W, b.cov) + np.einsum("pi,pi->p", d, Wd)
+        m2ll += float(b.n @ (b.k * LOG2PI + logdet + trace))
         if with_grad:
-            G[np.ix_(o, o)] += pat.n * (W - WM @ W)
-            gmu[o] += -2.0 * pat.n * (W @ d)
+            WSW = W @ b.cov @ W
+            Gs.append(b.n[:, None, None] * (W - WSW - Wd[:, :, None] * Wd[:, None, :]))
+            gms.append(-2.0 * b.n[:, None] * Wd)
     if with_grad:
-        return -0.5 * m2ll, G, gmu
+        return -0.5 * m2ll, batch.scatter(Gs), batch.scatter_vec(gms)
     return -0.5 * m2ll
 
 
@@ -105,18 +101,7 @@ def objective(theta: np.ndarray, problem: Problem) -> tuple[float, np.ndarray]:
     return -total / N, grad / N
 
 
-def _pattern_blocks(theta: np.ndarray, problem: Problem):
-    """For each group and pattern: implied moments, ``W = Sigma_oo^-1`` and the pattern's derivatives."""
-    npar = problem.structure.npar
-    for gs, gd in zip(problem.structure.groups, problem.data.groups):
-        imp = implied(theta, gs)
-        dS, dmu = jacobian(gs, imp, npar)
-        for pat in gd.patterns:
-            o = pat.observed
-            W, _ = inv_logdet(imp.sigma[np.ix_(o, o)])
-            yield imp, pat, W, dS[:, o][:, :, o], dmu[:, o]
-
-
+@single_blas_thread
 def expected_information(theta: np.ndarray, problem: Problem) -> np.ndarray:
     """Expected (Fisher) information of the total log-likelihood.
 
@@ -125,27 +110,31 @@ def expected_information(theta: np.ndarray, problem: Problem) -> np.ndarray:
         I_{ab} = \\sum_k n_k \\left[ \\tfrac12 \\operatorname{tr}(W \\partial_a\\Sigma_{oo}
                  W \\partial_b\\Sigma_{oo}) + \\partial_a\\mu_o^\\top W \\partial_b\\mu_o \\right]
 
-    over patterns ``k`` (one pattern for complete data), with ``W = Sigma_oo^-1``.
+    over patterns ``k`` (one pattern for complete data), with ``W = Sigma_oo^-1``;
+    computed group by group over each group's own parameters (:mod:`.information`).
     """
     npar = problem.structure.npar
     info = np.zeros((npar, npar))
-    for _, pat, W, Do, Dm in _pattern_blocks(theta, problem):
-        info += 0.5 * pat.n * np.einsum("aij,bij->ab", W @ Do @ W, Do)
-        if problem.meanstructure:
-            info += pat.n * (Dm @ W @ Dm.T)
+    for gs, gd in zip(problem.structure.groups, problem.data.groups):
+        own, block = group_information(theta, gs, gd, problem.meanstructure, observed=False)
+        info[np.ix_(own, own)] += block
     return info
 
 
+@single_blas_thread
 def casewise_scores(theta: np.ndarray, problem: Problem) -> np.ndarray:
-    """Score of each row (N x npar): derivatives of each row's (weighted) log-likelihood, rows grouped by pattern."""
-    blocks = []
-    for imp, pat, W, Do, Dm in _pattern_blocks(theta, problem):
-        o = pat.observed
-        Z = (pat.rows - (imp.mu[o] if problem.meanstructure else pat.mean)) @ W
-        s = -0.5 * np.einsum("ij,aji->a", W, Do)[None, :] + 0.5 * np.einsum("ni,aij,nj->na", Z, Do, Z)
-        if problem.meanstructure:
-            s += Z @ Dm.T
-        if pat.weights is not None:
-            s = s * pat.weights[:, None]  # weighted likelihood: each row's score counts w_i times
-        blocks.append(s)
-    return np.vstack(blocks)
+    """Score of each row (N x npar): derivatives of each row's (weighted) log-likelihood, rows grouped by pattern.
+
+    Group by group over each group's own parameters, patterns batched (:mod:`.scores`).
+    """
+    npar = problem.structure.npar
+    parts = [group_scores(theta, gs, gd, problem.meanstructure)
+             for gs, gd in zip(problem.structure.groups, problem.data.groups)]
+    if len(parts) == 1 and parts[0][0].size == npar:
+        return np.ascontiguousarray(parts[0][1])
+    out = np.zeros((sum(s.shape[0] for _, s in parts), npar))
+    start = 0
+    for own, s in parts:
+        out[start:start + s.shape[0], own] = s
+        start += s.shape[0]
+    return out

@@ -19,12 +19,13 @@ import numpy as np
 from scipy import stats
 
 from analysis.models.sem import fit_indices as fi
-from analysis.models.sem.hessian import numerical_hessian
+from analysis.models.sem.hessian import observed_information
 from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
 from analysis.models.sem.robust_indices import FimlCorrection, complete_statistic, robust_indices
 from analysis.models.sem.saturated import Saturated
 from analysis.models.sem.structure import MAT_M, MAT_S, GroupStructure, ModelStructure
 from analysis.models.sem.survey import score_meat
+from analysis.models.sem.threads import single_blas_thread
 
 
 def saturated_problem(problem: Problem, h1: list[Saturated], x_idx: list[int]) -> tuple[Problem, np.ndarray]:
@@ -77,6 +78,7 @@ def factor(t1: float, t0: float, df: int) -> float:
     return c if c > 0 else float("nan")
 
 
+@single_blas_thread
 def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_problem: Problem,
                  base_theta: np.ndarray) -> dict:
     """Scaled test, the fit indices lavaan derives from it (``*_scaled``) and the robust indices (``*_robust``)."""
@@ -84,7 +86,7 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
     x_idx = fitted.x_indices()
     observed = fitted.missing == "fiml"
     sat, theta1 = saturated_problem(problem, fitted.h1, x_idx)
-    info1 = numerical_hessian(theta1, sat) if observed else expected_information(theta1, sat)
+    info1 = observed_information(theta1, sat) if observed else expected_information(theta1, sat)
     meat1 = score_meat(casewise_scores(theta1, sat), sat.data)
     t1 = trace_ratio(info1, meat1)
     c = factor(t1, model_trace(problem, fitted.theta, fitted.bread()), df)
@@ -95,7 +97,7 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
         "pvalue_scaled": float(stats.chi2.sf(scaled, df)) if np.isfinite(scaled) and df > 0 else float("nan"),
         "chisq_scaling_factor": c,
     }
-    base_info = numerical_hessian(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
+    base_info = observed_information(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
     cb = factor(t1, model_trace(base_problem, base_theta, base_info), df_b)
     scaled_b = chisq_b / cb if np.isfinite(cb) else float("nan")
     N = problem.data.nobs

@@ -76,7 +76,7 @@ def complete_information(sat: Problem, theta1: np.ndarray) -> np.ndarray:
         imp = implied(theta1, ss)
         dS, dmu = jacobian(ss, imp, npar)
         W, _ = inv_logdet(imp.sigma)
-        info += 0.5 * gd.nobs * np.einsum("aij,bij->ab", W @ dS @ W, dS)
+        info += 0.5 * gd.nobs * ((W @ dS @ W).reshape(npar, -1) @ dS.reshape(npar, -1).T)
         if sat.meanstructure:
             info += gd.nobs * (dmu @ W @ dmu.T)
     return info
@@ -104,11 +104,12 @@ class FimlCorrection:
         self.Wm_inv = np.linalg.inv(Wm)
         self.Gamma = self.Wm_inv @ Jm @ self.Wm_inv
         self.Wc = complete_information(sat, theta1)
+        self._B = self.Wm_inv @ self.Wc @ self.Wm_inv
 
     def trace(self, theta: np.ndarray, problem: Problem) -> float:
         """``k`` of FIML-C(V3) for a model (the fitted or the baseline one) at its estimates."""
         D = moment_jacobian(theta, problem, self.sat)
         WmD = self.Wm @ D
         U = self.Wm - WmD @ np.linalg.solve(D.T @ WmD, WmD.T)
-        M = U @ self.Wm_inv @ self.Wc @ self.Wm_inv @ U
-        return float(np.sum(M * self.Gamma.T))
+        # tr(U Wm^-1 Wc Wm^-1 U Gamma), with two products instead of four.
+        return float(np.sum((U @ self._B) * (U @ self.Gamma).T))

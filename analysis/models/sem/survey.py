@@ -21,6 +21,7 @@ information of the weighted log-likelihood.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from analysis.models.sem.data import SampleData
 
@@ -61,8 +62,22 @@ def score_meat(scores: np.ndarray, sample: SampleData) -> np.ndarray:
 
 
 def _psu_totals(scores: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct key rows and the sum of the scores of each."""
-    pairs, unit = np.unique(keys, axis=0, return_inverse=True)
-    totals = np.zeros((pairs.shape[0], scores.shape[1]))
-    np.add.at(totals, unit.ravel(), scores)
-    return pairs, totals
+    """Distinct key rows (sorted) and the sum of the scores of each.
+
+    The (non-negative integer) key columns are packed into one integer, and the sums are
+    one sparse product, not a sort of rows and a scatter-add.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    base = keys.max(axis=0) + 1
+    packed = np.zeros(keys.shape[0], dtype=np.int64)
+    for j in range(keys.shape[1]):
+        packed = packed * base[j] + keys[:, j]
+    codes, unit = np.unique(packed, return_inverse=True)
+    pairs = np.empty((codes.size, keys.shape[1]), dtype=np.int64)
+    rest = codes
+    for j in reversed(range(keys.shape[1])):
+        pairs[:, j] = rest % base[j]
+        rest = rest // base[j]
+    members = sparse.csr_matrix((np.ones(unit.size), (unit.ravel(), np.arange(unit.size))),
+                                shape=(codes.size, unit.size))
+    return pairs, np.asarray(members @ scores)
