@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,7 +111,55 @@ def _sets(estimand: Any, key: str) -> tuple[str, ...]:
     value = getattr(estimand, key, None) or {}
     if isinstance(value, dict):
         value = value.get("backdoor") or []
-    return tuple(str(v) for v in value)
+    return tuple(sorted(str(v) for v in value))
+
+
+# DoWhy's candidate-set dicts: the attribute and the key of the default set in it.
+_SET_DICTS = (("backdoor_variables", "backdoor"), ("general_adjustment_variables", "general_adjustment"),
+              ("mediation_first_stage_confounders", "backdoor"), ("mediation_second_stage_confounders", "backdoor"))
+
+
+def _canonical(estimand: Any) -> None:
+    """Put DoWhy's adjustment sets in one order, whatever Python's string hashing (in place).
+
+    DoWhy builds its candidate sets from Python sets, so their order, their numbering
+    (``backdoor1``, ``backdoor2``...) and, among equally good sets, the default one all
+    follow ``PYTHONHASHSEED``; the regression formulas and estimand expressions it writes
+    follow them too.  Here every set is sorted, the candidates are renumbered in sorted
+    order, the default is chosen by DoWhy's own rule (fewest instruments, then fewest
+    variables) with ties broken by that order, and the backdoor expressions are rebuilt
+    from the sorted sets, so two processes write the same bytes.
+    """
+    from dowhy.causal_identifier.auto_identifier import construct_adjustment_estimand
+
+    instruments = {str(v) for v in (getattr(estimand, "instrumental_variables", None) or [])}
+    treatment = [str(v) for v in estimand.treatment_variable]
+    outcome = [str(v) for v in estimand.outcome_variable]
+    estimands = estimand.estimands if isinstance(estimand.estimands, dict) else None
+    for attr, default in _SET_DICTS:
+        found = getattr(estimand, attr, None)
+        if not isinstance(found, dict):
+            continue
+        prefix = "general" if default == "general_adjustment" else "backdoor"
+        candidates = sorted({tuple(sorted(str(v) for v in value)) for key, value in found.items()
+                             if key != default and value is not None})
+        if not candidates:
+            continue
+        renamed = {f"{prefix}{i + 1}": list(c) for i, c in enumerate(candidates)}
+        best = min(renamed, key=lambda k: (len(instruments.intersection(renamed[k])), len(renamed[k]),
+                                           renamed[k]))
+        if attr in ("backdoor_variables", "general_adjustment_variables") and estimands and default in estimands:
+            # The ATE's sets carry an estimand expression each (the mediation estimands keep none).
+            for key in [k for k in estimands if re.fullmatch(rf"{prefix}\d+", k)]:
+                del estimands[key]
+            for key, value in renamed.items():
+                estimands[key] = construct_adjustment_estimand(treatment, outcome, value)
+            estimands[default] = estimands[best]
+        setattr(estimand, attr, {**renamed, default: list(renamed[best])})
+        if attr == "backdoor_variables" and getattr(estimand, "default_backdoor_id", None) is not None:
+            estimand.default_backdoor_id = best
+        if attr == "general_adjustment_variables" and getattr(estimand, "default_adjustment_set_id", None):
+            estimand.default_adjustment_set_id = best
 
 
 def _record(estimand: Any, estimate: Any, *, identifier: str, method: str) -> Identified:
@@ -153,6 +202,7 @@ def fit_dowhy(frame: CausalFrame, gml: str, *, binary: bool, clip: float = 0.05)
     with quiet():
         model = CausalModel(data=frame.graph_data(), treatment=frame.exposure, outcome=frame.outcome, graph=gml)
         estimand = model.identify_effect(proceed_when_unidentifiable=False)
+        _canonical(estimand)
         if not _sets(estimand, "backdoor_variables"):
             raise ModelSpecificationError(
                 f"DoWhy found no set of variables that blocks every backdoor path from {frame.exposure} to "
@@ -174,6 +224,7 @@ def fit_dowhy(frame: CausalFrame, gml: str, *, binary: bool, clip: float = 0.05)
             records = []
             for kind in ("nonparametric-nde", "nonparametric-nie"):
                 med_estimand = model.identify_effect(estimand_type=kind)
+                _canonical(med_estimand)
                 found = [str(v) for v in (med_estimand.mediator_variables or [])]
                 if found != [frame.mediator]:
                     raise ModelSpecificationError(

@@ -83,9 +83,19 @@ def save_figure(fig: Figure, path_stem, *, formats: tuple[str, ...] = ("png", "s
     """Save a figure atomically in each format; returns the paths."""
     from analysis.outputs import write_atomic
 
+    import matplotlib as mpl
+
     out = []
     for fmt in formats:
         target = f"{path_stem}.{fmt}"
-        write_atomic(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, bbox_inches="tight"))
+        # The same figure gives the same bytes: no write date, and SVG element ids from a fixed salt
+        # instead of random ones.
+        metadata = {"Date": None} if fmt in ("svg", "pdf") else None
+
+        def write(tmp, fmt=fmt, metadata=metadata):
+            with mpl.rc_context({"svg.hashsalt": "loneliness-workbench"}):
+                fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=metadata)
+
+        write_atomic(target, write)
         out.append(target)
     return out
