@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from collections.abc import Callable
 from typing import NoReturn
+
+from analysis.limits import MAX_JOBS, MAX_SEED
 
 
 class Parser(argparse.ArgumentParser):
@@ -19,14 +23,38 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _whole_number(text: str, minimum: int) -> int:
+
+
+def _whole_number(text: str, minimum: int, maximum: int | None = None) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {value}")
+    if value < minimum or (maximum is not None and value > maximum):
+        span = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {text!r}")
     return value
+
+
+def whole_number(minimum: int, maximum: int | None = None, *, also: tuple[int, ...] = ()) -> Callable[[str], int]:
+    """argparse type: a whole number in ``[minimum, maximum]`` (or one of ``also``, e.g. -1 for "every core")."""
+
+    def parse(text: str) -> int:
+        try:
+            if int(text) in also:
+                return int(text)
+        except ValueError:
+            pass
+        try:
+            return _whole_number(text, minimum, maximum)
+        except argparse.ArgumentTypeError as exc:
+            if also:
+                raise argparse.ArgumentTypeError(
+                    str(exc).replace("expected ", f"expected {' or '.join(map(str, also))} or ", 1)) from None
+            raise
+
+    parse.__name__ = "whole_number"
+    return parse
 
 
 def positive_int(text: str) -> int:
@@ -37,6 +65,39 @@ def positive_int(text: str) -> int:
 def nonnegative_int(text: str) -> int:
     """argparse type: an integer of at least 0 (e.g. a seed)."""
     return _whole_number(text, 0)
+
+
+def seed(text: str) -> int:
+    """argparse type: a random seed, a whole number from 0 to 4294967295 (2**32 - 1)."""
+    return _whole_number(text, 0, MAX_SEED)
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def number(low: float, high: float, *, low_open: bool = False, high_open: bool = False,
+           what: str = "a number") -> Callable[[str], float]:
+    """argparse type: a finite number between ``low`` and ``high`` (ends open or closed)."""
+    span = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+    def check(value: float, text: str) -> float:
+        if value < low or value > high or (low_open and value == low) or (high_open and value == high):
+            raise argparse.ArgumentTypeError(f"expected {what} in {span}, got {text!r}")
+        return value
+
+    def parse(text: str) -> float:
+        return check(_finite(text), text)
+
+    parse.__name__ = "number"
+    parse.check = check  # type: ignore[attr-defined]
+    return parse
 
 
 def fraction(text: str) -> float:
@@ -69,8 +130,8 @@ def add_parallel_options(p: argparse.ArgumentParser, *, what: str) -> None:
     p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",
                    help="joblib: local cores (default); dask: an existing Dask cluster (--scheduler); serial")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="local worker processes for joblib (default: every core)")
+    p.add_argument("--jobs", type=whole_number(1, MAX_JOBS, also=(-1,)), default=None, metavar="N",
+                   help=f"local worker processes for joblib, 1 to {MAX_JOBS} or -1 (default: every core)")
     p.add_argument("--out", metavar="DIR",
                    help=f"run folder (default: a new folder under runs/); an earlier run's folder with the same "
                         f"{what} is resumed")

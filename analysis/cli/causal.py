@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
-from analysis.cli._parser import add_spec_and_data, comma_list, fraction, nonnegative_int, positive_int
+from analysis.cli._parser import add_spec_and_data, comma_list, fraction, seed, whole_number
+from analysis.limits import MAX_CAUSAL_RESAMPLES
 
 HELP = "estimate a causal effect with DoWhy (graph, identification, estimate, refutations)"
 REFUTATION_NAMES = ("placebo_treatment", "random_common_cause", "data_subset", "unobserved_common_cause")
@@ -79,14 +80,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--both-directions", action="store_true",
                    help="also estimate the reverse effect (outcome at t-1 on exposure at t)")
     p.add_argument("--waves", type=comma_list, metavar="LIST", help="comma-separated waves to use (default: all)")
-    p.add_argument("--bootstrap", type=positive_int, default=200, metavar="N",
-                   help="person-clustered bootstrap resamples (default 200)")
-    p.add_argument("--simulations", type=positive_int, default=30, metavar="N",
+    p.add_argument("--bootstrap", type=whole_number(1, MAX_CAUSAL_RESAMPLES), default=200, metavar="N",
+                   help=f"person-clustered bootstrap resamples, 1 to {MAX_CAUSAL_RESAMPLES} (default 200)")
+    p.add_argument("--simulations", type=whole_number(1, MAX_CAUSAL_RESAMPLES), default=30, metavar="N",
                    help="simulations of each placebo, random-common-cause and subset refutation (default 30)")
     p.add_argument("--refutations", type=_refutations, metavar="LIST",
                    help=f"comma-separated refutations to run, or none (default all: {', '.join(REFUTATION_NAMES)})")
     p.add_argument("--level", type=fraction, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--seed", type=nonnegative_int, default=0, help="random seed of the bootstrap and refutations (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed of the bootstrap and refutations (default 0)")
     p.add_argument("--graph", metavar="FILE", help="also draw the causal graph to FILE (.png, .svg or .pdf)")
     p.add_argument("--unweighted", action="store_true",
                    help="ignore the spec's weights, PSUs and strata (unweighted estimates, persons resampled): "

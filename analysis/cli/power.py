@@ -5,22 +5,47 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.cli._parser import add_parallel_options, check_parallel_options, fraction, positive_int
+from collections.abc import Callable
+from typing import Any
+
+from analysis.cli._parser import add_parallel_options, check_parallel_options, fraction, number, seed, whole_number
 from analysis.interpret import ALPHA
+from analysis.limits import MAX_PERSONS as MAX_N
+from analysis.limits import MAX_POWER_WAVES as MAX_WAVES
+from analysis.limits import MAX_REPLICATES
+from analysis.limits import MIN_POWER_PERSONS as MIN_N
 
 HELP = "Monte Carlo power for the CLPM / RI-CLPM over a grid of designs (sample size, waves, ...)"
 
 
-def _list(kind: type, name: str):
+def _list(kind: type, name: str, check: Callable[[str], Any] | None = None):
+    """A comma-separated list of ``kind``, each item checked by ``check`` (an argparse type) when given."""
     def parse(text: str) -> list:
         items = [t.strip() for t in text.split(",") if t.strip()]
         if not items:
             raise argparse.ArgumentTypeError(f"expected a comma-separated list of {name}")
         try:
-            return [kind(t) for t in items]
+            values = [kind(t) for t in items]
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a comma-separated list of {name}, got {text!r}") from None
+        if check is not None:
+            for t in items:
+                check(t)
+        return values
     return parse
+
+
+def _sizes(text: str) -> int:
+    value = int(text)
+    if not MIN_N <= value <= MAX_N:
+        raise argparse.ArgumentTypeError(f"sample sizes must be at least {MIN_N} persons and at most {MAX_N} "
+                                         f"(as synth), got {text!r}")
+    return value
+
+
+def _effect(text: str) -> float:
+    # A lag of 1 or more makes the process explode; the design checks the whole lag matrix too.
+    return number(-1.0, 1.0, low_open=True, high_open=True, what="an effect")(text)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,35 +63,36 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", choices=("clpm", "riclpm"), default="riclpm",
                    help="model fitted to each simulated study (default riclpm)")
-    p.add_argument("--n", type=_list(int, "sample sizes"), default=[200, 500, 1000], metavar="LIST",
+    p.add_argument("--n", type=_list(int, "sample sizes", _sizes), default=[200, 500, 1000], metavar="LIST",
                    help="persons at wave 1 (default 200,500,1000)")
-    p.add_argument("--waves", type=_list(int, "numbers of waves"), default=[4], metavar="LIST",
+    p.add_argument("--waves", type=_list(int, "numbers of waves", whole_number(2, MAX_WAVES)), default=[4], metavar="LIST",
                    help="number of waves (default 4)")
-    p.add_argument("--icc", type=_list(float, "shares"), default=[0.5], metavar="LIST",
+    p.add_argument("--icc", type=_list(float, "shares", number(0, 1, high_open=True, what="a share")), default=[0.5], metavar="LIST",
                    help="share of the variance that is stable between persons (random intercepts; default 0.5)")
-    p.add_argument("--cross-lag", type=_list(float, "effects"), default=[0.1], metavar="LIST",
+    p.add_argument("--cross-lag", type=_list(float, "effects", _effect), default=[0.1], metavar="LIST",
                    help="standardized within-person effect of x on later y (default 0.1)")
-    p.add_argument("--cross-lag-yx", type=_list(float, "effects"), default=None, metavar="LIST",
+    p.add_argument("--cross-lag-yx", type=_list(float, "effects", _effect), default=None, metavar="LIST",
                    help="effect of y on later x (default: the same as --cross-lag)")
-    p.add_argument("--autoregression", type=_list(float, "effects"), default=[0.4], metavar="LIST",
+    p.add_argument("--autoregression", type=_list(float, "effects", _effect), default=[0.4], metavar="LIST",
                    help="autoregressive effect of x (and of y unless --autoregression-y; default 0.4)")
-    p.add_argument("--autoregression-y", type=_list(float, "effects"), default=None, metavar="LIST",
+    p.add_argument("--autoregression-y", type=_list(float, "effects", _effect), default=None, metavar="LIST",
                    help="autoregressive effect of y (default: the same as --autoregression)")
-    p.add_argument("--within-cor", type=float, default=0.3,
+    p.add_argument("--within-cor", type=number(-1, 1, low_open=True, high_open=True, what="a correlation"), default=0.3,
                    help="correlation of x and y within persons at each wave (default 0.3)")
-    p.add_argument("--ri-cor", type=float, default=0.3, help="correlation of the random intercepts (default 0.3)")
-    p.add_argument("--reliability", type=_list(float, "reliabilities"), default=[1.0], metavar="LIST",
+    p.add_argument("--ri-cor", type=number(-1, 1, low_open=True, high_open=True, what="a correlation"), default=0.3, help="correlation of the random intercepts (default 0.3)")
+    p.add_argument("--reliability", type=_list(float, "reliabilities", number(0, 1, low_open=True, what="a reliability")), default=[1.0], metavar="LIST",
                    help="reliability of the observed scores (default 1.0: no measurement error)")
-    p.add_argument("--attrition", type=_list(float, "shares"), default=[0.0], metavar="LIST",
+    p.add_argument("--attrition", type=_list(float, "shares", number(0, 1, high_open=True, what="a share")), default=[0.0], metavar="LIST",
                    help="share of participants dropping out at each wave after the first (default 0)")
     p.add_argument("--attrition-mechanism", choices=("mcar", "mar"), default="mcar",
                    help="dropout at random (mcar, default) or more likely with a higher previous y (mar)")
     p.add_argument("--lags", choices=("invariant", "free"), default="invariant",
                    help="fitted lagged effects equal over waves (default) or one per interval (averaged)")
-    p.add_argument("--replicates", type=positive_int, default=500, help="simulated studies per design (default 500)")
+    p.add_argument("--replicates", type=whole_number(1, MAX_REPLICATES), default=500,
+                   help=f"simulated studies per design, 1 to {MAX_REPLICATES} (default 500)")
     p.add_argument("--alpha", type=fraction, default=ALPHA, help=f"significance level (default {ALPHA:g})")
     p.add_argument("--target-power", type=fraction, default=0.8, help="power to reach (default 0.8)")
-    p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same results (default 1)")
+    p.add_argument("--seed", type=seed, default=1, help="random seed; the same seed gives the same results (default 1)")
     add_parallel_options(p, what="settings")
     p.set_defaults(run=run)
 

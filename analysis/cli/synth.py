@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.cli._parser import positive_int
+from analysis.cli._parser import seed, whole_number
+from analysis.limits import MAX_PERSONS
 
 HELP = "write a synthetic cohort laid out like UKHLS or ELSA, with its true parameters"
 
@@ -22,9 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--cohort", choices=("ukhls", "elsa"), default="ukhls", help="layout to mimic (default ukhls)")
-    p.add_argument("--n", type=positive_int, default=5000, help="persons at wave 1 (default 5000)")
-    p.add_argument("--waves", type=positive_int, default=5, help="number of waves (default 5)")
-    p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)")
+    p.add_argument("--n", type=whole_number(1, MAX_PERSONS), default=5000,
+                   help=f"persons at wave 1, 1 to {MAX_PERSONS} (default 5000)")
+    p.add_argument("--waves", type=whole_number(2, 26), default=5, help="number of waves, 2 to 26 (default 5)")
+    p.add_argument("--seed", type=seed, default=1, help="random seed; the same seed gives the same data (default 1)")
     p.add_argument("--format", dest="fmt", choices=("dta", "sav"), default="dta", help="Stata .dta or SPSS .sav (default dta)")
     p.add_argument("--no-design", dest="design", action="store_false",
                    help="simple random sample: no strata/PSU columns and no informative selection "

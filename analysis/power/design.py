@@ -41,6 +41,7 @@ from typing import Literal
 import numpy as np
 
 from analysis.errors import UsageError
+from analysis.limits import MAX_PERSONS, MAX_POWER_WAVES, MIN_POWER_PERSONS
 
 FittedModel = Literal["clpm", "riclpm"]
 Mechanism = Literal["mcar", "mar"]
@@ -49,6 +50,9 @@ LagSetting = Literal["invariant", "free"]
 #: Lagged parameters as the model builders label them (x_to_y is "cl_xy").
 PARAMETERS = ("ar_x", "cl_yx", "cl_xy", "ar_y")
 PATHS = {"ar_x": "x → x", "cl_yx": "y → x", "cl_xy": "x → y", "ar_y": "y → y"}
+
+#: Bounds of a design: persons per simulated study (as ``synth``) and waves.
+MIN_N, MAX_N, MAX_WAVES = MIN_POWER_PERSONS, MAX_PERSONS, MAX_POWER_WAVES
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,14 +243,16 @@ class PowerDesign:
 
     def _check(self) -> None:
         for n in self.n:
-            if n < 20:
-                raise UsageError(f"Sample sizes must be at least 20 persons; got {n}.")
+            if n < MIN_N:
+                raise UsageError(f"Sample sizes must be at least {MIN_N} persons; got {n}.")
+            if n > MAX_N:
+                raise UsageError(f"Sample sizes must be at most {MAX_N} persons (as synth); got {n}.")
         minimum = 3 if self.model == "riclpm" else 2
         for t in self.waves:
             if t < minimum:
                 raise UsageError(f"The {self.model.upper()} needs at least {minimum} waves; got {t}.")
-            if t > 30:
-                raise UsageError(f"At most 30 waves are supported; got {t}.")
+            if t > MAX_WAVES:
+                raise UsageError(f"At most {MAX_WAVES} waves are supported; got {t}.")
         for icc in self.icc:
             if not 0.0 <= icc < 1.0:
                 raise UsageError(f"icc (the stable share of the variance) must be in [0, 1); got {icc}.")
@@ -264,6 +270,10 @@ class PowerDesign:
             if not -1.0 < r < 1.0:
                 raise UsageError(f"{name} must be a correlation strictly between -1 and 1; got {r}.")
         for eff in self.effects:
+            for name in PARAMETERS:
+                if not np.isfinite(eff.value(name)):
+                    raise UsageError(f"The lagged effect {name} ({PATHS[name]}) must be a finite number; "
+                                     f"got {eff.value(name)}.")
             radius = float(np.max(np.abs(np.linalg.eigvals(eff.matrix))))
             if radius >= 1.0:
                 raise UsageError(

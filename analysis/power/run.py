@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.errors import UsageError
+from analysis.limits import MAX_REPLICATES
 from analysis.parallel import Backend, check_backend, execute
 from analysis.power.design import PARAMETERS, PowerDesign
 from analysis.power.fitting import compile_power_model, population_fit
@@ -93,6 +94,8 @@ def run_power(
         raise UsageError("design must be a PowerDesign.")
     if int(replicates) < 1:
         raise UsageError(f"The number of replicates must be at least 1; got {replicates}.")
+    if int(replicates) > MAX_REPLICATES:
+        raise UsageError(f"The number of replicates must be at most {MAX_REPLICATES}; got {replicates}.")
     if int(chunk_size) < 1:
         raise UsageError(f"chunk_size must be at least 1; got {chunk_size}.")
     replicates, seed = int(replicates), int(seed)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numbers
 
 from analysis.errors import UsageError
+from analysis.limits import MAX_PERSONS
 from analysis.synth.params import COHORTS, Cohort
 
-MAX_N = 500_000
+MAX_N = MAX_PERSONS
 MIN_WAVES = 2
 MAX_WAVES = 26  # UKHLS wave letters a-z
 FORMATS = ("dta", "sav")
