@@ -67,13 +67,20 @@ if s is None:
     st.info("Choose the question and press **Estimate**. With 100 resamples this takes a few seconds.")
     st.stop()
 
-with _shared.friendly("estimating the causal effect"), st.spinner("Estimating and running the checks…",
-                                                                     show_time=True):
-    res = _shared.causal(ds, s)
+# The estimates first (DoWhy's fit and the bootstrap), then the checks, which take longer, stream in below.
+full = _shared.cached("causal", _shared.causal_key(ds, s))
+if full is None:
+    with (_shared.friendly("estimating the causal effect"),
+          st.spinner(f"Estimating the effect ({s['n_boot']} bootstrap resamples)…", show_time=True)):
+        res = _shared.causal(ds, s, checks=False)
+else:
+    res = full
 
 
-def show(r) -> None:
-    st.info(r.interpretation())
+def show(r, which: str):
+    """The estimates of one direction; returns the places where the words and the checks go."""
+    words = st.empty()
+    words.info(r.interpretation())
     e = r.effect
     effects = [("Average effect", e, "Change in the outcome at the next wave per one point more exposure one wave "
                 "earlier.")]
@@ -92,24 +99,42 @@ def show(r) -> None:
     st.caption(r.sample.words())
     st.caption(design_sentence(dict(r.survey)))
     st.subheader("The assumed causal graph")
-    st.pyplot(r.draw_graph(), clear_figure=False)
+    _shared.show_figure(("causal graph", _shared.causal_key(ds, s, checks=False), which), r.draw_graph,
+                        alt=f"The assumed causal graph of {name(r.exposure)} and later {name(r.outcome)}: arrows "
+                            "say what may cause what.")
     st.caption("Arrows say what may directly cause what: these are assumptions, not findings. Thick arrows carry the "
                "estimates. Any unmeasured common cause of the exposure and the outcome is assumed absent.")
     st.subheader("Checks (refutations)", help=tip("Refutation"))
-    if not r.refutations:
-        st.caption("No checks were run.")
-    for ref in r.refutations:
-        (st.success if ref.passed else st.warning)(f"**{ref.title}: {'passed' if ref.passed else 'failed'}.** "
-                                                   f"{ref.words}")
+    checks = st.container()
     with st.expander("Assumptions behind the estimate"):
         for a in r.assumptions:
             st.markdown(f"- {a}")
         for note in r.sample.notes:
             st.markdown(f"- {note}")
+    return words, checks
+
+
+def show_checks(r, words, checks) -> None:
+    words.info(r.interpretation())
+    with checks:
+        if not r.refutations:
+            st.caption("No checks were run.")
+        for ref in r.refutations:
+            (st.success if ref.passed else st.warning)(f"**{ref.title}: {'passed' if ref.passed else 'failed'}.** "
+                                                       f"{ref.words}")
 
 
 st.header(f"{name(res.exposure)} → later {name(res.outcome)}")
-show(res)
+places = [show(res, "forward")]
 if res.reverse is not None:
     st.header(f"The other direction: {name(res.reverse.exposure)} → later {name(res.reverse.outcome)}")
-    show(res.reverse)
+    places.append(show(res.reverse, "reverse"))
+if full is None:
+    with (places[0][1], _shared.friendly("running the checks"),
+          st.spinner(f"Running the checks: placebo exposure, random common cause and random subsets "
+                     f"({s['n_simulations']} simulations each), and the unobserved-confounder analysis"
+                     f"{' in both directions' if res.reverse is not None else ''}…", show_time=True)):
+        full = _shared.causal(ds, s)
+show_checks(full, *places[0])
+if full.reverse is not None:
+    show_checks(full.reverse, *places[1])

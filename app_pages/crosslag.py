@@ -72,13 +72,20 @@ if s is None:
             "distress is a good start.")
     st.stop()
 
-with _shared.friendly("fitting the model"), st.spinner("Fitting the model…", show_time=True):
-    started = time.perf_counter()
-    res = _shared.crosslag(ds, s)
-    elapsed = time.perf_counter() - started
+# The model alone first; the comparison models (if asked for) follow below, so the answer shows at once.
+main = {**s, "compare": False}
+with _shared.friendly("fitting the model"):
+    full = _shared.cached("crosslag", _shared.crosslag_key(ds, s)) if s["compare"] else None
+    res = full if full is not None else _shared.cached("crosslag", _shared.crosslag_key(ds, main))
+    elapsed = None
+    if res is None:
+        with st.spinner("Fitting the model…", show_time=True):
+            started = time.perf_counter()
+            res = _shared.crosslag(ds, main)
+            elapsed = time.perf_counter() - started
 X, Y = name(res.x), name(res.y)
 st.caption(f"{MODEL_NAMES[res.model]}, waves {', '.join(res.waves)}; {res.sem.fit['nobs']:,} people; "
-           f"{'fitted' if elapsed > 0.05 else 'shown from the cache'} in {elapsed:.1f} s.")
+           + (f"fitted in {elapsed:.1f} s." if elapsed is not None else "shown from the cache."))
 st.caption(design_sentence(res.sem.design))
 if not res.sem.converged:
     st.warning("The model did not converge: the estimates below may be wrong. Try the CLPM, equal effects over "
@@ -130,10 +137,12 @@ if res.lags == "free":
 st.header("Path diagram")
 value = st.radio("Numbers on the arrows", ["std", "est"], horizontal=True, key="cl_value",
                  format_func={"std": "standardized", "est": "in the measures' own points"}.get)
-fig = path_diagram(x=X, y=Y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave), ar_y=list(res.ar_y.by_wave),
-                   x_to_y=list(res.x_to_y.by_wave), y_to_x=list(res.y_to_x.by_wave), within=res.within_person,
-                   value=value)
-st.pyplot(fig, clear_figure=False)
+_shared.show_figure(
+    ("path diagram", _shared.crosslag_key(ds, main), value),
+    lambda: path_diagram(x=X, y=Y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave), ar_y=list(res.ar_y.by_wave),
+                         x_to_y=list(res.x_to_y.by_wave), y_to_x=list(res.y_to_x.by_wave),
+                         within=res.within_person, value=value),
+    alt=f"Path diagram of {X} and {Y} over waves {', '.join(res.waves)}, with the estimated effects on the arrows.")
 st.caption("Boxes are the two measures at each wave" + (" (each person's departure from their own usual level)"
            if res.within_person else "") + ". Diagonal arrows are the cross-lagged effects, horizontal arrows "
            f"the stability of each measure; stars mark p-values below {star_levels()}.")
@@ -173,16 +182,20 @@ st.header("Tests")
 d = res.direction_test
 st.markdown(f"**Is one direction stronger than the other?** Comparing the two standardized cross-lagged effects: "
             f"chi-square {d.chisq:.2f} on {d.df} df, {_shared.p_words(d.pvalue)}.")
-t = res.time_invariance_test
+if s["compare"] and full is None:
+    with _shared.friendly("fitting the other model types"), \
+            st.spinner("Fitting the other model types and the test of equal effects over time…", show_time=True):
+        full = _shared.crosslag(ds, s)
+t = full.time_invariance_test if full is not None else None
 if t is not None:
     st.markdown(f"**Are the effects the same at every interval?** Likelihood-ratio test of equal against "
                 f"interval-specific effects: chi-square {t.chisq:.2f} on {t.df} df, {_shared.p_words(t.pvalue)}.")
-else:
+elif not s["compare"]:
     st.caption("Tick *Also fit the other model types* above to test whether the effects are the same at every "
                "interval and to compare the CLPM, RI-CLPM and DPM.")
-if res.comparison is not None:
+if full is not None and full.comparison is not None:
     st.subheader("Comparing model types")
-    comp = res.comparison.copy()
+    comp = full.comparison.copy()
     comp["model"] = comp["model"].map(lambda m: m.upper().replace("RICLPM", "RI-CLPM"))
     keep = [c for c in ("model", "lags", "converged", "npar", "chisq", "df", "cfi", "rmsea", "srmr", "aic", "bic",
                         "note") if c in comp.columns]

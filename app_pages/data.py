@@ -79,35 +79,40 @@ else:
     stats = _shared.disclosure_safe(stats, ["People"], {"People": shown})
     groups = list(dict.fromkeys(stats["Group"]))
     waves = list(dict.fromkeys(stats["Wave"]))
-    fig = Figure(figsize=(10, 3.6), dpi=110)
-    ax = fig.add_subplot()
-    width = 0.8 / max(len(groups), 1)
-    colours = ["#1f4e79", "#b03a2e", "#1f6f3f", "#7d3c98", "#b9770e", "#555555"]
-    for gi, g in enumerate(groups):
-        boxes, pos = [], []
-        for wi, w in enumerate(waves):
-            r = stats[(stats["Wave"] == w) & (stats["Group"] == g)]
-            if r.empty or r["Median"].isna().all():
-                continue  # suppressed or no one
-            r = r.iloc[0]
-            boxes.append({"whislo": r["10th pct"], "q1": r["Lower quartile"], "med": r["Median"],
-                          "q3": r["Upper quartile"], "whishi": r["90th pct"], "mean": r["Mean"], "label": ""})
-            pos.append(wi + (gi - (len(groups) - 1) / 2) * width)
-        if boxes:
-            colour = colours[gi % len(colours)]
-            ax.bxp(boxes, positions=pos, widths=width * 0.8, showfliers=False, showmeans=True, patch_artist=True,
-                   boxprops={"facecolor": colour, "alpha": 0.35, "edgecolor": colour},
-                   medianprops={"color": colour}, whiskerprops={"color": colour}, capprops={"color": colour},
-                   meanprops={"marker": "o", "markerfacecolor": "white", "markeredgecolor": colour})
-            ax.plot([], [], color=colour, lw=6, alpha=0.5, label=g)
-    ax.set_xticks(range(len(waves)), [f"wave {w}" for w in waves])
-    ax.set_ylabel(_shared.short_name(construct))
-    if by:
-        ax.legend(title=_shared.grouping_name(p, by), fontsize=8, title_fontsize=8, frameon=False,
-                  loc="center left", bbox_to_anchor=(1.0, 0.5))
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    st.pyplot(fig, clear_figure=False)
+    def draw() -> Figure:
+        fig = Figure(figsize=(10, 3.6), dpi=110)
+        ax = fig.add_subplot()
+        width = 0.8 / max(len(groups), 1)
+        colours = ["#1f4e79", "#b03a2e", "#1f6f3f", "#7d3c98", "#b9770e", "#555555"]
+        for gi, g in enumerate(groups):
+            boxes, pos = [], []
+            for wi, w in enumerate(waves):
+                r = stats[(stats["Wave"] == w) & (stats["Group"] == g)]
+                if r.empty or r["Median"].isna().all():
+                    continue  # suppressed or no one
+                r = r.iloc[0]
+                boxes.append({"whislo": r["10th pct"], "q1": r["Lower quartile"], "med": r["Median"],
+                              "q3": r["Upper quartile"], "whishi": r["90th pct"], "mean": r["Mean"], "label": ""})
+                pos.append(wi + (gi - (len(groups) - 1) / 2) * width)
+            if boxes:
+                colour = colours[gi % len(colours)]
+                ax.bxp(boxes, positions=pos, widths=width * 0.8, showfliers=False, showmeans=True, patch_artist=True,
+                       boxprops={"facecolor": colour, "alpha": 0.35, "edgecolor": colour},
+                       medianprops={"color": colour}, whiskerprops={"color": colour}, capprops={"color": colour},
+                       meanprops={"marker": "o", "markerfacecolor": "white", "markeredgecolor": colour})
+                ax.plot([], [], color=colour, lw=6, alpha=0.5, label=g)
+        ax.set_xticks(range(len(waves)), [f"wave {w}" for w in waves])
+        ax.set_ylabel(_shared.short_name(construct))
+        if by:
+            ax.legend(title=_shared.grouping_name(p, by), fontsize=8, title_fontsize=8, frameon=False,
+                      loc="center left", bbox_to_anchor=(1.0, 0.5))
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        return fig
+
+    _shared.show_figure(("scores", ds.key, construct, by), draw,
+                        alt=f"Box plots of {_shared.short_name(construct)} at each wave"
+                            + (f" by {_shared.grouping_name(p, by)}" if by else "") + ".")
     st.caption("Each box spans the middle half of people (lower to upper quartile); the line inside is the median "
                "and the dot the mean; the whiskers reach the 10th and 90th percentiles (the most extreme answers "
                "are not drawn, to protect individuals). Groups are taken at each wave.")
@@ -145,3 +150,4 @@ if st.checkbox("Show the first rows of the scored data", value=False, key="show_
 else:
     st.caption("Individual people's answers are not shown unless you ask for them; tables above only show "
                "counts and summaries.")
+_shared.warm_up()  # the slow optional libraries, imported while the user reads this page

@@ -56,9 +56,15 @@ if s is None:
     st.stop()
 
 names = list(p.groupings) if s["grouping"] == ALL else [s["grouping"]]
-with (_shared.friendly("comparing the groups"),
-      st.spinner("Fitting the multigroup model and the tests…", show_time=True)):
-    allg = _shared.compare(ds, s, names)
+key = _shared.groups_key(ds, s, names)
+with _shared.friendly("comparing the groups"):
+    allg = _shared.cached("groups", key)
+    if allg is None and len(names) > 1:  # a progress bar, grouping by grouping
+        allg = _shared.compare(ds, s, names)
+    elif allg is None:
+        with st.spinner(f"Fitting the multigroup model of {_shared.grouping_name(p, names[0])} and the tests…",
+                        show_time=True):
+            allg = _shared.compare(ds, s, names)
 X, Y = name(allg.x), name(allg.y)
 plain_group = {g: _shared.grouping_name(p, g) for g in p.groupings}
 
@@ -75,8 +81,11 @@ value = st.radio("Scale", ["std_all", "est"], horizontal=True, key="gr_value", h
                  format_func={"std_all": "standardized (comparable across measures)",
                               "est": "in the measures' own points"}.get)
 table = allg.to_frame()
-fig = forest_plot(table.assign(grouping=table["grouping"].map(plain_group)), x=X, y=Y, value=value)
-st.pyplot(fig, clear_figure=False)
+_shared.show_figure(("forest plot", key, value),
+                    lambda: forest_plot(table.assign(grouping=table["grouping"].map(plain_group)), x=X, y=Y,
+                                        value=value),
+                    alt=f"Forest plot of the cross-lagged effects between {X} and {Y} in each group, with 95% "
+                        "confidence intervals.")
 st.caption("Each dot is a group's cross-lagged effect and each line its 95% confidence interval; a line crossing "
            "the zero line means that group's effect could be zero. Overlapping lines alone do not show that groups "
            "are alike: the tests below compare them directly.")

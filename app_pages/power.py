@@ -1,8 +1,9 @@
 """Dashboard page: how many people does a panel study need to detect a cross-lagged effect?
 
 A Streamlit page script (routed by the dashboard's ``st.navigation``).  It only
-collects the design, calls :func:`analysis.power.run_power` and shows what
-comes back; all statistics live in the library.
+collects the design, calls :func:`analysis.power.run_power` (through the
+dashboard's store, with a progress bar) and shows what comes back; all
+statistics live in the library.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import streamlit as st
 
 from analysis.errors import UsageError, WorkbenchError
 from analysis.interpret import ALPHA, effect_size_scale
-from analysis.power import PowerDesign, effects_grid, run_power
+from analysis.power import PowerDesign, effects_grid
+
+from app_pages import _shared
 
 MODELS = {"riclpm": "RI-CLPM (separates stable differences between people)",
           "clpm": "CLPM (no random intercepts)"}
@@ -30,78 +33,90 @@ def _numbers(text: str, kind: type, what: str) -> list:
     return values
 
 
+DEFAULTS = {"model": "riclpm", "n": "200, 500, 1000", "waves": "4", "icc": 0.5, "cross": 0.1, "ar": 0.4,
+            "reliability": 1.0, "attrition": 0.1, "mechanism": "mcar", "replicates": 200, "target": 0.8,
+            "alpha": ALPHA, "seed": 1, "jobs": os.cpu_count() or 1}
+
 st.title("How many people does the study need?")
 st.markdown(
     "**Power** is the chance that a study finds an effect (a p-value below alpha) *if the effect is real* and "
     "as large as you assume. This page simulates many studies with the design you describe, fits the "
     "cross-lagged model to each, and counts how often the cross-lagged effect is found."
 )
+_shared.keep_address()
+v = {**DEFAULTS, **(_shared.recall("power", None) or {})}
 
 with st.form("design"):
     left, right = st.columns(2)
     with left:
-        model = st.radio("Model", list(MODELS), format_func=MODELS.get, key="model")
-        n_text = st.text_input("Sample sizes to compare (persons at the first wave)", "200, 500, 1000", key="n")
-        waves_text = st.text_input("Number of waves (one or more)", "4", key="waves")
-        icc = st.slider("Share of the variance that is stable between people (ICC)", 0.0, 0.9, 0.5, 0.05,
+        model = st.radio("Model", list(MODELS), format_func=MODELS.get, key="model",
+                         index=list(MODELS).index(v["model"]))
+        n_text = st.text_input("Sample sizes to compare (persons at the first wave)", v["n"], key="n")
+        waves_text = st.text_input("Number of waves (one or more)", v["waves"], key="waves")
+        icc = st.slider("Share of the variance that is stable between people (ICC)", 0.0, 0.9, v["icc"], 0.05,
                         key="icc", help="Stable differences between people, e.g. some are lonelier than others "
                                         "year after year. The RI-CLPM needs this above 0.")
-        cross = st.number_input("Cross-lagged effect to detect (standardized)", -0.9, 0.9, 0.1, 0.01,
+        cross = st.number_input("Cross-lagged effect to detect (standardized)", -0.9, 0.9, v["cross"], 0.01,
                                 key="cross", help="Effect of loneliness on later mental health (and back), "
                                                   f"within persons. {effect_size_scale(verb=True)}.")
-        ar = st.number_input("Autoregressive effect (carry-over from one wave to the next)", -0.9, 0.9, 0.4, 0.05,
+        ar = st.number_input("Autoregressive effect (carry-over from one wave to the next)", -0.9, 0.9, v["ar"], 0.05,
                              key="ar")
     with right:
-        reliability = st.slider("Reliability of the measures", 0.5, 1.0, 1.0, 0.05, key="reliability",
+        reliability = st.slider("Reliability of the measures", 0.5, 1.0, v["reliability"], 0.05, key="reliability",
                                 help="Below 1, measurement error biases the estimates (shown as bias).")
-        attrition = st.slider("Share dropping out at each wave", 0.0, 0.5, 0.1, 0.05, key="attrition")
+        attrition = st.slider("Share dropping out at each wave", 0.0, 0.5, v["attrition"], 0.05, key="attrition")
         mechanism = st.radio("Who drops out", ["mcar", "mar"], key="mechanism",
+                             index=["mcar", "mar"].index(v["mechanism"]),
                              format_func={"mcar": "At random", "mar": "More often those with more problems "
                                           "at the previous wave"}.get)
-        replicates = st.number_input("Simulated studies per design", 2, 10000, 200, 50, key="replicates",
+        replicates = st.number_input("Simulated studies per design", 2, 10000, v["replicates"], 50, key="replicates",
                                      help="More gives more precise power; 500 or more for a final answer.")
-        target = st.slider("Target power", 0.5, 0.99, 0.8, 0.01, key="target")
-        alpha = st.number_input("Significance level (alpha)", 0.001, 0.2, ALPHA, 0.005, format="%.3f", key="alpha")
-        seed = st.number_input("Random seed", 0, 2**31 - 1, 1, key="seed")
-        jobs = st.number_input("Processes to use", 1, os.cpu_count() or 1, os.cpu_count() or 1, key="jobs")
+        target = st.slider("Target power", 0.5, 0.99, v["target"], 0.01, key="target")
+        alpha = st.number_input("Significance level (alpha)", 0.001, 0.2, v["alpha"], 0.005, format="%.3f",
+                                key="alpha")
+        seed = st.number_input("Random seed", 0, 2**31 - 1, v["seed"], key="seed")
+        jobs = st.number_input("Processes to use", 1, os.cpu_count() or 1, min(v["jobs"], os.cpu_count() or 1),
+                               key="jobs", help="Changes only how fast the studies are simulated, not the results.")
     submitted = st.form_submit_button("Run")
 
 if submitted:
-    try:
-        design = PowerDesign(
-            model=model, n=_numbers(n_text, int, "Sample sizes"), waves=_numbers(waves_text, int, "Waves"),
-            icc=icc, effects=effects_grid(cross_lag=[cross], autoregression=[ar]), reliability=reliability,
-            attrition=attrition, attrition_mechanism=mechanism)
-        bar = st.progress(0.0, text="Simulating studies...")
+    _shared.remember("power", None, {
+        "model": model, "n": n_text, "waves": waves_text, "icc": icc, "cross": cross, "ar": ar,
+        "reliability": reliability, "attrition": attrition, "mechanism": mechanism, "replicates": int(replicates),
+        "target": target, "alpha": alpha, "seed": int(seed), "jobs": int(jobs)})
+s = _shared.recall("power", None)
+if s is None:
+    st.info("Describe the design and press **Run**. The default design simulates 600 studies; a progress bar "
+            "shows how far it is.")
+    st.stop()
+try:
+    design = PowerDesign(
+        model=s["model"], n=_numbers(s["n"], int, "Sample sizes"), waves=_numbers(s["waves"], int, "Waves"),
+        icc=s["icc"], effects=effects_grid(cross_lag=[s["cross"]], autoregression=[s["ar"]]),
+        reliability=s["reliability"], attrition=s["attrition"], attrition_mechanism=s["mechanism"])
+    res = _shared.power(design, s)
+except WorkbenchError as exc:
+    st.error(str(exc))
+    st.stop()
 
-        def show(done: int, total: int) -> None:
-            bar.progress(done / max(total, 1), text=f"Simulated {done} of {total} studies")
-
-        st.session_state["power_results"] = run_power(
-            design, replicates=int(replicates), seed=int(seed), n_jobs=int(jobs), alpha=float(alpha),
-            target_power=float(target), progress=show)
-        bar.empty()
-    except WorkbenchError as exc:
-        st.error(str(exc))
-
-res = st.session_state.get("power_results")
-if res is not None:
-    st.subheader("Result")
-    for r in res.sample_size[res.sample_size["parameter"].isin(["cl_xy", "cl_yx"])].itertuples(index=False):
-        setting = f"{r.waves} waves"
-        if r.n_required is None or r.n_required != r.n_required:
-            st.markdown(f"- **{r.path} = {r.true:g}** ({setting}): {r.how}.")
-        else:
-            st.markdown(f"- **{r.path} = {r.true:g}** ({setting}): about **{int(r.n_required)} persons** "
-                        f"reach power {res.target_power:g} ({r.how}).")
-    st.pyplot(res.plot(), clear_figure=False)
-    table = res.table[res.table["parameter"].isin(["cl_xy", "cl_yx"])]
-    st.dataframe(table[["n", "waves", "path", "true", "power", "power_mcse", "coverage", "bias", "mean_se",
-                        "emp_se", "converged", "failed"]], hide_index=True)
-    st.download_button("Download the full table (CSV)", res.table.to_csv(index=False), "power.csv", "text/csv")
-    with st.expander("What do these numbers mean?"):
-        st.markdown(
-            f"""
+st.subheader("Result")
+for r in res.sample_size[res.sample_size["parameter"].isin(["cl_xy", "cl_yx"])].itertuples(index=False):
+    setting = f"{r.waves} waves"
+    if r.n_required is None or r.n_required != r.n_required:
+        st.markdown(f"- **{r.path} = {r.true:g}** ({setting}): {r.how}.")
+    else:
+        st.markdown(f"- **{r.path} = {r.true:g}** ({setting}): about **{int(r.n_required)} persons** "
+                    f"reach power {res.target_power:g} ({r.how}).")
+_shared.show_figure(("power curve", _shared.power_key(design, s)), res.plot,
+                    alt="Power curves: the chance of finding each cross-lagged effect against the sample size.")
+table = res.table[res.table["parameter"].isin(["cl_xy", "cl_yx"])]
+st.dataframe(table[["n", "waves", "path", "true", "power", "power_mcse", "coverage", "bias", "mean_se",
+                    "emp_se", "converged", "failed"]], hide_index=True)
+st.download_button("Download the full table (CSV)", res.table.to_csv(index=False), "power.csv", "text/csv",
+                   on_click="ignore")
+with st.expander("What do these numbers mean?"):
+    st.markdown(
+        f"""
 - **power**: share of the {res.n_replicates} simulated studies in which the effect was significant
   (p < {res.alpha:g}). Power of {res.target_power:g} means a study like this finds a real effect of this size
   {res.target_power:.0%} of the time.
@@ -116,4 +131,4 @@ if res is not None:
 - **failed**: simulated studies in which the model did not converge; they are left out and counted.
 - The sample size between two simulated sizes is interpolated; simulate at that size to confirm it.
 """
-        )
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import streamlit as st
 
@@ -59,16 +60,16 @@ if not cl and not gr:
 st.caption(f"Disclosure control: every table cell about fewer than {_shared.THRESHOLD} people is blanked in the "
            "downloads. Individual records are never included.")
 
+config = json.loads(json.dumps(config))  # as remembered (and compared) across a browser refresh
 if st.button("Build the report", type="primary"):
-    st.session_state["report"] = {"data": ds.key, "config": config}
-wanted = st.session_state.get("report")
-if not wanted or wanted.get("data") != ds.key or wanted.get("config") != config:
+    _shared.remember("report", ds, {"config": config})
+wanted = _shared.recall("report", ds)
+if not wanted or wanted.get("config") != config:
     st.info("Press **Build the report** to run the analyses above and prepare the downloads.")
     st.stop()
 
-with _shared.friendly("building the report"), st.spinner("Running the analyses and writing the report…",
-                                                         show_time=True):
-    rep = _shared.report(ds, config)
+with _shared.friendly("building the report"):
+    rep = _shared.report(ds, config)  # a progress bar follows the run's steps
 
 st.success(f"Report ready: {rep.name}. {rep.suppressed_cells} table cells were suppressed for disclosure control.")
 c1, c2, c3, c4 = st.columns(4)

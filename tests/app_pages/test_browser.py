@@ -1,6 +1,7 @@
 """End to end in a real browser: `streamlit run app.py`, driven by Playwright in Debian's headless Chromium.
 
-Fits the default model on the Cross-lag page, switches to the life-stage comparison, checks the results and
+Fits the default model on the Cross-lag page, switches to the life-stage comparison, checks the results,
+reloads the page (a new session: the answers come back from the address's key without refitting) and
 saves screenshots (their folder is printed; set WORKBENCH_SCREENSHOTS to keep them somewhere else).
 """
 
@@ -107,6 +108,17 @@ def test_fit_a_model_then_compare_life_stages_in_chromium(server, tmp_path):
             assert "Traceback" not in text
             page.get_by_role("heading", name="Effects in each group").scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "3-groups.png"))
+
+            # A refresh starts a new session: the address's key brings the answer back, with no button pressed.
+            assert "s=" in page.url
+            page.reload()
+            page.get_by_text("Pairs of groups").wait_for(timeout=60_000)
+            assert "between life stage groups" in main.inner_text()
+            page.get_by_role("link", name="Cross-lag model").click()
+            page.get_by_text("The model in lavaan syntax").wait_for(timeout=60_000)
+            assert "shown from the cache" in main.inner_text()
+            page.screenshot(path=str(shots / "4-after-refresh.png"))
         finally:
             browser.close()
-    assert sorted(p.name for p in shots.glob("*.png")) == ["1-data.png", "2-crosslag.png", "3-groups.png"]
+    assert sorted(p.name for p in shots.glob("*.png")) == ["1-data.png", "2-crosslag.png", "3-groups.png",
+                                                           "4-after-refresh.png"]

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
+from app_support import REPO, joined
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "app_pages" / "power.py"
+PAGE = REPO / "app_pages" / "power.py"
 
 
-def _tiny(at: AppTest) -> AppTest:
+@pytest.fixture
+def shared(monkeypatch):
+    """The dashboard's shared helpers, as the page imports them."""
+    monkeypatch.syspath_prepend(str(REPO))
+    from app_pages import _shared
+
+    return _shared
+
+
+def _tiny(at: AppTest, n: str = "40, 80") -> AppTest:
     at.radio(key="model").set_value("clpm")
-    at.text_input(key="n").set_value("40, 80")
+    at.text_input(key="n").set_value(n)
     at.text_input(key="waves").set_value("3")
     at.slider(key="icc").set_value(0.0)
     at.slider(key="attrition").set_value(0.0)
@@ -20,23 +29,44 @@ def _tiny(at: AppTest) -> AppTest:
     return at
 
 
-def test_page_runs_a_tiny_design_and_shows_curve_and_table():
+def test_page_runs_a_tiny_design_and_shows_curve_and_table(shared):
     at = AppTest.from_file(str(PAGE), default_timeout=60).run()
     assert not at.exception
     assert "chance that a study finds an effect" in at.markdown[0].value
+    assert "press **Run**" in joined(at, "info")
     _tiny(at).button[0].click().run()
     assert not at.exception
     assert not at.error
-    res = at.session_state["power_results"]
-    assert res.n_replicates == 4 and list(res.design.n) == [40, 80]
     assert len(at.dataframe) == 1
     shown = at.dataframe[0].value
     assert set(shown["path"]) == {"x → y", "y → x"} and len(shown) == 4
+    assert set(shown["n"]) == {40, 80}
     assert any("persons" in m.value or "not reached" in m.value for m in at.markdown)
-    assert at.get("image"), "the power-curve figure is shown"
+    assert at.get("imgs") or at.get("image"), "the power-curve figure is shown"
 
 
-def test_page_reports_a_bad_design_in_one_sentence():
+def test_alpha_and_processes_simulate_nothing_again(shared):
+    """A new alpha only summarises the studies again; the number of processes changes nothing at all."""
+    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    _tiny(at, "50, 90").button[0].click().run()
+    assert not at.exception and not at.error
+    (folder,) = [f for (design, seed), f in shared._store.store().entries("power-folder") if '"n": [50, 90]' in design]
+    files = {p.name: p.stat().st_mtime_ns for p in (folder.path / "run" / "replicates").glob("*")}
+    assert files
+    before = shared.computations()
+    at.number_input(key="jobs").set_value(2)
+    at.button[0].click().run()
+    assert shared.computations() == before, "the number of processes is not part of the answer"
+    at.number_input(key="alpha").set_value(0.01)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert shared.computations()["power"] == before["power"] + 1
+    assert {p.name: p.stat().st_mtime_ns for p in (folder.path / "run" / "replicates").glob("*")} == files, \
+        "no study simulated again"
+    assert "(p < 0.01)" in joined(at, "markdown")
+
+
+def test_page_reports_a_bad_design_in_one_sentence(shared):
     at = AppTest.from_file(str(PAGE), default_timeout=60).run()
     _tiny(at)
     at.text_input(key="n").set_value("40, lots")
