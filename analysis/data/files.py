@@ -24,8 +24,24 @@ from analysis.errors import DataError
 SUPPORTED = (".csv", ".sav", ".zsav", ".dta", ".parquet")
 
 
+#: Text that spreadsheets and statistics packages write for "no value" (pandas' list).  CSV
+#: files are read with these kept as text, so that the cells are counted as missing by their
+#: spelling instead of disappearing into NaN without a word.
+NA_TEXT = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+
+
+def na_text(values: np.ndarray) -> np.ndarray:
+    """Mask of the cells of an object array that hold one of :data:`NA_TEXT` (spaces around ignored)."""
+    return np.array([isinstance(v, str) and v.strip() in NA_TEXT for v in values], dtype=bool)
+
+
 def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a data file; empty CSV cells and declared missing values become NaN.
+
+    CSV cells holding text for "no value" (``n/a``, ``NA``, ``NULL``, ... :data:`NA_TEXT`)
+    become NaN too, and are counted: ``frame.attrs["na_text"]`` maps column -> {text: cells}
+    and :func:`na_text_note` says it in a sentence.
 
     Parameters
     ----------
@@ -47,22 +63,30 @@ def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = 
     cols = list(columns) if columns is not None else None
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, usecols=cols)
+            frame = _numbers_from_text(pd.read_csv(path, usecols=cols, keep_default_na=False, na_values=[""]))
         elif suffix == ".parquet":
             frame = pd.read_parquet(path, columns=cols)
         else:
             import pyreadstat
 
+            if suffix == ".dta":
+                from analysis.data import stata
+
+                stata.read_layout(path)  # a corrupt header is one sentence, before any allocation
             reader = pyreadstat.read_sav if suffix in (".sav", ".zsav") else pyreadstat.read_dta
             frame, _ = reader(str(path), usecols=cols, user_missing=False)
+    except DataError:
+        raise
     except ValueError as exc:
         if cols is not None:
             raise DataError(f"{path}: {exc}") from None
         raise DataError(f"{path} could not be read as {suffix[1:]}: {exc}") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{path} could not be read as CSV: {exc}") from None
+    except (IndexError, OverflowError) as exc:  # a damaged file read by pyreadstat/pyarrow
+        raise _unreadable(path, suffix[1:], exc) from None
     except Exception as exc:  # pyreadstat raises its own types for corrupt files
-        if type(exc).__module__.startswith("pyreadstat"):
+        if type(exc).__module__.split(".")[0] in ("pyreadstat", "pyarrow"):
             raise DataError(f"{path} is not a readable {suffix[1:]} file ({exc}).") from None
         raise
     if cols is not None:
@@ -70,6 +94,38 @@ def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = 
         if missing:
             raise DataError(f"{path} has no column {missing[0]!r}.")
     return frame
+
+
+def _numbers_from_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """CSV columns read as text: :data:`NA_TEXT` cells to NaN (counted), then numbers where all are."""
+    counts: dict[str, dict[str, int]] = {}
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            continue
+        cells = s.to_numpy(dtype=object)
+        mask = na_text(cells)
+        if mask.any():
+            tokens = pd.Series(cells[mask]).map(lambda v: v.strip()).value_counts(sort=False)
+            counts[str(col)] = {str(k): int(v) for k, v in tokens.items()}
+            s = s.where(~mask, None)
+        numbers = pd.to_numeric(s, errors="coerce")
+        if numbers.notna().sum() == s.notna().sum():  # every cell left is a number
+            s = numbers
+        frame[col] = s
+    frame.attrs["na_text"] = counts
+    return frame
+
+
+def na_text_note(frame: pd.DataFrame, source: str | os.PathLike[str]) -> str | None:
+    """A sentence on the cells :func:`read_table` read as missing because of their text, or None."""
+    counts = frame.attrs.get("na_text") or {}
+    if not counts:
+        return None
+    total = sum(n for per in counts.values() for n in per.values())
+    parts = [f"{col}: {', '.join(f'{n} {t!r}' for t, n in per.items())}" for col, per in counts.items()]
+    return (f"{total} cells of {Path(source).name} hold text meaning 'no value' and are treated as missing "
+            f"({'; '.join(parts)}).")
 
 
 # -- selected columns with their missing-value markers and labels -------------
@@ -175,7 +231,8 @@ def inspect_file(path: str | os.PathLike[str]) -> FileInfo:
         return FileInfo(path, fmt, tuple(schema.names), int(rows), {}, {})
     except DataError:
         raise
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, IndexError,
+            OverflowError) as exc:
         raise _unreadable(path, fmt, exc) from None
     except Exception as exc:  # pyreadstat/pyarrow raise their own types for corrupt files
         if type(exc).__module__.split(".")[0] in ("pyreadstat", "pyarrow"):
@@ -204,13 +261,15 @@ def read_columns(info: FileInfo, columns: Sequence[str]) -> ColumnData:
             return ColumnData(path, len(frame), _arrays(frame, cols), {},
                               {c: r for c, r in ranges.items() if r})
         if info.format == "csv":
-            frame = pd.read_csv(path, usecols=cols)
+            # Text such as "n/a" stays text: the cleaning counts it as missing by its spelling.
+            frame = pd.read_csv(path, usecols=cols, keep_default_na=False, na_values=[""])
         else:
             frame = pd.read_parquet(path, columns=cols)
         return ColumnData(path, len(frame), _arrays(frame, cols), {}, {})
     except DataError:
         raise
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, IndexError,
+            OverflowError) as exc:
         raise _unreadable(path, info.format, exc) from None
     except Exception as exc:
         if type(exc).__module__.split(".")[0] in ("pyreadstat", "pyarrow"):

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.errors import DataError
+
 #: Bytes of data read per block (bounded memory, whatever the file size).
 BLOCK_BYTES = 2 * 2**20
 
@@ -69,9 +71,16 @@ def _tag(data: bytes, pos: int, tag: bytes) -> int:
 
 
 def read_layout(path: str | os.PathLike[str]) -> DtaLayout | None:
-    """Parse the header of a .dta file; None if it is not format 117, 118 or 119."""
+    """Parse the header of a .dta file; None if it is not format 117, 118 or 119.
+
+    Every size the header gives (variables, rows, section offsets) is checked
+    against the file's size before anything is allocated, so a truncated or
+    corrupt file is one :class:`~analysis.errors.DataError` naming it, never an
+    attempt to allocate what the file cannot hold.
+    """
     path = Path(path)
     with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
         head = f.read(1024)
         if not head.startswith(b"<stata_dta><header><release>"):
             return None
@@ -81,44 +90,71 @@ def read_layout(path: str | os.PathLike[str]) -> DtaLayout | None:
             return None
         if release not in (117, 118, 119):
             return None
-        pos = _tag(head, 31, b"</release><byteorder>")
-        order = head[pos:pos + 3]
-        if order not in (b"MSF", b"LSF"):
-            return None
-        end = "<" if order == b"LSF" else ">"
-        pos = _tag(head, pos + 3, b"</byteorder><K>")
-        k_type = "u4" if release == 119 else "u2"
-        n_vars = int(np.frombuffer(head, end + k_type, 1, pos)[0])
-        pos = _tag(head, pos + np.dtype(k_type).itemsize, b"</K><N>")
-        n_type = "u4" if release == 117 else "u8"
-        n_rows = int(np.frombuffer(head, end + n_type, 1, pos)[0])
-        pos = _tag(head, pos + np.dtype(n_type).itemsize, b"</N><label>")
-        # The label may be long; read the map position from a fresh read.
-        f.seek(pos)
-        length_bytes = 1 if release == 117 else 2
-        label_len = int(np.frombuffer(f.read(length_bytes), end + f"u{length_bytes}")[0])
-        f.seek(pos + length_bytes + label_len)
-        rest = f.read(64)
-        p = _tag(rest, 0, b"</label><timestamp>")
-        p = _tag(rest, p + 1 + rest[p], b"</timestamp></header><map>")
-        f.seek(pos + length_bytes + label_len + p)
-        offsets = np.frombuffer(f.read(14 * 8), end + "u8")
-        f.seek(int(offsets[2]) + len(b"<variable_types>"))
-        types = np.frombuffer(f.read(2 * n_vars), end + "u2").astype(int)
-        name_len = 33 if release == 117 else 129
-        f.seek(int(offsets[3]) + len(b"<varnames>"))
-        raw = f.read(name_len * n_vars)
-        data_start = int(offsets[9]) + len(b"<data>")
+        try:
+            return _parse_layout(path, f, head, release, size)
+        except (ValueError, IndexError, OverflowError) as exc:  # a header cut short or scrambled
+            raise _corrupt(path, str(exc).rstrip(".") or type(exc).__name__) from None
+
+
+def _corrupt(path: Path, detail: str) -> DataError:
+    return DataError(f"{path} is not a readable dta file ({detail}); it is truncated or corrupt, so "
+                     "copy or download it again.")
+
+
+def _parse_layout(path: Path, f, head: bytes, release: int, size: int) -> DtaLayout | None:
+    pos = _tag(head, 31, b"</release><byteorder>")
+    order = head[pos:pos + 3]
+    if order not in (b"MSF", b"LSF"):
+        return None
+    end = "<" if order == b"LSF" else ">"
+    pos = _tag(head, pos + 3, b"</byteorder><K>")
+    k_type = "u4" if release == 119 else "u2"
+    n_vars = int(np.frombuffer(head, end + k_type, 1, pos)[0])
+    pos = _tag(head, pos + np.dtype(k_type).itemsize, b"</K><N>")
+    n_type = "u4" if release == 117 else "u8"
+    n_rows = int(np.frombuffer(head, end + n_type, 1, pos)[0])
+    pos = _tag(head, pos + np.dtype(n_type).itemsize, b"</N><label>")
+    name_len = 33 if release == 117 else 129
+    if n_vars * (2 + name_len) > size:
+        raise _corrupt(path, f"the header lists {n_vars} variables, more than a file of {size} bytes can hold")
+    # The label may be long; read the map position from a fresh read.
+    f.seek(pos)
+    length_bytes = 1 if release == 117 else 2
+    label_len = int(np.frombuffer(f.read(length_bytes), end + f"u{length_bytes}")[0])
+    f.seek(pos + length_bytes + label_len)
+    rest = f.read(64)
+    p = _tag(rest, 0, b"</label><timestamp>")
+    p = _tag(rest, p + 1 + rest[p], b"</timestamp></header><map>")
+    f.seek(pos + length_bytes + label_len + p)
+    offsets = np.frombuffer(f.read(14 * 8), end + "u8")
+    if offsets.size != 14:
+        raise ValueError("the file ends inside its map of sections")
+    sections = [int(o) for o in offsets]
+    if any(b < a for a, b in zip(sections, sections[1:])) or sections[-1] > size:
+        raise _corrupt(path, f"its map of sections does not fit a file of {size} bytes")
+    f.seek(sections[2] + len(b"<variable_types>"))
+    types = np.frombuffer(f.read(2 * n_vars), end + "u2").astype(int)
+    f.seek(sections[3] + len(b"<varnames>"))
+    raw = f.read(name_len * n_vars)
+    if types.size != n_vars or len(raw) != name_len * n_vars:
+        raise ValueError("the file ends inside its list of variables")
+    data_start = sections[9] + len(b"<data>")
     names = tuple(raw[i * name_len:(i + 1) * name_len].split(b"\0", 1)[0].decode("utf-8", "replace")
                   for i in range(n_vars))
     widths = [(_NUMERIC[t][1] if t in _NUMERIC else 8 if t == _STRL else t) for t in types]
     if any(w <= 0 or (t not in _NUMERIC and t != _STRL and t > 2045) for w, t in zip(widths, types)):
         return None
+    row_width = int(sum(widths))
+    # The data section holds exactly n_rows rows: a patched or damaged row count is caught
+    # here, before a reader allocates n_rows values per column.
+    data_bytes = sections[10] - data_start - len(b"</data>")
+    if n_rows * row_width != data_bytes:
+        raise _corrupt(path, f"the header says {n_rows} rows of {row_width} bytes, but the data section "
+                             f"holds {data_bytes} bytes")
     starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int)
     return DtaLayout(path=path, release=release, byteorder=end, n_rows=n_rows, names=names,
                      types=tuple(int(t) for t in types), offsets=tuple(int(s) for s in starts),
-                     row_width=int(sum(widths)), data_start=data_start,
-                     sections=tuple(int(o) for o in offsets))
+                     row_width=row_width, data_start=data_start, sections=tuple(sections))
 
 
 class ValueLabels(Mapping):
