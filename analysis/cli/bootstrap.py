@@ -11,8 +11,10 @@ from analysis.cli._parser import (
     check_parallel_options,
     comma_list,
     fraction,
-    positive_int,
+    seed,
+    whole_number,
 )
+from analysis.limits import MAX_REPLICATES
 
 HELP = "percentile and BCa bootstrap intervals for the cross-lags (and group differences), resampling persons"
 
@@ -43,12 +45,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="lagged effects equal over waves (default) or per interval (then averaged)")
     p.add_argument("--group", metavar="GROUPING",
                    help="bootstrap each group's cross-lags and the differences between groups, e.g. life_stage")
-    p.add_argument("--replicates", type=positive_int, default=500, help="bootstrap resamples (default 500)")
+    p.add_argument("--replicates", type=whole_number(1, MAX_REPLICATES), default=500,
+                   help=f"bootstrap resamples, 1 to {MAX_REPLICATES} (default 500)")
     p.add_argument("--level", type=fraction, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--jackknife", type=int, default=None, metavar="BLOCKS",
+    p.add_argument("--jackknife", type=whole_number(2, MAX_REPLICATES), default=None, metavar="BLOCKS",
                    help="jackknife blocks for the BCa acceleration (default: leave-one-out up to 200 persons, "
                         "else 200 blocks of persons)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--seed", type=seed, default=1, help="random seed (default 1)")
     p.add_argument("--unweighted", action="store_true",
                    help="ignore the spec's weights, PSUs and strata (persons resampled, unweighted fits)")
     p.add_argument("--weight-rule", choices=("last", "first"), default="last",
@@ -65,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_parallel_options(args)
     data_path = Path(args.data)
+    read_notes: list[str] = []
     if args.spec:
         from analysis.data import load_panel
 
@@ -75,9 +79,10 @@ def run(args: argparse.Namespace) -> int:
                             "(or give --spec for a folder of wave files).")
         if not args.waves:
             raise UsageError("A wide data file needs --waves, the wave suffixes of its columns (e.g. 1,2,3).")
-        from analysis.data import read_table
+        from analysis.data.files import na_text_note, read_table
 
         data = read_table(data_path)
+        read_notes = [n for n in (na_text_note(data, data_path),) if n]
     folder = args.out if args.out else new_run_folder("runs", prefix="bootstrap")
     if not args.quiet:
         print(f"Run folder: {folder}", file=sys.stderr)
@@ -92,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"interrupted: the finished resamples are kept in {folder}; run the same command with "
               f"--out {folder} to resume.", file=sys.stderr)
         return 130
+    if read_notes:
+        from dataclasses import replace
+
+        res = replace(res, notes=(*read_notes, *res.notes))
     print(res.summary())
     out = res.to_dict()
     out["spec"] = args.spec

@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analysis.data.files import read_table
+    from analysis.data.files import na_text_note, read_table
     from analysis.errors import ConvergenceError
     from analysis.models.sem import SEM
 
@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise DataError(f"{model_path} is not a text file with lavaan syntax.") from None
     data = read_table(args.data)
+    notes = [n for n in (na_text_note(data, args.data),) if n]
     model = SEM(syntax, defaults=args.defaults, meanstructure=args.meanstructure)
     try:
         results = model.fit(data, group=args.group, missing=args.missing or "auto", estimator=args.estimator,
@@ -63,18 +64,21 @@ def run(args: argparse.Namespace) -> int:
         if exc.results is None:
             raise
         # As lavaan: the estimates of the last iteration are reported, marked as not converged.
-        _report(exc.results, syntax, args)
+        _report(exc.results, syntax, args, notes)
         raise
-    _report(results, syntax, args)
+    _report(results, syntax, args, notes)
     return 0
 
 
-def _report(results, syntax: str, args: argparse.Namespace) -> None:
+def _report(results, syntax: str, args: argparse.Namespace, notes: list[str]) -> None:
     from analysis.outputs import write_json_atomic
 
     print(results.summary())
+    for note in notes:
+        print(f"Note: {note}")
     if args.json:
         out = results.to_dict()
+        out["notes"] = [*out.get("notes", []), *notes]
         out["model"] = syntax
         out["data"] = str(args.data)
         write_json_atomic(args.json, out)

@@ -280,6 +280,13 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
                     missing_rows.append((w, name, name, grouping_mod.OUTSIDE, int(n)))
     missing = pd.DataFrame(missing_rows, columns=list(MISSING_COLUMNS))
     missing["count"] = missing["count"].astype(np.int64)
+    texts = missing[missing["reason"].str.startswith("text '")]
+    if len(texts):
+        # A column scored into two constructs has a row for each: count its cells once.
+        cells = texts.groupby(["wave", "column", "reason"], sort=False)["count"].max()
+        shown = ", ".join(f"{n} {r[5:]} in {c} (wave {w})" for (w, c, r), n in cells.items())
+        notes.append(f"{int(cells.sum())} cells hold text meaning 'no value' and are treated as "
+                     f"missing, counted in panel.missing: {shown}.")
     order = {w: i for i, w in enumerate(waves)}
     missing = missing.sort_values("wave", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     weight_columns = {c.wave.name: c.weight for c in chunks}

@@ -2,7 +2,9 @@
 
 For one column in one wave, in this order:
 
-1. values are numeric (text is a :class:`~analysis.errors.DataError`);
+1. values are numeric: text meaning "no value" (``n/a``, ``NA``, ``NULL``, ...:
+   :data:`~analysis.data.files.NA_TEXT`) is missing, counted by its spelling
+   ("text 'n/a'"); other text is a :class:`~analysis.errors.DataError`;
 2. the ``recode`` map is applied to the released values (a value recoded
    to ``null`` is missing: "recoded to missing");
 3. values not recoded that are one of the spec's missing codes become
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.data.files import NA_TEXT, na_text
 from analysis.data.spec_checks import format_number
 from analysis.errors import DataError
 
@@ -46,14 +49,19 @@ def code_reason(code: float, label: str) -> str:
     return f"{format_number(code)} {label}"
 
 
+def text_reason(text: str) -> str:
+    """The reason shown for a cell whose text means "no value": ``text 'n/a'``."""
+    return f"text {text.strip()!r}"
+
+
 def as_numbers(values: np.ndarray, *, where: str) -> np.ndarray:
-    """float64 copy of ``values``; text cells are an error naming ``where``."""
+    """float64 copy of ``values``; "no value" text is NaN, other text cells are an error naming ``where``."""
     if values.dtype != object:
         return values.astype(np.float64, copy=True)
     out = np.full(values.shape[0], np.nan)
     bad = []
     for i, v in enumerate(values):
-        if v is None:
+        if v is None or (isinstance(v, str) and v.strip() in NA_TEXT):
             continue
         if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
             out[i] = float(v)
@@ -116,6 +124,7 @@ def clean(values: np.ndarray, rules: Rules, *, tags: np.ndarray | None = None,
         Reason -> number of values made missing (only reasons that occur).
     """
     raw = as_numbers(values, where=where) if values.dtype != np.float64 else values
+    texts = na_text(values) if values.dtype == object else None
     if rules.recode:
         value, recoded = _recode(raw, rules.recode)
     else:
@@ -158,6 +167,13 @@ def clean(values: np.ndarray, rules: Rules, *, tags: np.ndarray | None = None,
         blank_system = blank & (t == 0)
     else:
         blank_system = blank
+    if texts is not None:  # "n/a", "NA", ... counted by spelling, not as empty cells
+        said = blank_system & texts[rows]
+        if said.any():
+            spelled = np.array([text_reason(v) if ok else "" for v, ok in zip(values[rows], said)], dtype=object)
+            for reason in dict.fromkeys(spelled[said].tolist()):
+                count(reason, said & (spelled == reason))
+            blank_system = blank_system & ~said
     count(SYSTEM, blank_system)
     left &= ~blank
     if recoded is not None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import layouts
-from analysis.data.files import ColumnData, FileInfo
+from analysis.data.files import NA_TEXT, ColumnData, FileInfo
 from analysis.data.missing import Rules, clean
 from analysis.data.scoring import oriented, score
 from analysis.data.spec import Spec, Wave
@@ -124,7 +124,7 @@ def build(spec: Spec, plan: layouts.WavePlan, data: ColumnData, rows: np.ndarray
 def _ids(values: np.ndarray, info: FileInfo, wave: Wave, id_col: str) -> np.ndarray:
     where = f"{layouts.where(info, wave)}, column {id_col!r}"
     if values.dtype == object:
-        blank = np.array([v is None or str(v).strip() == "" for v in values], dtype=bool)
+        blank = np.array([v is None or str(v).strip() in ("", *NA_TEXT) for v in values], dtype=bool)
         if blank.any():
             raise DataError(f"{where}: {int(blank.sum())} rows have no person id; every row needs one.")
         if all(isinstance(v, (int, float, np.integer, np.floating)) for v in values):
