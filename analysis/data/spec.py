@@ -29,7 +29,7 @@ WAVE_PATTERN = r"^[A-Za-z0-9_]+$"
 #: Column names of the long panel that measures may not take.
 RESERVED = ("id", "wave", "wave_index", "wave_number", "weight", "psu", "strata")
 
-Number = Annotated[float, Field(strict=True)]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]  # NaN compares false with everything
 Whole = Annotated[int, Field(strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 Text = Annotated[str, Field(strict=True, min_length=1)]

@@ -70,10 +70,7 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise SpecError(f"{source} is not a UTF-8 text file; a data spec is YAML text.") from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        raise SpecError(_yaml_message(source, exc)) from None
+    data = load_yaml(text, source=source)
     spec = parse_spec(data, source=source)
     spec._path = source
     spec._sha256 = hashlib.sha256(raw).hexdigest()
@@ -97,6 +94,41 @@ def parse_spec(data: Any, *, source: str = PLACEHOLDER) -> Spec:
         spec._path = source
     check_spec(spec)
     return spec
+
+
+#: Deepest nesting of mappings and lists a spec or config may have (the shipped ones have 5).
+MAX_DEPTH = 64
+
+
+def load_yaml(text: str, *, source: str) -> Any:
+    """Parse YAML text safely: repeated keys and nesting deeper than :data:`MAX_DEPTH` are refused.
+
+    PyYAML builds nested values recursively, so a deeply nested file would end in
+    Python's ``RecursionError``; the nesting is measured first from the event stream
+    (which stops at the first level too deep) and reported with its line.
+
+    Raises
+    ------
+    SpecError
+        Naming ``source`` and the line: not valid YAML, a repeated key, or nested too deeply.
+    """
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise SpecError(f"{source}: line {event.start_mark.line + 1}, column "
+                                    f"{event.start_mark.column + 1}: nested more than {MAX_DEPTH} levels deep; a "
+                                    "spec or config needs a few levels (see data_specs/synthetic.yaml).")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        raise SpecError(_yaml_message(source, exc)) from None
+    except RecursionError:  # aliases can nest without nesting the text
+        raise SpecError(f"{source}: nested too deeply to read (anchors and aliases within each other?); "
+                        "a spec or config needs a few levels.") from None
 
 
 def _yaml_message(source: str, exc: yaml.YAMLError) -> str:

@@ -31,9 +31,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from analysis.data.spec_load import load_yaml
 from analysis.errors import SpecError
 
 
@@ -161,8 +161,9 @@ def load_config(path: str | os.PathLike[str]) -> AnalysisConfig:
         raise SpecError(f"{path}: no such analysis config file.")
     raw = file.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        # Repeated keys and nesting too deep to read are one sentence, as in a data spec.
+        data = load_yaml(raw.decode("utf-8"), source=str(path))
+    except UnicodeDecodeError as exc:
         raise SpecError(f"{path}: not a valid YAML file ({str(exc).splitlines()[0]}).") from None
     return parse_config(data, source=str(file), sha256=hashlib.sha256(raw).hexdigest())
 
