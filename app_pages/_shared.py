@@ -237,13 +237,23 @@ def cached(kind: str, key: tuple) -> Any | None:
     return _store.store().get(kind, key)
 
 
+#: Widest image Streamlit sends as it is (``st.image`` scales wider ones down on every rerun).
+IMAGE_WIDTH = 1460
+
+
 def figure_png(key: tuple, draw: Callable[[], Any]) -> bytes:
     """The PNG of the matplotlib figure ``draw()`` makes, drawn once per ``key`` (the result's key and
     the display options) and kept, so a rerun or a display change does not draw it again."""
     def render() -> bytes:
-        fig = draw()
+        from PIL import Image
+
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=200, bbox_inches="tight")  # as st.pyplot draws it
+        draw().savefig(buffer, format="png", dpi=200, bbox_inches="tight")  # as st.pyplot draws it
+        image = Image.open(buffer)
+        if image.width > IMAGE_WIDTH:  # scaled once here, not by Streamlit on every rerun
+            image = image.resize((IMAGE_WIDTH, round(image.height * IMAGE_WIDTH / image.width)), Image.LANCZOS)
+            buffer = io.BytesIO()
+            image.save(buffer, format="png", optimize=False)
         return buffer.getvalue()
 
     return _store.store().fetch("figure", key, render)
