@@ -13,7 +13,7 @@ For each direction asked (exposure -> outcome, and optionally back):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -29,13 +29,15 @@ from analysis.causal.refute import check_refutations, refute
 from analysis.causal.refute_survey import SurveyEstimator
 from analysis.causal.results import CausalResults, SampleReport, effect_from
 from analysis.causal.survey import attach_design, causal_design, survey_caveat
-from analysis.causal.words import (assumptions, direct_effect_words, held_fixed, indirect_effect_words,
+from analysis.causal.words import (assumptions, direct_effect_words, held_fixed, indirect_effect_words, name_of,
                                    total_effect_words)
 from analysis.errors import UsageError
 from analysis.models.survey_design import Design, Survey, WeightRule, design_sentence
 from analysis.resampling import bootstrap_statistic
 
 Direction = Literal["forward", "both"]
+#: ``progress(done, total, step)``: ``done`` of ``total`` units of the step described in words.
+Progress = Callable[[int, int, str], None]
 DEFAULT_CONFOUNDERS = ("age", "sex", "life_stage")
 
 
@@ -127,7 +129,7 @@ def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Seque
                    design: CausalDesign, *, seed: np.random.SeedSequence, n_boot: int, n_simulations: int,
                    refutations: tuple[str, ...], level: float, clip: float, shift_tolerance: float,
                    robustness_threshold: float, root_seed: int, survey: Design, weight_rule: WeightRule,
-                   ) -> CausalResults:
+                   progress: Progress | None = None) -> CausalResults:
     frame = build_frame(long, design, source=source, measured=measured)
     frame, rows = attach_design(frame, long, survey, waves=None if design.waves is None else list(design.waves),
                                 weight_rule=weight_rule)
@@ -143,8 +145,11 @@ def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Seque
         boot_units = {"cluster": rows.cluster, "strata": rows.strata}
     else:
         boot_units = {"ids": frame.data["id"].to_numpy()}
+    what = f"{name_of(design.exposure)} → later {name_of(design.outcome)}"
     boot = bootstrap_statistic(np.arange(frame.n_rows), stat, replicates=n_boot, seed=boot_seed, level=level,
-                               intervals=("percentile",), backend="serial", **boot_units)
+                               intervals=("percentile",), backend="serial", **boot_units,
+                               progress=None if progress is None else
+                               lambda done, total: progress(done, total, f"Bootstrap resamples, {what}"))
     se = boot.std_errors.to_dict()
     ci = {name: (row.ci_lower, row.ci_upper) for name, row in boot.conf_int("percentile").iterrows()}
     x_sd = float(np.std(frame.data[frame.exposure], ddof=1))
@@ -168,7 +173,9 @@ def _one_direction(long: pd.DataFrame, source: str, measured: Mapping[str, Seque
         frame=frame, adjustment_set=fit.total.adjustment_set, weights=rows.weights, binary=design.binary, clip=clip)
     checks = refute(fit, frame, names=refutations, seed=refute_seed, n_simulations=n_simulations,
                     se=se["total"], level=level, shift_tolerance=shift_tolerance,
-                    robustness_threshold=robustness_threshold, survey=weighted) if refutations else ()
+                    robustness_threshold=robustness_threshold, survey=weighted,
+                    progress=None if progress is None else
+                    lambda done, total: progress(done, total, f"Checks, {what}")) if refutations else ()
     notes = list(frame.notes)
     if boot.failed:
         notes.append(f"{boot.failed} of {n_boot} bootstrap resamples could not be estimated (e.g. only one "
@@ -216,6 +223,7 @@ def fit_causal(
     robustness_threshold: float = 0.01,
     survey: Survey | Design = "spec",
     weight_rule: WeightRule = "last",
+    progress: Progress | None = None,
 ) -> CausalResults:
     """Estimate the causal effect of ``exposure`` one wave earlier on ``outcome``, and check it.
 
@@ -277,6 +285,11 @@ def fit_causal(
     weight_rule
         ``"last"`` (default): each person's weight at the last wave analysed;
         ``"first"``: at the first.
+    progress
+        Called as ``progress(done, total, step)`` as the work advances, e.g. to move a
+        progress bar: ``done`` of ``total`` bootstrap resamples (step ``"Bootstrap
+        resamples, x → later y"``), then ``done`` of ``total`` checks (``"Checks, x →
+        later y"``), for each direction in turn.
 
     Returns
     -------
@@ -311,7 +324,8 @@ def fit_causal(
     forward_seed, reverse_seed = np.random.SeedSequence(int(seed)).spawn(2)
     opts = {"n_boot": n_boot, "n_simulations": n_simulations, "refutations": names, "level": level, "clip": clip,
             "shift_tolerance": shift_tolerance, "robustness_threshold": robustness_threshold,
-            "root_seed": int(seed), "survey": causal_design(data, long, survey), "weight_rule": weight_rule}
+            "root_seed": int(seed), "survey": causal_design(data, long, survey), "weight_rule": weight_rule,
+            "progress": progress}
     forward = _one_direction(long, source, measured, design, seed=forward_seed, **opts)
     if not both:
         return forward

@@ -31,7 +31,7 @@ checks are reproducible.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, SimpleNamespace
 from typing import Any
@@ -352,16 +352,19 @@ def check_refutations(names: Sequence[str] | None) -> tuple[str, ...]:
 
 def refute(fit: DoWhyFit, frame: CausalFrame, *, names: Sequence[str], seed: np.random.SeedSequence,
            n_simulations: int, se: float, level: float, shift_tolerance: float,
-           robustness_threshold: float, survey: SurveyEstimator | None = None) -> tuple[Refutation, ...]:
+           robustness_threshold: float, survey: SurveyEstimator | None = None,
+           progress: Callable[[int, int], None] | None = None) -> tuple[Refutation, ...]:
     """Run the chosen refutations of the average effect, in :data:`REFUTATIONS` order.
 
     ``survey``: repeat each check with the survey-weighted estimator (:mod:`.refute_survey`).
+    ``progress(done, total)`` is called before the first check and after each.
     """
     seeds = dict(zip(REFUTATIONS, seed.spawn(len(REFUTATIONS))))
-    out = []
-    for name in REFUTATIONS:
-        if name not in names:
-            continue
+    chosen = [n for n in REFUTATIONS if n in names]
+    out: list[Refutation] = []
+    for name in chosen:
+        if progress is not None:
+            progress(len(out), len(chosen))
         if name == "placebo_treatment":
             out.append(placebo(fit, frame, seed=seeds[name], n_simulations=n_simulations, level=level,
                                survey=survey))
@@ -374,4 +377,6 @@ def refute(fit: DoWhyFit, frame: CausalFrame, *, names: Sequence[str], seed: np.
         else:
             out.append(unobserved_common_cause(fit, frame, level=level, threshold=robustness_threshold,
                                                survey=survey))
+    if progress is not None:
+        progress(len(out), len(chosen))
     return tuple(out)

@@ -77,6 +77,22 @@ def test_same_seed_same_results(simulate):
     assert fit_causal(long, seed=1, **kw).effect.se != fit_causal(long, seed=2, **kw).effect.se
 
 
+def test_progress_follows_the_bootstrap_and_the_checks_and_changes_nothing(simulate):
+    long = simulate(n=300, waves=3, seed=43)
+    kw = {"exposure": "x", "outcome": "y", "n_boot": 30, "n_simulations": 3, "seed": 5, "direction": "both"}
+    calls = []
+    shown = fit_causal(long, progress=lambda *a: calls.append(a), **kw)
+    assert shown.to_dict() == fit_causal(long, **kw).to_dict()
+    steps = list(dict.fromkeys(step for _, _, step in calls))
+    assert steps == ["Bootstrap resamples, x → later y", "Checks, x → later y",
+                     "Bootstrap resamples, y → later x", "Checks, y → later x"]
+    for step in steps:
+        mine = [(done, total) for done, total, s in calls if s == step]
+        assert mine[0][0] == 0 and mine[-1][0] == mine[-1][1] and [d for d, _ in mine] == sorted(d for d, _ in mine)
+    assert [total for _, total, s in calls if s.startswith("Checks")][0] == len(shown.refutations)
+    assert {total for _, total, s in calls if s.startswith("Bootstrap")} == {30}
+
+
 @pytest.mark.parametrize("kw, text", [
     ({"binary_threshold": 0.5, "direction": "both"}, "threshold for each construct"),
     ({"direction": "backwards"}, "direction"),
