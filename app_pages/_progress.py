@@ -32,17 +32,24 @@ def estimate_words(done: int, total: int, elapsed: float) -> str:
 
 
 class Bar:
-    """``st.progress`` fed by a library's ``progress(done, total[, what])`` callback."""
+    """``st.progress`` fed by a library's ``progress(done, total[, step])`` callback.
+
+    A new ``step`` (e.g. the checks after the bootstrap) starts the bar and its clock again, so the
+    estimate is always made from steps of one kind.
+    """
 
     def __init__(self, what: str) -> None:
         self.what = what
+        self._step: str | None = None
         self._started = time.perf_counter()
         self._bar = st.progress(0.0, text=f"{what}…")
 
-    def __call__(self, done: int, total: int, doing: str | None = None) -> None:
+    def __call__(self, done: int, total: int, step: str | None = None) -> None:
+        if step != self._step:
+            self._step, self._started = step, time.perf_counter()
         elapsed = time.perf_counter() - self._started
         fraction = min(max(done / total, 0.0), 1.0) if total else 0.0
-        self._bar.progress(fraction, text=f"{doing or self.what}: {estimate_words(done, total, elapsed)}")
+        self._bar.progress(fraction, text=f"{step or self.what}: {estimate_words(done, total, elapsed)}")
 
     def close(self) -> None:
         self._bar.empty()

@@ -192,17 +192,23 @@ def causal_key(ds: Dataset, s: dict, *, checks: bool = True) -> tuple:
 
 
 def causal(ds: Dataset, s: dict, *, checks: bool = True):
-    """``fit_causal`` for settings ``s``, cached; ``checks=False``: the estimates without the refutations
-    (the same estimates: the bootstrap's random numbers do not depend on the checks)."""
+    """``fit_causal`` for settings ``s``, cached, with a progress bar; ``checks=False``: the estimates
+    without the refutations (the same estimates: the bootstrap's random numbers do not depend on the checks)."""
     from analysis.causal import fit_causal
 
     key = causal_key(ds, s, checks=checks)
     _, exposure, outcome, mediator, role, direction, n_boot, n_sim, seed, weighted = key
     p = panel(ds)
-    return _store.store().fetch("causal" if checks else "causal-estimate", key, lambda: _quiet(lambda: fit_causal(
-        p, exposure=exposure, outcome=outcome, mediator=mediator, mediator_role=role,  # type: ignore[arg-type]
-        direction=direction, n_boot=n_boot, n_simulations=n_sim or 2,  # type: ignore[arg-type]
-        refutations=None if checks else (), seed=seed, survey="spec" if weighted else "none")))
+
+    def compute():
+        with _progress.bar("Running the checks" if checks else "Estimating the effect") as bar:
+            return _quiet(lambda: fit_causal(
+                p, exposure=exposure, outcome=outcome, mediator=mediator, mediator_role=role,  # type: ignore
+                direction=direction, n_boot=n_boot, n_simulations=n_sim or 2,  # type: ignore[arg-type]
+                refutations=None if checks else (), seed=seed, survey="spec" if weighted else "none",
+                progress=bar))
+
+    return _store.store().fetch("causal" if checks else "causal-estimate", key, compute)
 
 
 def power_key(design: Any, s: dict) -> tuple:
@@ -247,8 +253,12 @@ def figure_png(key: tuple, draw: Callable[[], Any]) -> bytes:
     def render() -> bytes:
         from PIL import Image
 
+        fig = draw()
+        # st.pyplot's 200 dpi, unless that is wider than Streamlit sends: drawing fewer pixels is faster
+        # and gives the same image as scaling down afterwards.
+        dpi = min(200.0, IMAGE_WIDTH / fig.get_figwidth())
         buffer = io.BytesIO()
-        draw().savefig(buffer, format="png", dpi=200, bbox_inches="tight")  # as st.pyplot draws it
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
         image = Image.open(buffer)
         if image.width > IMAGE_WIDTH:  # scaled once here, not by Streamlit on every rerun
             image = image.resize((IMAGE_WIDTH, round(image.height * IMAGE_WIDTH / image.width)), Image.LANCZOS)

@@ -70,9 +70,8 @@ if s is None:
 # The estimates first (DoWhy's fit and the bootstrap), then the checks, which take longer, stream in below.
 full = _shared.cached("causal", _shared.causal_key(ds, s))
 if full is None:
-    with (_shared.friendly("estimating the causal effect"),
-          st.spinner(f"Estimating the effect ({s['n_boot']} bootstrap resamples)…", show_time=True)):
-        res = _shared.causal(ds, s, checks=False)
+    with _shared.friendly("estimating the causal effect"):
+        res = _shared.causal(ds, s, checks=False)  # a progress bar follows the bootstrap
 else:
     res = full
 
@@ -130,11 +129,13 @@ if res.reverse is not None:
     st.header(f"The other direction: {name(res.reverse.exposure)} → later {name(res.reverse.outcome)}")
     places.append(show(res.reverse, "reverse"))
 if full is None:
-    with (places[0][1], _shared.friendly("running the checks"),
-          st.spinner(f"Running the checks: placebo exposure, random common cause and random subsets "
+    with places[0][1], _shared.friendly("running the checks"):
+        note = st.empty()
+        note.caption(f"Running the checks: placebo exposure, random common cause and random subsets "
                      f"({s['n_simulations']} simulations each), and the unobserved-confounder analysis"
-                     f"{' in both directions' if res.reverse is not None else ''}…", show_time=True)):
-        full = _shared.causal(ds, s)
+                     f"{' in both directions' if res.reverse is not None else ''}; they appear here when done.")
+        full = _shared.causal(ds, s)  # a progress bar follows the bootstrap again, then the checks
+        note.empty()
 show_checks(full, *places[0])
 if full.reverse is not None:
     show_checks(full.reverse, *places[1])
