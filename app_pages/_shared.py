@@ -238,6 +238,11 @@ def power(design: Any, s: dict):
     return _store.store().fetch("power", key, compute)
 
 
+def kept(kind: str, key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per ``key`` (the data's key first), for summaries a page shows on every rerun."""
+    return _store.store().fetch(kind, key, compute)
+
+
 def cached(kind: str, key: tuple) -> Any | None:
     """The stored result of ``kind`` under ``key``, without computing it (None if not there yet)."""
     return _store.store().get(kind, key)

@@ -35,16 +35,21 @@ def max_mb() -> float:
         return float(MAX_MB_DEFAULT)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _spec_line(path: str, modified: int) -> str | None:
+    """A spec's one-line description (None if it does not load), read again when the file changes."""
+    try:
+        spec = load_spec(path)
+    except Exception:  # a broken spec is simply not offered
+        return None
+    return f"{Path(path).name}: {spec.description or spec.cohort}"
+
+
 def shipped_specs() -> dict[str, str]:
     """Shipped data specs (path -> one-line description)."""
-    out = {}
-    for path in sorted(_shared.SPEC_DIR.glob("*.yaml")):
-        try:
-            spec = load_spec(path)
-        except Exception:  # a broken spec is simply not offered
-            continue
-        out[str(path)] = f"{path.name}: {spec.description or spec.cohort}"
-    return out
+    lines = {str(path): _spec_line(str(path), path.stat().st_mtime_ns)
+             for path in sorted(_shared.SPEC_DIR.glob("*.yaml"))}
+    return {path: line for path, line in lines.items() if line is not None}
 
 
 def _session_folder() -> Path:

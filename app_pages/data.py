@@ -71,7 +71,8 @@ by = c2.radio("Grouped by", by_options, key="data_grouping", horizontal=True,
               format_func=lambda g: _shared.grouping_name(p, g) if g else "everyone")
 st.caption(f"**{_shared.short_name(construct)}**: {_shared.construct_help(p, construct)}.")
 
-stats = score_distribution(p, construct, by=by or None).rename(columns=COLUMNS)
+stats = _shared.kept("scores", (ds.key, construct, by),
+                     lambda: score_distribution(p, construct, by=by or None)).rename(columns=COLUMNS)
 if stats.empty:
     st.info(f"No one has a {_shared.short_name(construct)} score in these data.")
 else:
@@ -125,7 +126,7 @@ else:
 
 # -- missing answers and notes ----------------------------------------------------------------------------
 with st.expander("Answers treated as missing, by reason"):
-    reasons = describe_panel(p)["missing_by_reason"]
+    reasons = _shared.kept("description", (ds.key,), lambda: describe_panel(p))["missing_by_reason"]
     if reasons:
         table = pd.DataFrame(reasons).fillna(0).astype(int)
         table.index.name = "Reason"
