@@ -1,0 +1,50 @@
+"""Lag matrices on a common time scale: identities, round trips and delta-method SEs against Monte Carlo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import linalg
+
+from analysis.errors import DataError
+from analysis.pooling.timescale import convert, drift, lags_at
+
+# Rows: later x, later y; columns: earlier x, earlier y.  [[ar_x, y_to_x], [x_to_y, ar_y]]
+PHI_2Y = np.array([[0.45, 0.06], [0.15, 0.40]])
+
+
+def test_exp_of_log_is_the_identity_and_two_years_go_to_one_and_back():
+    A = drift(PHI_2Y, 2.0)
+    np.testing.assert_allclose(linalg.expm(2.0 * A), PHI_2Y, atol=1e-12)
+    one = lags_at(PHI_2Y, 2.0, 1.0)
+    np.testing.assert_allclose(one @ one, PHI_2Y, atol=1e-12)  # two one-year steps make the two-year lag
+    np.testing.assert_allclose(lags_at(one, 1.0, 2.0), PHI_2Y, atol=1e-12)
+    # Shorter intervals: weaker cross-lags, autoregression closer to 1.
+    assert one[1, 0] < PHI_2Y[1, 0] and one[0, 0] > PHI_2Y[0, 0]
+
+
+def test_delta_method_standard_errors_agree_with_monte_carlo():
+    vcov = np.diag([0.03, 0.02, 0.025, 0.03]) ** 2
+    vcov[1, 2] = vcov[2, 1] = 0.3 * 0.02 * 0.025
+    conv = convert(PHI_2Y, vcov, interval=2.0, target=1.0)
+    rng = np.random.default_rng(1)
+    draws = rng.multivariate_normal(PHI_2Y.ravel(), vcov, size=4000)
+    moved = np.array([lags_at(d.reshape(2, 2), 2.0, 1.0).ravel() for d in draws])
+    mc = moved.std(axis=0, ddof=1)
+    np.testing.assert_allclose(conv.se.ravel(), mc, rtol=0.05)
+
+
+def test_no_real_logarithm_is_refused_in_a_sentence():
+    with pytest.raises(DataError, match="no real matrix logarithm"):
+        drift(np.array([[-0.3, 0.1], [0.05, 0.4]]), 1.0)
+    with pytest.raises(DataError, match="positive number of years"):
+        drift(PHI_2Y, 0.0)
+    with pytest.raises(DataError, match="common interval"):
+        lags_at(PHI_2Y, 2.0, -1.0)
+
+
+def test_the_same_interval_changes_nothing():
+    vcov = np.eye(4) * 1e-3
+    conv = convert(PHI_2Y, vcov, interval=1.0, target=1.0)
+    np.testing.assert_array_equal(conv.phi, PHI_2Y)
+    np.testing.assert_array_equal(conv.vcov, vcov)
