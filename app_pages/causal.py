@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.models.survey_design import design_sentence
-from app_pages import _shared
+from app_pages import _results, _shared
 from app_pages._glossary import tip
 
 ds, p = _shared.header(
@@ -68,10 +68,10 @@ if s is None:
     st.stop()
 
 # The estimates first (DoWhy's fit and the bootstrap), then the checks, which take longer, stream in below.
-full = _shared.cached("causal", _shared.causal_key(ds, s))
+full = _results.cached("causal", _results.causal_key(ds, s))
 if full is None:
     with _shared.friendly("estimating the causal effect"):
-        res = _shared.causal(ds, s, checks=False)  # a progress bar follows the bootstrap
+        res = _results.causal(ds, s, checks=False)  # a progress bar follows the bootstrap
 else:
     res = full
 
@@ -98,7 +98,7 @@ def show(r, which: str):
     st.caption(r.sample.words())
     st.caption(design_sentence(dict(r.survey)))
     st.subheader("The assumed causal graph")
-    _shared.show_figure(("causal graph", _shared.causal_key(ds, s, checks=False), which), r.draw_graph,
+    _results.show_figure(("causal graph", _results.causal_key(ds, s, checks=False), which), r.draw_graph,
                         alt=f"The assumed causal graph of {name(r.exposure)} and later {name(r.outcome)}: arrows "
                             "say what may cause what.")
     st.caption("Arrows say what may directly cause what: these are assumptions, not findings. Thick arrows carry the "
@@ -134,7 +134,7 @@ if full is None:
         note.caption(f"Running the checks: placebo exposure, random common cause and random subsets "
                      f"({s['n_simulations']} simulations each), and the unobserved-confounder analysis"
                      f"{' in both directions' if res.reverse is not None else ''}; they appear here when done.")
-        full = _shared.causal(ds, s)  # a progress bar follows the bootstrap again, then the checks
+        full = _results.causal(ds, s)  # a progress bar follows the bootstrap again, then the checks
         note.empty()
 show_checks(full, *places[0])
 if full.reverse is not None:

@@ -13,7 +13,7 @@ from analysis.models.crosslag_results import MODEL_NAMES
 from analysis.models.survey_design import design_sentence
 from analysis.reporting.path_diagram import path_diagram
 
-from app_pages import _shared
+from app_pages import _results, _shared
 from app_pages._glossary import tip
 
 MODELS = {"riclpm": "RI-CLPM: changes within each person (recommended)",
@@ -75,13 +75,13 @@ if s is None:
 # The model alone first; the comparison models (if asked for) follow below, so the answer shows at once.
 main = {**s, "compare": False}
 with _shared.friendly("fitting the model"):
-    full = _shared.cached("crosslag", _shared.crosslag_key(ds, s)) if s["compare"] else None
-    res = full if full is not None else _shared.cached("crosslag", _shared.crosslag_key(ds, main))
+    full = _results.cached("crosslag", _results.crosslag_key(ds, s)) if s["compare"] else None
+    res = full if full is not None else _results.cached("crosslag", _results.crosslag_key(ds, main))
     elapsed = None
     if res is None:
         with st.spinner("Fitting the model…", show_time=True):
             started = time.perf_counter()
-            res = _shared.crosslag(ds, main)
+            res = _results.crosslag(ds, main)
             elapsed = time.perf_counter() - started
 X, Y = name(res.x), name(res.y)
 st.caption(f"{MODEL_NAMES[res.model]}, waves {', '.join(res.waves)}; {res.sem.fit['nobs']:,} people; "
@@ -137,8 +137,8 @@ if res.lags == "free":
 st.header("Path diagram")
 value = st.radio("Numbers on the arrows", ["std", "est"], horizontal=True, key="cl_value",
                  format_func={"std": "standardized", "est": "in the measures' own points"}.get)
-_shared.show_figure(
-    ("path diagram", _shared.crosslag_key(ds, main), value),
+_results.show_figure(
+    ("path diagram", _results.crosslag_key(ds, main), value),
     lambda: path_diagram(x=X, y=Y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave), ar_y=list(res.ar_y.by_wave),
                          x_to_y=list(res.x_to_y.by_wave), y_to_x=list(res.y_to_x.by_wave),
                          within=res.within_person, value=value),
@@ -185,7 +185,7 @@ st.markdown(f"**Is one direction stronger than the other?** Comparing the two st
 if s["compare"] and full is None:
     with _shared.friendly("fitting the other model types"), \
             st.spinner("Fitting the other model types and the test of equal effects over time…", show_time=True):
-        full = _shared.crosslag(ds, s)
+        full = _results.crosslag(ds, s)
 t = full.time_invariance_test if full is not None else None
 if t is not None:
     st.markdown(f"**Are the effects the same at every interval?** Likelihood-ratio test of equal against "

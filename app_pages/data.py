@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from analysis.data.attrition import ATTRITION_DEPENDENT, WEIGHTED_RETENTION_NOTE
 from analysis.data.describe import describe_panel, score_distribution
 
-from app_pages import _shared, _upload
+from app_pages import _results, _shared, _upload
 from app_pages._glossary import tip
 
 COLUMNS = {"wave": "Wave", "group": "Group", "n": "People", "mean": "Mean", "sd": "SD", "p10": "10th pct",
@@ -71,7 +71,7 @@ by = c2.radio("Grouped by", by_options, key="data_grouping", horizontal=True,
               format_func=lambda g: _shared.grouping_name(p, g) if g else "everyone")
 st.caption(f"**{_shared.short_name(construct)}**: {_shared.construct_help(p, construct)}.")
 
-stats = _shared.kept("scores", (ds.key, construct, by),
+stats = _results.kept("scores", (ds.key, construct, by),
                      lambda: score_distribution(p, construct, by=by or None)).rename(columns=COLUMNS)
 if stats.empty:
     st.info(f"No one has a {_shared.short_name(construct)} score in these data.")
@@ -111,7 +111,7 @@ else:
         fig.tight_layout()
         return fig
 
-    _shared.show_figure(("scores", ds.key, construct, by), draw,
+    _results.show_figure(("scores", ds.key, construct, by), draw,
                         alt=f"Box plots of {_shared.short_name(construct)} at each wave"
                             + (f" by {_shared.grouping_name(p, by)}" if by else "") + ".")
     st.caption("Each box spans the middle half of people (lower to upper quartile); the line inside is the median "
@@ -126,7 +126,7 @@ else:
 
 # -- missing answers and notes ----------------------------------------------------------------------------
 with st.expander("Answers treated as missing, by reason"):
-    reasons = _shared.kept("description", (ds.key,), lambda: describe_panel(p))["missing_by_reason"]
+    reasons = _results.kept("description", (ds.key,), lambda: describe_panel(p))["missing_by_reason"]
     if reasons:
         table = pd.DataFrame(reasons).fillna(0).astype(int)
         table.index.name = "Reason"
@@ -151,4 +151,4 @@ if st.checkbox("Show the first rows of the scored data", value=False, key="show_
 else:
     st.caption("Individual people's answers are not shown unless you ask for them; tables above only show "
                "counts and summaries.")
-_shared.warm_up()  # the slow optional libraries, imported while the user reads this page
+_results.warm_up()  # the slow optional libraries, imported while the user reads this page

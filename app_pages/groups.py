@@ -8,7 +8,7 @@ import streamlit as st
 from analysis.interpret import ALPHA, effect_size_scale, number
 from analysis.reporting.figures import forest_plot
 
-from app_pages import _shared
+from app_pages import _results, _shared
 from app_pages._glossary import tip
 
 ALL = "__all__"
@@ -56,15 +56,15 @@ if s is None:
     st.stop()
 
 names = list(p.groupings) if s["grouping"] == ALL else [s["grouping"]]
-key = _shared.groups_key(ds, s, names)
+key = _results.groups_key(ds, s, names)
 with _shared.friendly("comparing the groups"):
-    allg = _shared.cached("groups", key)
+    allg = _results.cached("groups", key)
     if allg is None and len(names) > 1:  # a progress bar, grouping by grouping
-        allg = _shared.compare(ds, s, names)
+        allg = _results.compare(ds, s, names)
     elif allg is None:
         with st.spinner(f"Fitting the multigroup model of {_shared.grouping_name(p, names[0])} and the tests…",
                         show_time=True):
-            allg = _shared.compare(ds, s, names)
+            allg = _results.compare(ds, s, names)
 X, Y = name(allg.x), name(allg.y)
 plain_group = {g: _shared.grouping_name(p, g) for g in p.groupings}
 
@@ -81,7 +81,7 @@ value = st.radio("Scale", ["std_all", "est"], horizontal=True, key="gr_value", h
                  format_func={"std_all": "standardized (comparable across measures)",
                               "est": "in the measures' own points"}.get)
 table = allg.to_frame()
-_shared.show_figure(("forest plot", key, value),
+_results.show_figure(("forest plot", key, value),
                     lambda: forest_plot(table.assign(grouping=table["grouping"].map(plain_group)), x=X, y=Y,
                                         value=value),
                     alt=f"Forest plot of the cross-lagged effects between {X} and {Y} in each group, with 95% "

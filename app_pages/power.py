@@ -16,7 +16,7 @@ from analysis.errors import UsageError, WorkbenchError
 from analysis.interpret import ALPHA, effect_size_scale
 from analysis.power import PowerDesign, effects_grid
 
-from app_pages import _shared
+from app_pages import _results, _shared
 
 MODELS = {"riclpm": "RI-CLPM (separates stable differences between people)",
           "clpm": "CLPM (no random intercepts)"}
@@ -94,7 +94,7 @@ try:
         model=s["model"], n=_numbers(s["n"], int, "Sample sizes"), waves=_numbers(s["waves"], int, "Waves"),
         icc=s["icc"], effects=effects_grid(cross_lag=[s["cross"]], autoregression=[s["ar"]]),
         reliability=s["reliability"], attrition=s["attrition"], attrition_mechanism=s["mechanism"])
-    res = _shared.power(design, s)
+    res = _results.power(design, s)
 except WorkbenchError as exc:
     st.error(str(exc))
     st.stop()
@@ -107,7 +107,7 @@ for r in res.sample_size[res.sample_size["parameter"].isin(["cl_xy", "cl_yx"])].
     else:
         st.markdown(f"- **{r.path} = {r.true:g}** ({setting}): about **{int(r.n_required)} persons** "
                     f"reach power {res.target_power:g} ({r.how}).")
-_shared.show_figure(("power curve", _shared.power_key(design, s)), res.plot,
+_results.show_figure(("power curve", _results.power_key(design, s)), res.plot,
                     alt="Power curves: the chance of finding each cross-lagged effect against the sample size.")
 table = res.table[res.table["parameter"].isin(["cl_xy", "cl_yx"])]
 st.dataframe(table[["n", "waves", "path", "true", "power", "power_mcse", "coverage", "bias", "mean_se",

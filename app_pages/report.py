@@ -7,7 +7,7 @@ import json
 
 import streamlit as st
 
-from app_pages import _shared
+from app_pages import _results, _shared
 
 ds, p = _shared.header(
     "Report and downloads",
@@ -69,7 +69,7 @@ if not wanted or wanted.get("config") != config:
     st.stop()
 
 with _shared.friendly("building the report"):
-    rep = _shared.report(ds, config)  # a progress bar follows the run's steps
+    rep = _results.report(ds, config)  # a progress bar follows the run's steps
 
 st.success(f"Report ready: {rep.name}. {rep.suppressed_cells} table cells were suppressed for disclosure control.")
 c1, c2, c3, c4 = st.columns(4)

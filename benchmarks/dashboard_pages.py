@@ -10,9 +10,10 @@ cache; the clicks it needs are included, and with ``?s=`` in the address, as the
 it, no click is needed).  The report is built from what the other pages have on screen.  Where the
 causal page shows its estimates before running the checks, ``causal estimate`` is the time to them.
 
-Run: ``.venv/bin/python benchmarks/dashboard_pages.py [--reps 3] [--n 3000] [--app DIR] [--power]``
-(``--app`` the folder holding ``app.py`` and ``app_pages/``, default this repository; ``--power``
-also times the Study size page's default design, which simulates 600 studies).  Prints the
+Run: ``.venv/bin/python benchmarks/dashboard_pages.py [--reps 3] [--n 3000] [--app DIR] [--pages ...]``
+(``--app`` the folder holding ``app.py`` and ``app_pages/``, default this repository; ``--pages``
+default ``crosslag,groups,causal,report``; ``power`` times the Study size page's default design,
+which simulates 600 studies).  Prints the
 median and range over repetitions, and the median CPU seconds of this process (all its threads; not
 the power page's worker processes): the machine is shared, so wall-clock medians vary with its load
 and the CPU time is the steadier measure of the work done.
@@ -34,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _one(app_dir: Path, power: bool) -> dict[str, float]:
+def _one(app_dir: Path, pages: list[str]) -> dict[str, float]:
     """One repetition in this (fresh) process; returns seconds per step."""
     sys.path[:0] = [str(app_dir), str(ROOT)]
     from streamlit.testing.v1 import AppTest
@@ -72,6 +73,7 @@ def _one(app_dir: Path, power: bool) -> dict[str, float]:
 
     at = AppTest.from_file(app, default_timeout=3600)
     timed("data cold", at)
+    timed("data rerun", at)
     # The dashboard imports the causal libraries in the background while the user reads the Data page;
     # wait for it (and say how long it took), so the pages below are timed without it running beside them.
     started = time.perf_counter()
@@ -79,10 +81,10 @@ def _one(app_dir: Path, power: bool) -> dict[str, float]:
         if thread.name == "workbench-warm-up":
             thread.join()
             out["warm-up (background)"] = time.perf_counter() - started
-    steps = [("crosslag", ("cl_value", "est")), ("groups", ("gr_value", "est")), ("causal", None), ("report", None)]
-    if power:
-        steps.append(("power", None))
-    shared = sys.modules["app_pages._shared"]
+    steps = [step for step in [("crosslag", ("cl_value", "est")), ("groups", ("gr_value", "est")),
+                               ("causal", None), ("report", None), ("power", None)] if step[0] in pages]
+    # The module holding the page's library calls (app_pages._results; before it, app_pages._shared).
+    shared = sys.modules.get("app_pages._results") or sys.modules["app_pages._shared"]
     for name, display in steps:
         page(at, name)
         if not _answered(at, name):
@@ -133,16 +135,17 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--n", type=int, default=3000, help="people in the built-in cohort (the app's default 3000)")
     ap.add_argument("--app", type=Path, default=ROOT)
-    ap.add_argument("--power", action="store_true")
+    ap.add_argument("--pages", default="crosslag,groups,causal,report",
+                    help="pages to time after the Data page (power: its default design, 600 studies)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(_one(args.app.resolve(), args.power)))
+        print(json.dumps(_one(args.app.resolve(), args.pages.split(","))))
         return
     env = {**os.environ, "WORKBENCH_DEMO_N": str(args.n)}
     runs = []
     for rep in range(args.reps):
-        cmd = [sys.executable, __file__, "--one", "--app", str(args.app), *(["--power"] if args.power else [])]
+        cmd = [sys.executable, __file__, "--one", "--app", str(args.app), "--pages", args.pages]
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if done.returncode:
             sys.exit(f"repetition {rep + 1} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")

@@ -68,12 +68,12 @@ def test_the_same_measure_twice_is_one_friendly_sentence(app):
 
 def test_an_unexpected_failure_is_a_friendly_message_with_details(app, monkeypatch):
     monkeypatch.syspath_prepend(str(REPO))
-    from app_pages import _shared
+    from app_pages import _results
 
     def broken(*args, **kwargs):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(_shared, "fit_crosslag", broken)
+    monkeypatch.setattr(_results, "fit_crosslag", broken)
     at = _fit(app("crosslag"), innovations="invariant", lags="free", model="clpm")  # not cached by other tests
     assert not at.exception
     assert "Something went wrong while fitting the model" in at.error[0].value

@@ -10,12 +10,12 @@ PAGE = REPO / "app_pages" / "power.py"
 
 
 @pytest.fixture
-def shared(monkeypatch):
-    """The dashboard's shared helpers, as the page imports them."""
+def results(monkeypatch):
+    """The dashboard's kept library calls, as the page imports them."""
     monkeypatch.syspath_prepend(str(REPO))
-    from app_pages import _shared
+    from app_pages import _results
 
-    return _shared
+    return _results
 
 
 def _tiny(at: AppTest, n: str = "40, 80") -> AppTest:
@@ -29,7 +29,7 @@ def _tiny(at: AppTest, n: str = "40, 80") -> AppTest:
     return at
 
 
-def test_page_runs_a_tiny_design_and_shows_curve_and_table(shared):
+def test_page_runs_a_tiny_design_and_shows_curve_and_table(results):
     at = AppTest.from_file(str(PAGE), default_timeout=60).run()
     assert not at.exception
     assert "chance that a study finds an effect" in at.markdown[0].value
@@ -45,28 +45,28 @@ def test_page_runs_a_tiny_design_and_shows_curve_and_table(shared):
     assert at.get("imgs") or at.get("image"), "the power-curve figure is shown"
 
 
-def test_alpha_and_processes_simulate_nothing_again(shared):
+def test_alpha_and_processes_simulate_nothing_again(results):
     """A new alpha only summarises the studies again; the number of processes changes nothing at all."""
     at = AppTest.from_file(str(PAGE), default_timeout=60).run()
     _tiny(at, "50, 90").button[0].click().run()
     assert not at.exception and not at.error
-    (folder,) = [f for (design, seed), f in shared._store.store().entries("power-folder") if '"n": [50, 90]' in design]
+    (folder,) = [f for (design, seed), f in results._store.store().entries("power-folder") if '"n": [50, 90]' in design]
     files = {p.name: p.stat().st_mtime_ns for p in (folder.path / "run" / "replicates").glob("*")}
     assert files
-    before = shared.computations()
+    before = results.computations()
     at.number_input(key="jobs").set_value(2)
     at.button[0].click().run()
-    assert shared.computations() == before, "the number of processes is not part of the answer"
+    assert results.computations() == before, "the number of processes is not part of the answer"
     at.number_input(key="alpha").set_value(0.01)
     at.button[0].click().run()
     assert not at.exception and not at.error
-    assert shared.computations()["power"] == before["power"] + 1
+    assert results.computations()["power"] == before["power"] + 1
     assert {p.name: p.stat().st_mtime_ns for p in (folder.path / "run" / "replicates").glob("*")} == files, \
         "no study simulated again"
     assert "(p < 0.01)" in joined(at, "markdown")
 
 
-def test_page_reports_a_bad_design_in_one_sentence(shared):
+def test_page_reports_a_bad_design_in_one_sentence(results):
     at = AppTest.from_file(str(PAGE), default_timeout=60).run()
     _tiny(at)
     at.text_input(key="n").set_value("40, lots")

@@ -12,12 +12,18 @@ from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture
-def shared(monkeypatch):
-    """The dashboard's shared helpers, the same module the pages run with."""
+def results(monkeypatch):
+    """The dashboard's kept library calls, the same module the pages run with."""
     monkeypatch.syspath_prepend(str(REPO))
-    from app_pages import _shared
+    from app_pages import _results
 
-    return _shared
+    return _results
+
+
+def current_dataset():
+    from app_pages._shared import current_dataset
+
+    return current_dataset()
 
 
 def refreshed(at: AppTest, page: str) -> AppTest:
@@ -28,7 +34,7 @@ def refreshed(at: AppTest, page: str) -> AppTest:
     return new.run()
 
 
-def test_the_address_carries_a_short_key_and_a_refresh_shows_the_answer_without_refitting(app, shared):
+def test_the_address_carries_a_short_key_and_a_refresh_shows_the_answer_without_refitting(app, results):
     at = app("crosslag")
     assert "s" not in at.query_params, "nothing remembered yet"
     at.radio(key="cl_model").set_value("clpm")
@@ -36,14 +42,14 @@ def test_the_address_carries_a_short_key_and_a_refresh_shows_the_answer_without_
     assert not at.exception and not at.error
     key = at.query_params["s"]
     assert len(key) == 12
-    fits = shared.computations()
+    fits = results.computations()
 
     at = refreshed(at, "crosslag")
     assert not at.exception and not at.error
     assert at.radio(key="cl_model").value == "clpm", "the form shows the remembered settings"
     assert "cross-lagged panel model (CLPM)" in joined(at, "info"), "the answer, without pressing Fit"
     assert "shown from the cache" in joined(at, "caption")
-    assert shared.computations() == fits, "nothing fitted again"
+    assert results.computations() == fits, "nothing fitted again"
 
     at.switch_page("app_pages/data.py").run()  # navigating keeps the key in the address
     assert at.query_params["s"] == key
@@ -57,50 +63,50 @@ def test_an_unknown_key_in_the_address_is_ignored(app):
     assert "press **Fit model**" in joined(at, "info")
 
 
-def test_a_display_option_redraws_but_never_refits(app, shared):
+def test_a_display_option_redraws_but_never_refits(app, results):
     at = app("crosslag")
     at.button[0].click().run()
     settings = {k: v for k, v in at.session_state["remembered"]["crosslag"].items() if k != "data"}
-    key = shared.crosslag_key(shared.current_dataset(), {**settings, "compare": False})
-    result = shared.cached("crosslag", key)
+    key = results.crosslag_key(current_dataset(), {**settings, "compare": False})
+    result = results.cached("crosslag", key)
     assert result is not None
-    before = shared.computations()
+    before = results.computations()
 
     at.radio(key="cl_value").set_value("est").run()
     assert not at.exception
-    after = shared.computations()
-    assert after["crosslag"] == before["crosslag"] and shared.cached("crosslag", key) is result
+    after = results.computations()
+    assert after["crosslag"] == before["crosslag"] and results.cached("crosslag", key) is result
     assert after["figure"] == before.get("figure", 0) + 1, "the other path diagram is drawn once"
     at.radio(key="cl_value").set_value("std").run()
-    assert shared.computations() == after, "and both are kept"
+    assert results.computations() == after, "and both are kept"
 
 
-def test_groups_display_option_does_not_refit(app, shared):
+def test_groups_display_option_does_not_refit(app, results):
     at = app("groups")
     at.button[0].click().run()
     assert not at.exception and not at.error
-    before = shared.computations()
-    results = shared._store.store().entries("groups")
+    before = results.computations()
+    kept = results._store.store().entries("groups")
     at.radio(key="gr_value").set_value("est").run()
     assert not at.exception
-    assert shared.computations()["groups"] == before["groups"]
-    assert all(a is b for (_, a), (_, b) in zip(results, shared._store.store().entries("groups")))
+    assert results.computations()["groups"] == before["groups"]
+    assert all(a is b for (_, a), (_, b) in zip(kept, results._store.store().entries("groups")))
 
 
-def test_the_report_survives_a_refresh(app, shared, monkeypatch):
+def test_the_report_survives_a_refresh(app, results, monkeypatch):
     monkeypatch.setenv("WORKBENCH_DEMO_N", "60")
     at = app("report")
     at.button[0].click().run()
     assert not at.exception and not at.error
     assert "Report ready" in joined(at, "success")
-    reports = shared.computations()["report"]
+    reports = results.computations()["report"]
     at = refreshed(at, "report")
     assert not at.exception and not at.error
     assert "Report ready" in joined(at, "success"), "shown after the refresh without pressing Build"
-    assert shared.computations()["report"] == reports
+    assert results.computations()["report"] == reports
 
 
-def test_causal_estimates_come_first_and_match_the_checked_ones(app, shared):
+def test_causal_estimates_come_first_and_match_the_checked_ones(app, results):
     at = app("causal")
     at.number_input(key="ca_boot").set_value(20)
     at.number_input(key="ca_sims").set_value(5)
@@ -108,17 +114,17 @@ def test_causal_estimates_come_first_and_match_the_checked_ones(app, shared):
     at.button[0].click().run()
     assert not at.exception and not at.error
     s = {k: v for k, v in at.session_state["remembered"]["causal"].items() if k != "data"}
-    ds = shared.current_dataset()
-    first = shared.cached("causal-estimate", shared.causal_key(ds, s, checks=False))
-    full = shared.cached("causal", shared.causal_key(ds, s))
+    ds = current_dataset()
+    first = results.cached("causal-estimate", results.causal_key(ds, s, checks=False))
+    full = results.cached("causal", results.causal_key(ds, s))
     assert first is not None and full is not None and not first.refutations and full.refutations
     assert first.effect == full.effect, "the estimate shown first is the one the checks are about"
     assert "passed every check" in joined(at, "info") or "Checks failed" in joined(at, "info")
-    before = shared.computations()
+    before = results.computations()
     at.number_input(key="ca_sims").set_value(10)
     at.button[0].click().run()
     assert not at.exception and not at.error
-    after = shared.computations()
+    after = results.computations()
     assert after["causal"] == before["causal"] + 1
     assert after["causal-estimate"] == before["causal-estimate"], "more simulations leave the estimate as it was"
 
