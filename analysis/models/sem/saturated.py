@@ -2,7 +2,11 @@
 
 With complete data its estimates are the sample moments.  With missing data
 (FIML) they are found by the EM algorithm over missing-data patterns, as in
-lavaan, and its log-likelihood is the reference for the chi-square test.
+lavaan, and its log-likelihood is the reference for the chi-square test.  The
+EM iteration for the normal distribution is a preconditioned gradient step
+(:func:`em_step`), so it costs one batched gradient evaluation (:mod:`.batch`),
+and SQUAREM extrapolation cuts the number of iterations; convergence is judged
+by plain EM's own criterion.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.errors import ConvergenceError
+from analysis.models.sem.batch import LOG2PI, NotPositiveDefinite, pattern_terms
 from analysis.models.sem.data import GroupData
-from analysis.models.sem.objectives import LOG2PI, NotPositiveDefinite, inv_logdet
+from analysis.models.sem.objectives import group_loglik, inv_logdet
+from analysis.models.sem.threads import single_blas_thread
 
 
 @dataclass(frozen=True)
@@ -31,11 +37,9 @@ class Saturated:
 def pattern_loglik(mean: np.ndarray, cov: np.ndarray, gd: GroupData) -> float:
     """Case-wise normal log-likelihood of a group at given mean and covariance."""
     total = 0.0
-    for pat in gd.patterns:
-        o = pat.observed
-        W, logdet = inv_logdet(cov[np.ix_(o, o)])
-        d = pat.mean - mean[o]
-        total += pat.n * (o.size * LOG2PI + logdet + np.trace(W @ (pat.cov + np.outer(d, d))))
+    for b, W, logdet, d, Wd in pattern_terms(gd.batch(cov.shape[0]), cov, mean, True):
+        trace = np.einsum("pij,pij->p", W, b.cov) + np.einsum("pi,pi->p", d, Wd)
+        total += float(b.n @ (b.k * LOG2PI + logdet + trace))
     return -0.5 * total
 
 
@@ -70,61 +74,24 @@ def saturated(gd: GroupData, p: int, *, tol: float = 1e-11, max_iter: int = 2000
     return result
 
 
+@single_blas_thread
 def _saturated(gd: GroupData, p: int, *, tol: float, max_iter: int) -> Saturated:
     if gd.complete:
         pat = gd.patterns[0]
         return Saturated(pat.mean.copy(), pat.cov.copy(), pattern_loglik(pat.mean, pat.cov, gd), 0)
     # Start from available-case means and variances.
-    s1 = np.zeros(p)
-    s2 = np.zeros(p)
-    cnt = np.zeros(p)
-    for pat in gd.patterns:
-        o = pat.observed
-        s1[o] += pat.n * pat.mean
-        s2[o] += pat.n * (np.diag(pat.cov) + pat.mean**2)
-        cnt[o] += pat.n
-    mu = s1 / cnt
+    batch = gd.batch(p)
+    cnt = batch.scatter_vec([np.broadcast_to(b.n[:, None], b.mean.shape) for b in batch.blocks])
+    mu = batch.scatter_vec([b.n[:, None] * b.mean for b in batch.blocks]) / cnt
+    s2 = batch.scatter_vec([b.n[:, None] * (np.diagonal(b.cov, axis1=1, axis2=2) + b.mean**2) for b in batch.blocks])
     sigma = np.diag(np.maximum(s2 / cnt - mu**2, 1e-8))
-    N = gd.size  # rows, or the sum of their weights
-    for it in range(1, max_iter + 1):
-        T1 = np.zeros(p)
-        T2 = np.zeros((p, p))
-        for pat in gd.patterns:
-            o = pat.observed
-            mis = np.setdiff1d(np.arange(p), o)
-            n = pat.n
-            ybar = pat.mean
-            Soo = pat.cov + np.outer(ybar, ybar)  # mean of y_o y_o'
-            if mis.size == 0:
-                T1 += n * ybar
-                T2 += n * Soo
-                continue
-            Woo = np.linalg.inv(sigma[np.ix_(o, o)])
-            beta = sigma[np.ix_(mis, o)] @ Woo
-            c = mu[mis] - beta @ mu[o]
-            cond = sigma[np.ix_(mis, mis)] - beta @ sigma[np.ix_(o, mis)]
-            ym = c + beta @ ybar
-            T1[o] += n * ybar
-            T1[mis] += n * ym
-            T2[np.ix_(o, o)] += n * Soo
-            mo = np.outer(c, ybar) + beta @ Soo
-            T2[np.ix_(mis, o)] += n * mo
-            T2[np.ix_(o, mis)] += n * mo.T
-            T2[np.ix_(mis, mis)] += n * (
-                np.outer(c, c) + np.outer(c, ybar) @ beta.T + beta @ np.outer(ybar, c) + beta @ Soo @ beta.T + cond
-            )
-        new_mu = T1 / N
-        new_sigma = T2 / N - np.outer(new_mu, new_mu)
-        new_sigma = 0.5 * (new_sigma + new_sigma.T)
-        change = max(np.abs(new_mu - mu).max(), np.abs(new_sigma - sigma).max())
-        mu, sigma = new_mu, new_sigma
-        if change < tol:
-            break
-    else:
-        raise ConvergenceError(
-            f"The EM algorithm for the saturated model did not converge in {max_iter} iterations; "
-            "the data may have too few complete pairs of variables (check the coverage of each pair)."
-        )
+
+    def step(x: np.ndarray) -> tuple[float, np.ndarray]:
+        ll, new_mu, new_sigma = em_step(x[:p], x[p:].reshape(p, p), gd)
+        return ll, np.concatenate([new_mu, new_sigma.ravel()])
+
+    x, it = _squarem(step, np.concatenate([mu, sigma.ravel()]), tol=tol, max_iter=max_iter)
+    mu, sigma = x[:p], x[p:].reshape(p, p)
     try:
         ll = pattern_loglik(mu, sigma, gd)
     except NotPositiveDefinite:
@@ -133,6 +100,74 @@ def _saturated(gd: GroupData, p: int, *, tol: float, max_iter: int) -> Saturated
             "may never be observed together."
         ) from None
     return Saturated(mu, sigma, ll, it)
+
+
+def em_step(mu: np.ndarray, sigma: np.ndarray, gd: GroupData) -> tuple[float, np.ndarray, np.ndarray]:
+    """One EM iteration: the log-likelihood at ``(mu, sigma)`` and the next means and covariances.
+
+    The E-step's expected sums of ``y`` and ``y y'`` over all rows, with each pattern's missing
+    values replaced by their conditional expectations (and the conditional covariances added),
+    are ``N mu + g`` and ``N (mu mu' + Sigma) + mu g' + g mu' - Sigma G Sigma``, where
+    ``G = sum n (W - W M W)`` and ``g = Sigma sum n W d`` are the pieces of the gradient of
+    ``-2 loglik`` (:func:`objectives.group_loglik`).  So the M-step is
+
+    .. math::
+
+        \\mu' = \\mu + g / N, \\qquad \\Sigma' = \\Sigma - \\Sigma G \\Sigma / N - g g^\\top / N^2,
+
+    and one EM iteration costs one batched gradient evaluation.
+    """
+    N = gd.size  # rows, or the sum of their weights
+    ll, G, gmu = group_loglik(_Moments(sigma, mu), gd, True, with_grad=True)
+    g = -0.5 * (sigma @ gmu)
+    new_sigma = sigma - sigma @ G @ sigma / N - np.outer(g, g) / N**2
+    return ll, mu + g / N, 0.5 * (new_sigma + new_sigma.T)
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """Means and covariances where the likelihood kernel expects model-implied moments."""
+
+    sigma: np.ndarray
+    mu: np.ndarray
+
+
+def _squarem(step, x0: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, int]:
+    """EM accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3), to the plain EM criterion.
+
+    ``step(x)`` returns the log-likelihood at ``x`` and the EM update of ``x``.  Each cycle
+    takes two EM steps from ``x0``, extrapolates along them and takes one EM step from
+    there; the extrapolation is kept only if its likelihood is not below that of ``x0``,
+    else the two plain steps are.  Converged when one plain EM step moves no mean or
+    covariance by ``tol`` or more (plain EM's criterion); that step is returned.
+    """
+    evals = 0
+    while evals < max_iter:
+        ll0, x1 = step(x0)
+        evals += 1
+        if np.abs(x1 - x0).max() < tol:
+            return x1, evals
+        _, x2 = step(x1)
+        evals += 1
+        if np.abs(x2 - x1).max() < tol:
+            return x2, evals
+        r, v = x1 - x0, x2 - 2.0 * x1 + x0
+        vv = float(v @ v)
+        alpha = min(-1.0, -np.sqrt(float(r @ r) / vv)) if vv > 0 else -1.0
+        x_next = x2
+        if alpha < -1.0:
+            try:
+                ll, cand = step(x0 - 2.0 * alpha * r + alpha**2 * v)
+                evals += 1
+                if ll >= ll0:  # and cand, one EM step on, is higher still
+                    x_next = cand
+            except NotPositiveDefinite:
+                pass
+        x0 = x_next
+    raise ConvergenceError(
+        f"The EM algorithm for the saturated model did not converge in {max_iter} iterations; "
+        "the data may have too few complete pairs of variables (check the coverage of each pair)."
+    )
 
 
 def marginal_loglik(mean: np.ndarray, cov: np.ndarray, gd: GroupData, idx: list[int]) -> float:
@@ -146,9 +181,10 @@ def marginal_loglik(mean: np.ndarray, cov: np.ndarray, gd: GroupData, idx: list[
     idx_arr = np.asarray(idx)
     W, logdet = inv_logdet(cov[np.ix_(idx_arr, idx_arr)])
     total = 0.0
-    for pat in gd.patterns:
-        pos = np.searchsorted(pat.observed, idx_arr)
-        d = pat.mean[pos] - mean[idx_arr]
-        M = pat.cov[np.ix_(pos, pos)] + np.outer(d, d)
-        total += pat.n * (idx_arr.size * LOG2PI + logdet + np.trace(W @ M))
+    for b in gd.batch(cov.shape[0]).blocks:
+        pos = np.argmax(b.observed[:, :, None] == idx_arr[None, None, :], axis=1)  # (P, len(idx))
+        rows = np.arange(b.index.size)[:, None]
+        d = b.mean[rows, pos] - mean[idx_arr]
+        M = b.cov[rows[:, :, None], pos[:, :, None], pos[:, None, :]] + d[:, :, None] * d[:, None, :]
+        total += float(b.n @ (idx_arr.size * LOG2PI + logdet + np.einsum("ij,pij->p", W, M)))
     return -0.5 * total
