@@ -90,6 +90,9 @@ def _read_one_wave(spec: Spec, wave: Wave, path: Path,
     id_col = layouts.require_column(info, spec.id, wave, "the person id given as id")
     columns = [id_col, *plan.columns]
     data = read_columns(info, columns)
+    if data.n_rows == 0:
+        raise DataError(f"{layouts.where(info, wave)}: the file has no rows (no respondents); copy or download "
+                        "it again, or move it out of the folder so the wave is left out (and said so).")
     chunk = build(spec, plan, data, np.arange(data.n_rows), id_col, items=items)
     return source, info, columns, chunk, audit_wave(spec, plan)
 
@@ -241,6 +244,13 @@ def _assemble(spec: Spec, data: str, chunks: list[WaveRows], sources, labels, no
     if absent:
         notes.insert(0, f"{len(absent)} of {len(spec.waves)} waves in the spec have no data: "
                         f"{', '.join(absent)}.")
+    order = spec.wave_names
+    holes = [w for w in absent if waves and order.index(waves[0]) < order.index(w) < order.index(waves[-1])]
+    if holes:
+        notes.insert(1, f"wave{'s' if len(holes) > 1 else ''} {', '.join(holes)} ha{'ve' if len(holes) > 1 else 's'} "
+                        f"no data but {'lie' if len(holes) > 1 else 'lies'} between waves that do: an interval across "
+                        f"{'them' if len(holes) > 1 else 'it'} spans more than one wave (lag models refuse equal "
+                        "lags over unequal intervals, or say so).")
     construct_waves = {name: tuple(c.wave.name for c in chunks if name in c.scored)
                        for name in spec.constructs}
     for name, found in list(construct_waves.items()):

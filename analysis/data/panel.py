@@ -204,7 +204,8 @@ class Panel:
         out = pd.DataFrame(index=first.index)
         for c in constructs:
             for w in waves:
-                out[f"{c}_{w}"] = table[(c, w)] if table is not None else np.nan
+                # A wave with nobody in it has no column in the pivot: all missing.
+                out[f"{c}_{w}"] = table[(c, w)] if table is not None and (c, w) in table.columns else np.nan
         for name in (*groupings, *covariates):
             out[name] = first[name]
         at = long[long["wave"] == (waves[-1] if weight_rule == "last" else waves[0])]

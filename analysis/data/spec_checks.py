@@ -92,7 +92,12 @@ class _Checker:
             if wave.number in numbers:
                 self.fail(("waves", i, "number"), f"wave number {wave.number} is also used by wave "
                           f"{spec.waves[numbers[wave.number]].name!r}")
-            seen[wave.name], numbers[wave.number] = i, wave.number
+            if i and wave.number < spec.waves[i - 1].number:
+                # The numbers measure the steps between waves (lag models check them): they follow the list.
+                self.fail(("waves", i, "number"), f"wave {wave.name!r} is numbered {wave.number}, below wave "
+                          f"{spec.waves[i - 1].name!r} before it ({spec.waves[i - 1].number}); list the waves in "
+                          "the order they were fielded, numbers increasing")
+            seen[wave.name], numbers[wave.number] = i, i
             for pattern in wave.file or ():
                 self.template(("waves", i, "file"), pattern, ("wave", "number"))
             if wave.value is not None and spec.layout != "long":
