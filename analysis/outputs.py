@@ -91,6 +91,7 @@ def json_safe(obj: Any) -> Any:
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write ``obj`` as indented, key-sorted JSON to ``path`` atomically."""
-    text = json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    """Write ``obj`` as indented, key-sorted JSON to ``path`` atomically (through :func:`json_safe`:
+    NaN and infinities are ``null``, as everywhere in the workbench's JSON)."""
+    text = json.dumps(json_safe(obj), indent=2, sort_keys=True, allow_nan=False) + "\n"
     return write_text_atomic(path, text)

@@ -132,6 +132,9 @@ def wave_order(long: pd.DataFrame) -> list[str]:
                         "ordered categorical.") from None
 
 
+GAP_REASON = "earlier wave not the previous wave of the study (a wave in between missing or skipped)"
+
+
 def _safe(text: str) -> str:
     text = str(text).replace("+", "plus").replace("<", "lt").replace(">", "gt")
     return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_") or "level"
@@ -187,7 +190,8 @@ def build_frame(long: pd.DataFrame, design: CausalDesign, *, source: str = "the 
             raise DataError(f"Column {v!r} of {source} must be a numeric score to be an exposure, outcome or mediator.")
 
     position = {w: k for k, w in enumerate(chosen)}
-    rows = long.loc[:, ["id", "wave", *dict.fromkeys(variables)]].copy()
+    numbered = "wave_number" in long.columns and "wave_number" not in variables
+    rows = long.loc[:, ["id", "wave", *(["wave_number"] if numbered else []), *dict.fromkeys(variables)]].copy()
     rows["wave"] = rows["wave"].astype(str)
     outside = int((~rows["wave"].isin(position)).sum())
     rows = rows[rows["wave"].isin(position)].copy()
@@ -227,9 +231,17 @@ def build_frame(long: pd.DataFrame, design: CausalDesign, *, source: str = "the 
         out.append((f"{var} missing{when}", values.isna()))
         return out
 
+    # "One wave earlier" is the study's previous wave: a pair across a wave that is missing or
+    # skipped spans two steps and is not pooled with one-step pairs as if it were one.
+    if numbered:
+        step = merged["wave_number"] - merged["wave_number__prev"]
+        across_gap = pd.Series(has_prev, index=merged.index) & (step != 1)
+    else:
+        across_gap = pd.Series(False, index=merged.index)
     checks: list[tuple[str, pd.Series]] = [
         ("first wave analysed (no earlier wave)", merged["pos"] == 0),
         ("no interview at the previous wave", pd.Series(~has_prev, index=merged.index)),
+        (GAP_REASON, across_gap),
         *absent(x, True), *absent(y, False), *absent(y, True),
     ]
     if m is not None:
@@ -320,6 +332,12 @@ def build_frame(long: pd.DataFrame, design: CausalDesign, *, source: str = "the 
                         "rename one of them.")
     if outside:
         notes.append(f"{outside} person-waves outside the chosen waves were not considered.")
+    gap_rows = dict(excluded).get(GAP_REASON, 0)
+    if gap_rows:
+        spans = sorted({f"{chosen[p - 1]}→{w}" for p, w, g in zip(merged["pos"], merged["wave"], across_gap) if g})
+        notes.append(f"{gap_rows} person-waves are not used because their earlier wave analysed is not the study's "
+                     f"previous wave ({', '.join(spans)}: a wave in between is missing or not chosen); the effect is "
+                     "one of the exposure one wave earlier.")
     pairs = data.groupby(["wave_from", "wave_to"], sort=False).size()
     wave_pairs = tuple((str(a), str(b), int(n)) for (a, b), n in pairs.items())
     return CausalFrame(

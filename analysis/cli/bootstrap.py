@@ -43,6 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", choices=("clpm", "riclpm", "dpm"), default="riclpm", help="model type (default riclpm)")
     p.add_argument("--lags", choices=("invariant", "free"), default="invariant",
                    help="lagged effects equal over waves (default) or per interval (then averaged)")
+    p.add_argument("--allow-unequal-intervals", action="store_true",
+                   help="when a wave in between is missing or skipped, hold the lags equal over intervals of "
+                        "unequal length anyway (refused without it; said in the output)")
     p.add_argument("--group", metavar="GROUPING",
                    help="bootstrap each group's cross-lags and the differences between groups, e.g. life_stage")
     p.add_argument("--replicates", type=whole_number(1, MAX_REPLICATES), default=500,
@@ -61,12 +64,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_parallel_options(args)  # before loading the numerical packages: a mistake is said at once
     from analysis.errors import DataError, UsageError
     from analysis.outputs import new_run_folder, write_json_atomic, write_text_atomic
     from analysis.models.crosslag_bootstrap import bootstrap_crosslag
     from analysis.progress import progress_bar
 
-    check_parallel_options(args)
     data_path = Path(args.data)
     read_notes: list[str] = []
     if args.spec:
@@ -92,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
                                      group=args.group, replicates=args.replicates, seed=args.seed, level=args.level,
                                      jackknife=args.jackknife, backend=args.backend, n_jobs=args.jobs,
                                      scheduler=args.scheduler, out=folder, progress=progress,
-                                     survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule)
+                                     survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
+                                     allow_unequal_intervals=args.allow_unequal_intervals)
     except KeyboardInterrupt:
         print(f"interrupted: the finished resamples are kept in {folder}; run the same command with "
               f"--out {folder} to resume.", file=sys.stderr)

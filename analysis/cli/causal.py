@@ -126,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"Causal graph drawn to {args.graph}")
     if args.json:
         out = res.to_dict()
+        # The caveats of the sample (pairs left out, variables dropped) at the top, as every command's JSON has them.
+        out["notes"] = [*out.get("notes", []), *out.get("sample", {}).get("notes", [])]
         if args.unweighted:
             out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
                                                "design were not used.")

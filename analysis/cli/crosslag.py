@@ -28,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="comma-separated wave names, e.g. i,j,k,l,m (default: every wave with both constructs)")
     p.add_argument("--lags", choices=("free", "invariant"), default="invariant",
                    help="lagged effects equal over waves (invariant, default) or wave-specific (free)")
+    p.add_argument("--allow-unequal-intervals", action="store_true",
+                   help="when a wave in between is missing or skipped, hold the lags equal over intervals of "
+                        "unequal length anyway (refused without it; said in the output)")
     p.add_argument("--innovations", choices=("free", "invariant"), default="free",
                    help="residual (co)variances from wave 2 free (default) or equal over waves")
     p.add_argument("--covariates", type=comma_list, default=[], metavar="LIST",
@@ -53,15 +56,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from analysis.data import load_panel
+    from analysis.errors import UsageError
     from analysis.models.crosslag import fit_crosslag
     from analysis.outputs import write_json_atomic
 
+    if args.exclude_groups and not args.group:
+        raise UsageError("--exclude-groups leaves groups out of a comparison, so it needs --group GROUPING.")
     panel = load_panel(args.spec, data=args.data)
+    if args.group:  # a misspelt grouping or group is said before the fits, not after
+        from analysis.data.panel import known_names
+        from analysis.models.groups import group_levels
+
+        known_names(args.group, panel.groupings, what="grouping")
+        group_levels(panel.long[args.group], args.group, exclude=args.exclude_groups)
     res = fit_crosslag(
         panel, x=args.x, y=args.y, model=args.model, waves=args.waves, lags=args.lags,
         innovations=args.innovations, covariates=args.covariates, estimator=args.estimator,
         compare=not args.no_compare, sensitivity=args.sensitivity,
         survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
+        allow_unequal_intervals=args.allow_unequal_intervals,
     )
     print(res.summary())
     comparison = None
@@ -72,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             panel, x=args.x, y=args.y, grouping=args.group, model=args.model, waves=args.waves or res.waves,
             lags=args.lags, innovations=args.innovations, estimator=args.estimator,
             exclude_groups=args.exclude_groups, survey="none" if args.unweighted else "spec",
-            weight_rule=args.weight_rule,
+            weight_rule=args.weight_rule, allow_unequal_intervals=args.allow_unequal_intervals,
         )
         print(comparison.summary())
     if args.json:
@@ -84,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
             out["group_tests"] = block["group_tests"]
             out["group_comparison"] = {k: block[k] for k in
                                        ("grouping", "group_sizes", "not_grouped", "pairwise", "syntax", "fit", "warnings",
-                                        "design")}
+                                        "design", "notes")}
+            out["notes"] = [*out.get("notes", []), *(n for n in block["notes"] if n not in out.get("notes", []))]
         if args.unweighted:
             out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
                                                "design were not used.")

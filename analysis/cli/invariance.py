@@ -33,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="with --group: invariance over waves held in both group models (default metric)")
     p.add_argument("--lags", choices=("free", "invariant"), default="invariant",
                    help="lagged effects equal over waves (invariant, default) or wave-specific (free)")
+    p.add_argument("--allow-unequal-intervals", action="store_true",
+                   help="when a wave in between is missing or skipped, hold the lags equal over intervals of "
+                        "unequal length anyway (refused without it; said in the output)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     p.set_defaults(run=run)
 
@@ -44,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     panel = load_panel(args.spec, data=args.data, items=[args.x, args.y])
     res = fit_invariance(panel, x=args.x, y=args.y, waves=args.waves, group=args.group, lags=args.lags,
-                         over_waves=args.over_waves)
+                         over_waves=args.over_waves, allow_unequal_intervals=args.allow_unequal_intervals)
     print(res.summary())
     if args.json:
         out = res.to_dict()

@@ -98,11 +98,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_parallel_options(args)  # before loading the numerical packages: a mistake is said at once
     from analysis.outputs import new_run_folder, write_json_atomic, write_text_atomic
     from analysis.power import PowerDesign, effects_grid, run_power
     from analysis.progress import progress_bar
 
-    check_parallel_options(args)
     effects = effects_grid(cross_lag=args.cross_lag, autoregression=args.autoregression,
                            cross_lag_yx=args.cross_lag_yx, autoregression_y=args.autoregression_y)
     design = PowerDesign(model=args.model, n=args.n, waves=args.waves, icc=args.icc, effects=effects,

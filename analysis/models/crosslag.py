@@ -30,6 +30,7 @@ from analysis.models.builders import (
     lag_paths,
 )
 from analysis.models.crosslag_results import CrossLagResults, PathSummary
+from analysis.models.intervals import check_intervals
 from analysis.models.panel_fit import fit_panel
 from analysis.models.sem import SEMResults, TestResult, lrt
 from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
@@ -161,6 +162,7 @@ def fit_crosslag(
     level: float = 0.95,
     survey: Survey | Design = "spec",
     weight_rule: WeightRule = "last",
+    allow_unequal_intervals: bool = False,
 ) -> CrossLagResults:
     """Fit a cross-lagged panel model of ``x`` and ``y`` and summarise both directions.
 
@@ -198,6 +200,10 @@ def fit_crosslag(
         (``"last"``, the data producers' advice; people who left before it get weight 0 and
         are not used) or the first wave's weight (``"first"``; later drop-outs still count
         through FIML).  See ``data_specs/README.md``.
+    allow_unequal_intervals
+        When the waves are unequally spaced (a wave in between missing or skipped), lags
+        equal over waves are refused unless this is True; either way ``notes`` says how the
+        intervals differ (:mod:`analysis.models.intervals`).
     """
     if model not in MODEL_TYPES:
         raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
@@ -205,6 +211,7 @@ def fit_crosslag(
         raise UsageError(f"lags must be 'free' or 'invariant', not {lags!r}.")
     wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, covariates=covariates,
                                           time_varying=time_varying, weight_rule=weight_rule)
+    notes = check_intervals(panel, wave_list, lags=lags, allow_unequal=allow_unequal_intervals)
     survey_design = resolve_design(panel, wide, survey)
     syntax = build_syntax(model, design, lags=lags, innovations=innovations)
     fit_kw = {"estimator": estimator, "missing": missing, **survey_design.fit_options()}
@@ -245,6 +252,7 @@ def fit_crosslag(
         comparison=comparison, sensitivity=sens,
         ar_x=summarise_path(res, rows["ar_x"], wave_list, level=level),
         ar_y=summarise_path(res, rows["ar_y"], wave_list, level=level),
+        notes=notes,
     )
 
 

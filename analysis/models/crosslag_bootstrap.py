@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
+from analysis.models.intervals import check_intervals
 from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax, lag_paths
 from analysis.models.panel_fit import panel_sem
 from analysis.models.sem import CompiledSEM
@@ -53,21 +54,18 @@ class CrossLagStatistic:
         return values
 
 
-def _groups(wide: pd.DataFrame, group: str) -> tuple[pd.DataFrame, list[str], int]:
-    """Rows with a group value, the ordered levels, and how many rows had none."""
+def _groups(wide: pd.DataFrame, group: str) -> tuple[pd.DataFrame, list[str], int, list[str]]:
+    """Rows with a group value, the ordered levels, how many rows had none, and the groups with nobody."""
     if group not in wide.columns:
         raise DataError(f"The data have no grouping column {group!r}.")
-    column = wide[group]
-    categories = [str(c) for c in column.cat.categories] if isinstance(column.dtype, pd.CategoricalDtype) else None
-    labels = column.astype("string")
+    from analysis.models.groups import MIN_GROUP_N, group_levels
+
+    labels, levels, empty = group_levels(wide[group], group)
     missing = int(labels.isna().sum())
     wide = wide[labels.notna().to_numpy()].copy()
     wide[group] = labels[labels.notna()].to_numpy(dtype=object)
-    present = set(wide[group])
-    levels = [c for c in categories if c in present] if categories else sorted(present)
     if len(levels) < 2:
         raise DataError(f"{group!r} has fewer than two groups with data; there is nothing to compare.")
-    from analysis.models.groups import MIN_GROUP_N
 
     sizes = wide[group].value_counts()
     small = [lv for lv in levels if sizes[lv] < MIN_GROUP_N]
@@ -75,7 +73,7 @@ def _groups(wide: pd.DataFrame, group: str) -> tuple[pd.DataFrame, list[str], in
         raise ModelSpecificationError(
             f"The {group} group(s) {', '.join(map(repr, small))} have fewer than {MIN_GROUP_N} persons, too few "
             "to bootstrap their own cross-lags; merge them with a neighbouring group in the spec.")
-    return wide, levels, missing
+    return wide, levels, missing, empty
 
 
 def bootstrap_crosslag(
@@ -100,6 +98,7 @@ def bootstrap_crosslag(
     progress: Callable[[int, int], None] | None = None,
     survey: Survey | Design = "spec",
     weight_rule: WeightRule = "last",
+    allow_unequal_intervals: bool = False,
 ) -> BootstrapResults:
     """Bootstrap intervals for the cross-lagged effects (and their differences between groups).
 
@@ -120,6 +119,8 @@ def bootstrap_crosslag(
         As :func:`analysis.models.crosslag.fit_crosslag`.  With the spec's design, every
         replicate fits the weighted model and whole PSUs are resampled within strata (the
         survey bootstrap, Rao & Wu 1988 with n_h resampled PSUs); ``"none"`` resamples persons.
+    allow_unequal_intervals
+        As :func:`analysis.models.crosslag.fit_crosslag`.
 
     Returns
     -------
@@ -138,12 +139,16 @@ def bootstrap_crosslag(
             raise DataError(f"{group!r} is not a grouping of this panel; the groupings are "
                             f"{', '.join(panel.groupings) or '(none)'}.")
         wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, group=group, weight_rule=weight_rule)
-    notes = []
+    notes = list(check_intervals(panel, wave_list, lags=lags, allow_unequal=allow_unequal_intervals))
     levels: list[str] = []
     if group is not None:
-        wide, levels, missing = _groups(wide, group)
+        from analysis.models.groups import empty_groups_sentence
+
+        wide, levels, missing, empty = _groups(wide, group)
         if missing:
             notes.append(f"{missing} persons have no {group} value and are left out.")
+        if empty:
+            notes.append(empty_groups_sentence(group, empty, wave_list))
     groups = Groups(n=len(levels)) if levels else None
     syntax = build_syntax(model, design, lags=lags, innovations=innovations, groups=groups)
     columns = tuple(design.x) + tuple(design.y)

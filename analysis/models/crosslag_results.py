@@ -66,6 +66,7 @@ class CrossLagResults:
     sensitivity: pd.DataFrame | None
     ar_x: PathSummary | None = None
     ar_y: PathSummary | None = None
+    notes: tuple[str, ...] = ()  # caveats that change the meaning (e.g. unequally spaced waves)
 
     @property
     def within_person(self) -> bool:
@@ -129,6 +130,7 @@ class CrossLagResults:
                 "ar_y": None if self.ar_y is None else self.ar_y.to_dict(),
             },
             "interpretation": self.interpretation(),
+            "notes": list(self.notes),
         }
         if self.comparison is not None:
             out["comparison"] = [{k: json_safe(v) for k, v in row.items()} for row in self.comparison.to_dict("records")]
@@ -150,7 +152,7 @@ class CrossLagResults:
         lines = [f"{MODEL_NAMES[self.model]}: {self.x} and {self.y}, waves {', '.join(self.waves)}",
                  f"Lags {'equal over waves' if self.lags == 'invariant' else 'wave-specific (averaged below)'}; "
                  f"N = {self.sem.fit['nobs']}; {'converged' if self.sem.converged else 'NOT converged'}",
-                 design_sentence(self.sem.design), ""]
+                 design_sentence(self.sem.design), *[f"Note: {n}" for n in self.notes], ""]
         lines.append(f"{'path':<34}{'est':>8}{'se':>8}{'95% CI':>20}{'p':>8}{'std':>8}")
         for name, p, a, b in (("x_to_y", self.x_to_y, self.x, self.y), ("y_to_x", self.y_to_x, self.y, self.x)):
             ci = f"[{fmt(p.ci_lower)}, {fmt(p.ci_upper)}]"

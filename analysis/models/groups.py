@@ -26,6 +26,7 @@ from analysis.interpret import significant
 from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax, lag_paths
 from analysis.models.crosslag import summarise_path, wide_design
 from analysis.models.crosslag_results import PathSummary
+from analysis.models.intervals import check_intervals
 from analysis.models.panel_fit import fit_panel
 from analysis.models.sem import SEMResults, TestResult, lrt
 from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
@@ -59,6 +60,7 @@ class GroupComparison:
     group_tests: dict[str, TestResult]
     pairwise: pd.DataFrame
     warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # caveats that change the meaning: groups left out or empty, gaps, tests missing
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group and path: estimate, CI, standardized value, group size."""
@@ -86,6 +88,7 @@ class GroupComparison:
             "fit": {k: json_safe(v) for k, v in self.sem.fit.items()},
             "design": json_safe(self.sem.design),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
     @property
@@ -125,9 +128,53 @@ class GroupComparison:
                       self.pairwise.to_string(index=False, float_format=lambda v: f"{v:.3f}")]
         if self.not_grouped:
             lines.append(f"\n{self.not_grouped} persons have no {self.grouping} value and are not in this comparison.")
-        lines += [f"Warning: {w}" for w in self.warnings]
+        lines += [f"Note: {n}" for n in self.notes]
+        lines += [f"Warning: {w}" for w in self.warnings if w not in self.notes]
         lines += ["", self.interpretation()]
         return "\n".join(lines) + "\n"
+
+
+def group_levels(column: pd.Series, grouping: str, *,
+                 exclude: Sequence[str] = ()) -> tuple[pd.Series, list[str], list[str]]:
+    """A grouping column's labels, its groups with persons (in order) and its groups with nobody.
+
+    Ordered groupings (life stages, low/medium/high) keep their order and their empty
+    groups are known; other columns are sorted.  ``exclude`` values must be groups of
+    the column (a misspelt one would otherwise leave everything in without a word).
+
+    Returns
+    -------
+    labels : Series of string
+    levels : list of str
+        Groups with at least one person, excluded ones left out.
+    empty : list of str
+        Groups of an ordered grouping with nobody (not excluded).
+
+    Raises
+    ------
+    DataError
+        When an ``exclude`` value is not a group, listing the groups.
+    """
+    categories = [str(c) for c in column.cat.categories] if isinstance(column.dtype, pd.CategoricalDtype) else None
+    labels = column.astype("string")
+    present = set(labels.dropna())
+    known = categories if categories is not None else sorted(present)
+    excluded = [str(g) for g in exclude]
+    unknown = [g for g in excluded if g not in known]
+    if unknown:
+        raise DataError(f"exclude_groups (--exclude-groups) names {unknown[0]!r}, which is not a {grouping} group; "
+                        f"the groups are {', '.join(known) or '(none)'}.")
+    levels = [c for c in known if c in present and c not in excluded]
+    empty = [c for c in known if c not in present and c not in excluded]
+    return labels, levels, empty
+
+
+def empty_groups_sentence(grouping: str, empty: Sequence[str], waves: Sequence[str]) -> str:
+    """The note for groups with nobody in them."""
+    which = ", ".join(repr(g) for g in empty)
+    return (f"The {grouping} group{'s' if len(empty) > 1 else ''} {which} ha{'ve' if len(empty) > 1 else 's'} "
+            f"nobody with data in waves {', '.join(waves)} (a person's group is taken at their first wave "
+            f"analysed), so {'they are' if len(empty) > 1 else 'it is'} not in the comparison.")
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
@@ -158,6 +205,7 @@ def compare_groups(
     level: float = 0.95,
     survey: Survey | Design = "spec",
     weight_rule: WeightRule = "last",
+    allow_unequal_intervals: bool = False,
 ) -> GroupComparison:
     """Multigroup cross-lagged model by ``grouping`` with tests of equal effects across groups.
 
@@ -169,11 +217,14 @@ def compare_groups(
         A derived grouping of the spec (``life_stage``, a stigma grouping) or any column.
     exclude_groups
         Group values to leave out on purpose (reported in the results); nothing is left
-        out otherwise.
+        out otherwise.  A value that is not a group of ``grouping`` is an error.  Groups
+        with nobody in them are named in ``notes``.
     survey, weight_rule
         The survey design, as :func:`analysis.models.crosslag.fit_crosslag`: the spec's
         weights, PSUs and strata by default (the likelihood-ratio tests are then scaled
         difference tests, Satorra-Bentler 2001), or ``"none"``.
+    allow_unequal_intervals
+        As :func:`analysis.models.crosslag.fit_crosslag`.
     """
     if model not in MODEL_TYPES:
         raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
@@ -187,22 +238,24 @@ def compare_groups(
                                               weight_rule=weight_rule)
     if grouping not in wide.columns:
         raise DataError(f"The data have no grouping column {grouping!r}.")
+    notes = list(check_intervals(panel, wave_list, lags=lags, allow_unequal=allow_unequal_intervals))
     wide = wide.copy()
     column = wide[grouping]
-    # Keep the order of ordered groupings (life stages, low/medium/high); else sort.
-    categories = [str(c) for c in column.cat.categories] if isinstance(column.dtype, pd.CategoricalDtype) else None
-    labels = column.astype("string")
+    labels, levels, empty = group_levels(column, grouping, exclude=exclude_groups)
     not_grouped = int(labels.isna().sum())
     messages: list[str] = []
     if not_grouped:
         messages.append(f"{not_grouped} persons have no {grouping} value at their first wave and are not compared.")
+        notes.append(messages[-1])
     keep = labels.notna() & ~labels.isin([str(g) for g in exclude_groups])
     wide = wide[keep.to_numpy()]
     wide[grouping] = labels[keep].to_numpy()
-    present = set(wide[grouping])
-    levels = [c for c in categories if c in present] if categories else sorted(present)
     if exclude_groups:
         messages.append(f"Left out on request: {', '.join(map(str, exclude_groups))}.")
+        notes.append(messages[-1])
+    if empty:
+        messages.append(empty_groups_sentence(grouping, empty, wave_list))
+        notes.append(messages[-1])
     sizes = {lv: int((wide[grouping] == lv).sum()) for lv in levels}
     if len(levels) < 2:
         raise DataError(f"{grouping!r} has fewer than two groups with data ({', '.join(levels) or 'none'}); "
@@ -251,11 +304,17 @@ def compare_groups(
         restricted = fit_panel(syntax_for(equal), wide, group=grouping, group_levels=levels, se="none", **kw)
         t = lrt(restricted, free)
         tests[name] = TestResult(t.chisq, t.df, t.pvalue, f"equal {name} across {grouping} groups ({t.description})")
+    undefined = [name for name, t in tests.items() if not np.isfinite(t.chisq)]
+    if undefined:
+        messages.append(f"The test(s) of equal {', '.join(undefined)} across {grouping} groups could not be computed "
+                        "(the scaled chi-square difference has a scaling factor that is not positive, as happens in "
+                        "small samples) and are reported as missing; compare the groups by their pairwise tests.")
+        notes.append(messages[-1])
     pairwise = _pairwise(free, rows, levels)
     return GroupComparison(
         grouping=grouping, model=model, x=x, y=y, waves=wave_list, lags=lags, syntax=free_syntax,
         levels=tuple(levels), sizes=sizes, not_grouped=not_grouped, sem=free, groups=per_group,
-        group_tests=tests, pairwise=pairwise, warnings=tuple(messages),
+        group_tests=tests, pairwise=pairwise, warnings=tuple(messages), notes=tuple(notes),
     )
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from analysis.errors import UsageError
 from analysis.interpret import significant
 from analysis.models.builders import Groups, Invariance, PanelDesign, build_syntax
+from analysis.models.intervals import check_intervals
 from analysis.models.panel_fit import fit_panel
 from analysis.models.sem import SEMResults, lrt
 from analysis.outputs import json_safe
@@ -50,6 +51,7 @@ class InvarianceResults:
     constructs: tuple[str, ...] = ()
     waves: tuple[str, ...] = ()
     group: str | None = None
+    notes: tuple[str, ...] = ()  # caveats that change the meaning (unequally spaced waves, empty groups)
 
     def to_frame(self) -> pd.DataFrame:
         """The fit of each level and the tests between them (a copy of ``table``)."""
@@ -73,12 +75,12 @@ class InvarianceResults:
             lines.append(f"{r['level']:<12}{r['npar']:>6}{fmt(r['chisq']):>11}{r['df']:>6}{fmt(r['cfi']):>7}"
                          f"{fmt(r['rmsea']):>7}{fmt(r['chisq_diff']):>12}{fmt(r['df_diff'], '.0f'):>9}"
                          f"{fmt(r['pvalue'], '.3g'):>9}")
-        return "\n".join([*lines, "", self.interpretation()])
+        return "\n".join([*lines, *[f"Note: {n}" for n in self.notes], "", self.interpretation()])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: kind, what was tested, and the table of levels."""
         return {"kind": self.kind, "constructs": list(self.constructs), "waves": list(self.waves),
-                "group": self.group,
+                "group": self.group, "notes": list(self.notes),
                 "table": [{k: json_safe(v) for k, v in r.items()} for r in self.table.to_dict("records")]}
 
     def interpretation(self) -> str:
@@ -161,7 +163,11 @@ def item_design(panel: Any, *, x: str, y: str, waves: Sequence[str] | None = Non
     long = long[long["wave"].isin(wave_list)]
     items: dict[str, list[str]] = {}
     for c in (x, y):
-        items[c] = [item_column(c, k) for k in range(1, len(panel.spec.constructs[c].items) + 1)]
+        n_items = len(panel.spec.constructs[c].items)
+        if n_items < 2:
+            raise UsageError(f"{c!r} has {n_items} item (constructs.{c}.items in the spec); measurement "
+                             "invariance needs constructs with at least 2 items.")
+        items[c] = [item_column(c, k) for k in range(1, n_items + 1)]
         if items[c][0] not in long.columns:
             raise UsageError(f"The panel holds no items of {c!r}; load it with "
                              f"load_panel(spec, data, items=[{x!r}, {y!r}]).")
@@ -175,7 +181,7 @@ def item_design(panel: Any, *, x: str, y: str, waves: Sequence[str] | None = Non
 
 def fit_invariance(panel: Any, *, x: str, y: str, waves: Sequence[str] | None = None, group: str | None = None,
                    lags: Literal["free", "invariant"] = "invariant",
-                   over_waves: Invariance = "metric") -> InvarianceResults:
+                   over_waves: Invariance = "metric", allow_unequal_intervals: bool = False) -> InvarianceResults:
     """Measurement invariance of two constructs' items, over waves or across groups (RI-CLPM).
 
     Parameters
@@ -194,6 +200,8 @@ def fit_invariance(panel: Any, *, x: str, y: str, waves: Sequence[str] | None = 
         Lagged effects equal over waves, or wave-specific.
     over_waves : {"configural", "metric", "scalar"}
         With ``group``: the invariance over waves held in both group models.
+    allow_unequal_intervals : bool
+        As :func:`analysis.models.crosslag.fit_crosslag`.
 
     Returns
     -------
@@ -207,10 +215,20 @@ def fit_invariance(panel: Any, *, x: str, y: str, waves: Sequence[str] | None = 
         When a construct has fewer than two items or the panel was loaded without them.
     """
     wide, design, wave_list = item_design(panel, x=x, y=y, waves=waves, group=group)
+    notes = list(check_intervals(panel, wave_list, lags=lags, allow_unequal=allow_unequal_intervals))
     if group is None:
         res = invariance_over_waves(wide, design, lags=lags)
     else:
+        from analysis.models.groups import empty_groups_sentence, group_levels
+
+        _, levels, empty = group_levels(wide[group], group)
+        if empty:
+            notes.append(empty_groups_sentence(group, empty, wave_list))
+        missing = int(wide[group].isna().sum())
+        if missing:
+            notes.append(f"{missing} persons have no {group} value at their first wave and are not compared.")
         wide = wide[wide[group].notna()]
-        res = invariance_across_groups(wide, design, group=group, over_waves=over_waves, lags=lags)
+        res = invariance_across_groups(wide, design, group=group, over_waves=over_waves, lags=lags,
+                                       group_levels=sorted(levels))
     return InvarianceResults(kind=res.kind, fits=res.fits, table=res.table, constructs=(x, y), waves=wave_list,
-                             group=group)
+                             group=group, notes=tuple(notes))
