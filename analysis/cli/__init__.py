@@ -27,6 +27,7 @@ from analysis.cli import (
 )
 from analysis.cli._parser import Parser
 from analysis.errors import WorkbenchError
+from analysis.interrupts import Terminated, handle_stop_signals
 
 COMMANDS = (synth, validate_spec, describe, fit_sem, crosslag, invariance, run, power, bootstrap, causal)
 
@@ -55,6 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    # SIGTERM is handled like Ctrl-C (clean-up, finished work kept; exit code 143), and no Ctrl-C is lost.
+    with handle_stop_signals() as received:
+        code = _run(args)
+    return 143 if received.sigterm else code
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.run(args) or 0)
     except WorkbenchError as exc:
@@ -68,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
         print(f"error: {exc.strerror or exc}{where}.", file=sys.stderr)
         return 2
+    except Terminated:
+        print("terminated.", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
         return 130

@@ -84,18 +84,49 @@ def test_power_round_trip_writes_run_folder_and_json(tmp_path):
     assert len(list((folder / "replicates").glob("*.jsonl"))) == 2
 
 
+def interrupt_after_chunks(args: list[str], folder: Path, cwd: Path, *, chunks: int = 3) -> tuple[int, str, float]:
+    """Start ``python -m analysis <args>``, press Ctrl-C once ``chunks`` chunk files are written; wait for it.
+
+    Returns the exit code, stderr and the seconds from Ctrl-C to exit.  Output goes to files, not pipes: a
+    worker process left behind would hold a pipe open and make the wait hang however fast the run stopped;
+    workers still alive after the exit fail the test instead.
+    """
+    import psutil  # installed with distributed, a dependency
+    err_path = cwd / "stderr.txt"
+    with open(cwd / "stdout.txt", "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "analysis", *args], stdout=out, stderr=err, text=True, cwd=cwd)
+    try:
+        deadline = time.time() + 600  # the first chunks take long when the machine is busy
+        while len(list((folder / "replicates").glob("*.jsonl"))) < chunks:
+            if proc.poll() is not None:
+                pytest.fail(f"the run ended before {chunks} chunks were written:\n{err_path.read_text()}")
+            if time.time() > deadline:
+                pytest.fail(f"the run wrote fewer than {chunks} chunks in 600 s:\n{err_path.read_text()}")
+            time.sleep(0.05)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        pressed = time.time()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=120)
+        elapsed = time.time() - pressed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    for p in alive:
+        p.kill()
+    assert not alive, f"worker processes still running after the run stopped: {[p.pid for p in alive]}"
+    return code, err_path.read_text(), elapsed
+
+
 def test_ctrl_c_keeps_finished_replicates_and_a_rerun_resumes(tmp_path):
     folder = tmp_path / "run"
-    args = [sys.executable, "-m", "analysis", "power", *SMALL, "--n", "60,120,240", "--replicates", "3000",
-            "--out", str(folder), "--quiet", "--jobs", "2"]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list((folder / "replicates").glob("*.jsonl"))) < 3:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    code, err, elapsed = interrupt_after_chunks(
+        ["power", *SMALL, "--n", "60,120,240", "--replicates", "3000", "--out", str(folder), "--quiet", "--jobs", "2"],
+        folder, tmp_path)
+    assert code == 130, err
     assert "Traceback" not in err and f"--out {folder}" in err
+    assert elapsed < 60, f"the run took {elapsed:.0f} s to stop after Ctrl-C"
     kept = list((folder / "replicates").glob("*.jsonl"))
     assert kept and not list((folder / "replicates").glob(".*.tmp"))
     done = sum(len(p.read_text().splitlines()) for p in kept)
@@ -112,6 +143,23 @@ def test_ctrl_c_keeps_finished_replicates_and_a_rerun_resumes(tmp_path):
     resumed = json.loads((tmp_path / "resumed.json").read_text())
     for key in ("table", "sample_size"):
         assert resumed[key] == json.loads(json.dumps(fresh[key]))
+
+
+def test_sigterm_stops_power_like_ctrl_c(tmp_path):
+    folder = tmp_path / "run"
+    err_path = tmp_path / "stderr.txt"
+    with open(err_path, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "analysis", "power", *SMALL, "--replicates", "3000",
+                                 "--out", str(folder), "--quiet", "--jobs", "2"], stdout=subprocess.DEVNULL,
+                                stderr=err, cwd=tmp_path)
+    deadline = time.time() + 600
+    while not list((folder / "replicates").glob("*.jsonl")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143, err_path.read_text()
+    text = err_path.read_text()
+    assert "Traceback" not in text and f"--out {folder}" in text
+    assert list((folder / "replicates").glob("*.jsonl")) and not list((folder / "replicates").glob(".*.tmp"))
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +194,28 @@ def test_bootstrap_round_trip_on_a_wide_file(wide_csv, tmp_path):
     assert res["resampled"] == "persons within strata"
     for name in ("results.json", "bootstrap.csv", "intervals.csv", "draws.csv", "settings.json"):
         assert (tmp_path / "run" / name).is_file()
+
+
+def test_ctrl_c_stops_a_bootstrap_keeping_finished_resamples(wide_csv, tmp_path):
+    folder = tmp_path / "run"
+    common = ["bootstrap", "--data", str(wide_csv), "--waves", "1,2,3", "--x", "x", "--y", "y", "--model", "clpm",
+              "--quiet"]
+    code, err, elapsed = interrupt_after_chunks([*common, "--replicates", "20000", "--out", str(folder),
+                                                 "--jobs", "2"], folder, tmp_path)
+    assert code == 130, err
+    assert "Traceback" not in err and f"--out {folder}" in err
+    assert elapsed < 60, f"the bootstrap took {elapsed:.0f} s to stop after Ctrl-C"
+    kept = list((folder / "replicates").glob("*.jsonl"))
+    assert kept and not list((folder / "replicates").glob(".*.tmp"))
+    assert sum(len(p.read_text().splitlines()) for p in kept) < 20000
+    # A rerun reuses the finished resamples and gives what an uninterrupted run gives.
+    resumed = run(*common, "--replicates", "30", "--backend", "serial", "--out", str(folder),
+                  "--json", str(tmp_path / "resumed.json"))
+    fresh = run(*common, "--replicates", "30", "--backend", "serial", "--out", str(tmp_path / "fresh"),
+                "--json", str(tmp_path / "fresh.json"))
+    assert resumed.returncode == 0 and fresh.returncode == 0, resumed.stderr + fresh.stderr
+    a, b = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("resumed", "fresh"))
+    assert a["table"] == b["table"] and a["replicates"] == 30
 
 
 def test_bootstrap_of_a_wide_file_needs_waves(wide_csv, tmp_path):
