@@ -136,7 +136,8 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
     data = results["data"]
     used = _constructs_used(results) or data["constructs"][:2]
     parts.append("<section id='data'><h2>The data</h2>"
-                 f"<p>{data['persons']:,} persons with {data['person_waves']:,} interviews over waves "
+                 f"<p>{_count(data['persons'], results)} persons with {_count(data['person_waves'], results)} "
+                 "interviews over waves "
                  f"{', '.join(data['waves'])}.</p><h3>Respondents and mean scores (SD) by wave and life stage</h3>"
                  + _descriptives(data["descriptives"], used)
                  + ("<p class='note'>Unweighted and weighted (each interview's survey weight; zero or missing "
@@ -223,6 +224,11 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                  "package versions and the code version. Run <code>python -m analysis verify THIS_FOLDER</code> "
                  "to rerun it and compare the numbers.</p></section></body></html>")
     return "\n".join(parts)
+
+
+def _count(value: int | None, results: dict) -> str:
+    """A count for the text; a suppressed one (null) as "fewer than <threshold>"."""
+    return f"{value:,}" if value is not None else f"fewer than {results['disclosure']['threshold']}"
 
 
 def _constructs_used(results: dict) -> list[str]:

@@ -8,12 +8,36 @@ from typing import Any
 
 from analysis.outputs import json_safe
 from analysis.runs.config import CausalItem
+from analysis.runs.disclosure import suppress_listed
 
 
 def _table_html(frame) -> str:
     from analysis.reporting.html import table_html
 
     return table_html(json_safe(frame.to_dict("records")))
+
+
+def protect_sample(sample: dict, *, threshold: int) -> dict:
+    """The sample report with small counts suppressed, and enough others that none can be recovered.
+
+    The person-waves considered are those used plus those not used for each reason, and the
+    rows used add up over the wave pairs: a small count blanked alone would be their difference.
+    """
+    out = dict(sample)
+    reasons = [dict(r) for r in out.get("not_used") or []]
+    pairs = [dict(p) for p in out.get("wave_pairs") or []]
+    hidden = suppress_listed([int(r.get("count") or 0) for r in reasons], threshold=threshold,
+                             total_shown=out.get("person_waves_considered") is not None)
+    words = str(out.get("words", ""))
+    for i in sorted(hidden):
+        words = words.replace(f"{reasons[i]['reason']} ({int(reasons[i]['count']):,})",
+                              f"{reasons[i]['reason']} (suppressed)")
+        reasons[i]["count"] = None
+    for i in sorted(suppress_listed([int(p.get("rows") or 0) for p in pairs], threshold=threshold,
+                                    total_shown=out.get("person_waves_used") is not None)):
+        pairs[i]["rows"] = None
+    out.update(not_used=reasons, wave_pairs=pairs, words=words)
+    return out
 
 
 def run_causal(ctx: Any, item: CausalItem) -> dict:
@@ -32,6 +56,7 @@ def run_causal(ctx: Any, item: CausalItem) -> dict:
     ctx.figure(f"causal_graph_{tag}", res.draw_graph(),
                caption=f"Causal graph: what is assumed to cause what ({item.exposure} and {item.outcome}).")
     out = res.to_dict()
+    out["sample"] = protect_sample(out.get("sample") or {}, threshold=ctx.threshold)
     parts = [f"<p>{html.escape(res.interpretation())}</p>",
              f"<p class='note'>{html.escape(design_sentence(dict(res.survey)))}</p>",
              f"<p><strong>Estimand:</strong> {html.escape(str(out.get('estimand', '')))}</p>",

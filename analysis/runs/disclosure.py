@@ -1,13 +1,30 @@
 """Statistical disclosure control for exports of survey microdata.
 
-Any table cell that counts, or is computed from, fewer than ``threshold``
-persons (default 10) is suppressed (empty in CSV, null in JSON) and flagged, in
-every export.  Zero counts are not disclosive and are kept.
+Three layers, applied to every output of a run (tables, ``results.json``, report):
+
+* **Primary suppression** (:func:`suppress_counts`): any table cell that counts, or
+  is computed from, fewer than ``threshold`` persons (default 10) is blanked
+  (empty in CSV, null in JSON) and its row flagged.  Zero counts disclose nobody
+  and are kept.
+* **Secondary suppression** (:func:`secondary`): where counts add up to a total
+  that is shown (respondents = retained + new + returning; life stages add up to
+  a wave's respondents; the reasons rows were not used add up to the rows
+  considered), a suppressed cell could be recovered by subtraction.  Further
+  cells are blanked until every such sum has either no hidden cell or at least
+  two, and the hidden cells of a sum with a shown total add up to at least
+  ``threshold`` (so even their total is not a small group).  The smallest
+  non-zero cells are chosen, to lose as little as possible.
+* **Counts in words and JSON** (:func:`protect_results`): a count of persons
+  below the threshold in any sentence ("3 persons have no life stage") or any
+  count field of ``results.json`` is replaced by "fewer than <threshold>" or null.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,8 +32,22 @@ import pandas as pd
 SUPPRESSED = "suppressed (fewer than {k} persons)"
 
 
+def is_small(value: Any, threshold: int) -> bool:
+    """A count of 1 to ``threshold - 1`` persons (disclosive); zero and missing are not."""
+    if isinstance(value, bool) or value is None:
+        return False
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(v) and 0 < v < threshold)
+
+
+# -- primary suppression in tables --------------------------------------------------
+
 def suppress_counts(table: pd.DataFrame, count_columns: Sequence[str], *, threshold: int,
-                    dependent: dict[str, Sequence[str]] | None = None) -> tuple[pd.DataFrame, int]:
+                    dependent: Mapping[str, Sequence[str]] | None = None,
+                    also: Mapping[str, Sequence[bool] | np.ndarray] | None = None) -> tuple[pd.DataFrame, int]:
     """Blank counts in ``1..threshold-1`` and the statistics that depend on them.
 
     Parameters
@@ -26,6 +57,9 @@ def suppress_counts(table: pd.DataFrame, count_columns: Sequence[str], *, thresh
     dependent
         For a count column, the columns computed from those persons (means, SDs,
         estimates), blanked with it.
+    also
+        For a count column, a boolean mask (one per row) of further cells to blank with
+        their dependents: the secondary suppression of :func:`secondary`.
 
     Returns
     -------
@@ -36,18 +70,223 @@ def suppress_counts(table: pd.DataFrame, count_columns: Sequence[str], *, thresh
     out = table.copy()
     flag = np.zeros(len(out), dtype=bool)
     cells = 0
-    for col in count_columns:
+    for col in dict.fromkeys([*count_columns, *(also or {})]):
         if col not in out.columns:
             continue
         vals = pd.to_numeric(out[col], errors="coerce")
-        small = (vals > 0) & (vals < threshold)
+        small = ((vals > 0) & (vals < threshold)).to_numpy() if col in count_columns else np.zeros(len(out), bool)
+        if also is not None and col in also:
+            small = small | np.asarray(also[col], dtype=bool)
         if small.any():
             targets = [col, *((dependent or {}).get(col, ()))]
             for t in targets:
                 if t in out.columns:
                     cells += int(small.sum())
                     out[t] = out[t].astype(object).where(~small, None)
-            flag |= small.to_numpy()
+            flag |= small
     out["suppressed"] = flag
     return out, cells
 
+
+# -- secondary suppression ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sum:
+    """One published identity ``total = sum(parts)`` between counts.
+
+    ``parts`` and ``total`` are keys of cells (any hashable names); with ``total=None``,
+    ``shown_total`` says whether the total is published elsewhere as a number (e.g.
+    the persons in ``results.json``), which makes the hidden parts' sum known.
+    """
+
+    parts: tuple[Hashable, ...]
+    total: Hashable | None = None
+    shown_total: bool = True
+
+
+def secondary(values: Mapping[Hashable, int], sums: Sequence[Sum], hidden: set[Hashable], *,
+              threshold: int) -> set[Hashable]:
+    """The cells to hide besides ``hidden`` so no hidden count can be recovered from a sum.
+
+    A sum with hidden cells needs at least two of them, and when its total is shown, the
+    hidden parts must add up to ``threshold`` or more.  Cells are added smallest first
+    (non-zero parts, then the total), repeating over every sum until nothing changes.
+    """
+    hidden = set(hidden)
+    extra: set[Hashable] = set()
+    changed = True
+    while changed:
+        changed = False
+        for s in sums:
+            hidden_parts = [k for k in s.parts if k in hidden]
+            total_hidden = s.total is not None and s.total in hidden
+            n_hidden = len(hidden_parts) + int(total_hidden)
+            if n_hidden == 0:
+                continue
+            total_shown = (s.total is not None and not total_hidden) or (s.total is None and s.shown_total)
+            hidden_sum = sum(int(values.get(k) or 0) for k in hidden_parts)
+            if not (n_hidden == 1 or (total_shown and 0 < hidden_sum < threshold)):
+                continue
+            order = sorted((i for i, k in enumerate(s.parts) if k not in hidden and (values.get(k) or 0) > 0),
+                           key=lambda i: (int(values[s.parts[i]]), i))
+            if order:
+                pick = s.parts[order[0]]
+            elif s.total is not None and not total_hidden and (values.get(s.total) or 0) > 0:
+                pick = s.total
+            else:
+                continue  # only zeros are left: nothing more can be hidden here
+            hidden.add(pick)
+            extra.add(pick)
+            changed = True
+    return extra
+
+
+def panel_table_masks(descriptives: pd.DataFrame, attrition: pd.DataFrame, *, threshold: int,
+                      persons: int | None = None, person_waves: int | None = None
+                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Secondary suppression of a run's descriptives and attrition tables.
+
+    The identities (see :func:`analysis.data.attrition.attrition_table`): per wave,
+    ``respondents = retained + new + returning``, ``from_first_wave = n_weighted +
+    zero_weight + missing_weight`` and the previous wave's ``respondents = retained +
+    lost``; summed over waves, ``respondents`` gives the person-waves and ``new`` the
+    persons; with life stages, the descriptives' ``respondents`` of a wave add up to
+    the attrition table's.
+
+    Returns
+    -------
+    (descriptives_masks, attrition_masks)
+        For each count column, a boolean mask of the rows to blank besides the
+        primary suppression (pass as ``also`` to :func:`suppress_counts`).
+    """
+    values: dict[Hashable, int] = {}
+    rows_of: dict[Hashable, tuple[str, list[int]]] = {}
+
+    def cell(key: Hashable, table: str, row: int, value: Any) -> Hashable:
+        v = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        values[key] = int(v) if pd.notna(v) else 0
+        rows_of.setdefault(key, (table, []))[1].append(row)
+        return key
+
+    attr = attrition.reset_index(drop=True)
+    sums: list[Sum] = []
+    cols = set(attr.columns)
+    prev = None
+    wave_total: dict[str, Hashable] = {}
+    for i, r in attr.iterrows():
+        key = {c: cell(("a", i, c), "attrition", i, r[c]) for c in attr.columns
+               if c in ("respondents", "retained", "new", "returning", "lost", "from_first_wave", "n_weighted",
+                        "zero_weight", "missing_weight")}
+        if "wave" in cols and "respondents" in key:
+            wave_total[str(r["wave"])] = key["respondents"]
+        if {"respondents", "retained", "new", "returning"} <= set(key):
+            sums.append(Sum(parts=(key["retained"], key["new"], key["returning"]), total=key["respondents"]))
+        if {"from_first_wave", "n_weighted", "zero_weight", "missing_weight"} <= set(key):
+            sums.append(Sum(parts=(key["n_weighted"], key["zero_weight"], key["missing_weight"]),
+                            total=key["from_first_wave"]))
+        if prev is not None and {"retained", "lost"} <= set(key) and "respondents" in prev:
+            sums.append(Sum(parts=(key["retained"], key["lost"]), total=prev["respondents"]))
+        prev = key
+    if "respondents" in cols:
+        sums.append(Sum(parts=tuple(("a", i, "respondents") for i in range(len(attr))),
+                        shown_total=person_waves is not None))
+    if "new" in cols:
+        sums.append(Sum(parts=tuple(("a", i, "new") for i in range(len(attr))), shown_total=persons is not None))
+    desc = descriptives.reset_index(drop=True)
+    if {"wave", "life_stage", "respondents"} <= set(desc.columns):
+        by_wave: dict[str, list[Hashable]] = {}
+        for i, r in desc.iterrows():
+            key = cell(("d", str(r["wave"]), str(r["life_stage"])), "descriptives", i, r["respondents"])
+            if key not in by_wave.setdefault(str(r["wave"]), []):
+                by_wave[str(r["wave"])].append(key)
+        for wave, parts in by_wave.items():
+            # Persons without a life stage are in the wave's total but in no part: the total is
+            # then only an upper bound, and treating it as exact protects at least as much.
+            sums.append(Sum(parts=tuple(parts), total=wave_total.get(wave), shown_total=wave in wave_total))
+    hidden = {k for k, v in values.items() if is_small(v, threshold)}
+    extra = secondary(values, sums, hidden, threshold=threshold)
+    masks: dict[str, dict[str, np.ndarray]] = {"descriptives": {}, "attrition": {}}
+    sizes = {"descriptives": len(desc), "attrition": len(attr)}
+    for key in extra:
+        table, rows = rows_of[key]
+        col = key[2] if key[0] == "a" else "respondents"
+        mask = masks[table].setdefault(col, np.zeros(sizes[table], dtype=bool))
+        mask[rows] = True
+    return masks["descriptives"], masks["attrition"]
+
+
+# -- counts in sentences and in results.json ----------------------------------------
+
+#: Keys of results.json whose whole-number values count persons or person-waves.
+COUNT_KEYS = frozenset({
+    "n", "n_obs", "nobs", "n_weighted", "n_persons", "n_rows", "respondents", "persons", "person_waves",
+    "person_waves_used", "person_waves_considered", "count", "rows", "zero_weight", "missing_weight", "retained",
+    "new", "returning", "lost", "from_first_wave", "not_grouped", "group_size", "size"})
+#: Keys whose values map names (groups, "all") to such counts.
+COUNT_MAPS = frozenset({"nobs", "rows_dropped", "sizes", "group_sizes", "n_by_group"})
+
+_UNITS = (r"(?:persons?|people|person-waves?|respondents?|participants?|individuals?|interviews?|rows?|cases?"
+          r"|answers?|observations?)")
+# "3 persons", "3 people", "1 row": a number right before a word for persons, not after "fewer than" or "at least".
+_COUNT_WORD = re.compile(r"(?<![\w.,-])(?<!than )(?<!least )(?<!most )(?:only )?(\d[\d,]*)(\s+(?:more\s+|other\s+)?"
+                         + _UNITS + r")\b")
+# "... missing (3); ...": a bare count in brackets closing an item of a list of what was not used
+# (not "(1) checking ...", an enumeration, nor "20(1)", a journal issue).
+_COUNT_BRACKET = re.compile(r"(?<=\s)\((\d[\d,]*)\)(?=[;,.]|$)")
+# "(3 zero, 2 missing)", "3 zero": counts of persons with a zero or missing weight.
+_COUNT_WEIGHT = re.compile(r"(?<![\w.,-])(\d[\d,]*)(\s+(?:zero|missing)\b)")
+
+
+def scrub_text(text: str, threshold: int) -> str:
+    """``text`` with every count of 1 to ``threshold - 1`` persons replaced by "fewer than <threshold>"."""
+    def sub(match: re.Match) -> str:
+        n = int(match.group(1).replace(",", ""))
+        if not 0 < n < threshold:
+            return match.group(0)
+        rest = match.group(2)
+        if re.search(r"(?:person|respondent|participant|individual|interview|row|case|answer|observation|"
+                     r"person-wave)$", rest):
+            rest += "s"  # "1 row" becomes "fewer than 10 rows"
+        return f"fewer than {threshold}{rest}"
+
+    def bracket(match: re.Match) -> str:
+        n = int(match.group(1).replace(",", ""))
+        return f"(fewer than {threshold})" if 0 < n < threshold else match.group(0)
+
+    text = _COUNT_WORD.sub(sub, text)
+    text = _COUNT_WEIGHT.sub(sub, text)
+    return _COUNT_BRACKET.sub(bracket, text)
+
+
+def protect_results(obj: Any, threshold: int) -> tuple[Any, int]:
+    """``results.json`` content with small person counts nulled and scrubbed from every string.
+
+    Returns the protected copy and the number of count fields nulled (sentences are
+    rewritten without being counted).
+    """
+    nulled = 0
+
+    def walk(value: Any, key: str | None, in_map: bool) -> Any:
+        nonlocal nulled
+        if isinstance(value, dict):
+            return {k: walk(v, k, key in COUNT_MAPS) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, key, False) for v in value]
+        if isinstance(value, str):
+            return scrub_text(value, threshold)
+        counted = in_map or key in COUNT_KEYS
+        if counted and isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+                and is_small(value, threshold):
+            nulled += 1
+            return None
+        return value
+
+    return walk(obj, None, False), nulled
+
+
+def suppress_listed(counts: Sequence[int], *, threshold: int, total_shown: bool = True) -> set[int]:
+    """Positions of ``counts`` (parts of a shown total) to suppress: the small ones and enough others."""
+    values = dict(enumerate(int(c) for c in counts))
+    hidden = {i for i, v in values.items() if is_small(v, threshold)}
+    return hidden | secondary(values, [Sum(parts=tuple(values), shown_total=total_shown)], hidden,
+                              threshold=threshold)

@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.data.attrition import ATTRITION_DEPENDENT
 from analysis.outputs import json_safe, write_atomic
 from analysis.runs.config import AnalysisConfig, CausalItem, CrossLagItem, GroupsItem, ModerationItem
-from analysis.runs.disclosure import suppress_counts
+from analysis.runs.disclosure import panel_table_masks, scrub_text, suppress_counts
 
 
 @dataclass
@@ -32,9 +32,17 @@ class Context:
     suppressed_cells: int = 0
 
     def table(self, name: str, frame: pd.DataFrame, *, counts: tuple[str, ...] = (),
-              dependent: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
-        """Apply disclosure control and write ``tables/<name>.csv``; return the safe table."""
-        safe, cells = suppress_counts(frame, counts, threshold=self.threshold, dependent=dependent)
+              dependent: dict[str, tuple[str, ...]] | None = None,
+              also: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """Apply disclosure control and write ``tables/<name>.csv``; return the safe table.
+
+        ``also``: cells to blank besides the small counts (secondary suppression), per count column.
+        Counts of persons in text cells (notes, messages) are reworded the same way.
+        """
+        safe, cells = suppress_counts(frame, counts, threshold=self.threshold, dependent=dependent, also=also)
+        for col in safe.columns:
+            if safe[col].dtype == object:
+                safe[col] = safe[col].map(lambda v: scrub_text(v, self.threshold) if isinstance(v, str) else v)
         self.suppressed_cells += cells
         target = self.folder / "tables" / f"{name}.csv"
         write_atomic(target, lambda tmp: safe.to_csv(tmp, index=False, float_format="%.10g"))
@@ -88,11 +96,16 @@ def describe(ctx: Context) -> dict:
     dependent = {"n": stats_cols, "respondents": ()}
     if weighted:
         dependent["n_weighted"] = ("weighted_mean", "weighted_sd")
-    safe = ctx.table("descriptives", table, counts=counts, dependent=dependent)
     attrition = panel.attrition.reset_index() if panel.attrition.index.name else panel.attrition
     count_cols = tuple(c for c in attrition.columns if pd.api.types.is_integer_dtype(attrition[c]))
+    # Secondary suppression: a small life stage or attrition cell must not be recoverable by
+    # subtraction from the totals shown beside it.
+    also_desc, also_attr = panel_table_masks(table, attrition, threshold=ctx.threshold,
+                                             persons=int(long["id"].nunique()), person_waves=int(len(long)))
+    safe = ctx.table("descriptives", table, counts=counts, dependent=dependent, also=also_desc)
     # Retention percentages rest on the first-wave respondents counted beside them.
-    safe_attr = ctx.table("attrition", attrition, counts=count_cols, dependent=ATTRITION_DEPENDENT)
+    safe_attr = ctx.table("attrition", attrition, counts=count_cols, dependent=ATTRITION_DEPENDENT,
+                          also=also_attr)
     return {"waves": list(panel.waves), "constructs": constructs, "groupings": list(panel.groupings),
             "persons": int(long["id"].nunique()), "person_waves": int(len(long)),
             "descriptives": records(safe), "attrition": records(safe_attr), "weighted_descriptives": weighted,
