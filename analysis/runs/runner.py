@@ -23,12 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.interrupts import handle_stop_signals
+from analysis.outputs import json_safe, write_json_atomic, write_text_atomic
 from analysis.runs import sections
 from analysis.runs.config import AnalysisConfig, load_config
+from analysis.runs.disclosure import protect_results, scrub_text
 from analysis.runs.invariance_section import run_invariance
 from analysis.runs.manifest import environment, sha256_file
 from analysis.runs.progress import Progress
-from analysis.outputs import write_json_atomic, write_text_atomic
 
 
 @dataclass(frozen=True)
@@ -73,33 +75,55 @@ def run_analysis(config: str | os.PathLike[str] | AnalysisConfig, *, out: str | 
     stem = Path(cfg.source).stem if cfg.source else "run"
     name = f"{stem}-{started.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
     staging = base / f".{name}.partial"
-    staging.mkdir()
     final = base / name
-    try:
-        results, manifest_inputs = _run_into(cfg, staging, quiet=quiet)
-        results_text = json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n"
-        write_text_atomic(staging / "results.json", results_text)
-        finished = datetime.now(timezone.utc)
-        manifest = {
-            "workbench_run": 1,
-            "config": cfg.model_dump(exclude={"source", "sha256"}),
-            "config_file": {"path": cfg.source, "sha256": cfg.sha256},
-            "inputs": manifest_inputs,
-            "seeds": {"run": cfg.seed},
-            "environment": environment(),
-            "command_line": command_line if command_line is not None else sys.argv,
-            "started": started.isoformat(),
-            "finished": finished.isoformat(),
-            "results_sha256": sha256_file(staging / "results.json"),
-            "files": sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()),
-        }
-        write_json_atomic(staging / "manifest.json", manifest)
-        os.rename(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    # SIGTERM stops the run like Ctrl-C: the staging folder is removed either way.
+    with handle_stop_signals():
+        staging.mkdir()
+        try:
+            results = _build(cfg, staging, final, quiet=quiet, started=started, command_line=command_line)
+        except BaseException:
+            _discard(staging)
+            raise
     report = final / "report.html"
     return RunResult(folder=final, report=report if report.exists() else None, results=results)
+
+
+def _discard(folder: Path) -> None:
+    """Remove a staging folder, even if a second interrupt arrives meanwhile."""
+    for _ in range(5):
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+def _build(cfg: AnalysisConfig, staging: Path, final: Path, *, quiet: bool, started: datetime,
+           command_line: list[str] | None) -> dict:
+    """Write the whole run into ``staging``, rename it to ``final`` and return the results."""
+    results, manifest_inputs = _run_into(cfg, staging, quiet=quiet)
+    results_text = json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    write_text_atomic(staging / "results.json", results_text)
+    finished = datetime.now(timezone.utc)
+    files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+    manifest = {
+        "workbench_run": 1,
+        "config": cfg.model_dump(exclude={"source", "sha256"}),
+        "config_file": {"path": cfg.source, "sha256": cfg.sha256},
+        "inputs": manifest_inputs,
+        "seeds": {"run": cfg.seed},
+        "environment": environment(),
+        "command_line": command_line if command_line is not None else sys.argv,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "results_sha256": sha256_file(staging / "results.json"),
+        "files": files,
+        # Checksums of every file, so verify can tell a file edited after the run.
+        "file_sha256": {f: sha256_file(staging / f) for f in files},
+    }
+    write_json_atomic(staging / "manifest.json", manifest)
+    os.rename(staging, final)
+    return results
 
 
 def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, dict]:
@@ -153,11 +177,15 @@ def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, 
         for item in cfg.invariance:
             progress.step(f"Measurement invariance: {item.x} and {item.y}")
             results.setdefault("invariance", []).append(run_invariance(ctx, item))
-        results["disclosure"] = {"threshold": threshold, "suppressed_cells": ctx.suppressed_cells}
+        # Counts of fewer than `threshold` persons anywhere else (count fields, sentences) go too.
+        results, nulled = protect_results(json_safe(results), threshold)
+        ctx.html_blocks.update({k: scrub_text(v, threshold) for k, v in ctx.html_blocks.items()})
+        results["disclosure"] = {"threshold": threshold, "suppressed_cells": ctx.suppressed_cells + nulled}
         results = _round(_strip_timings(results))
         if cfg.output.report:
             progress.step("Writing the report")
-            from analysis.reporting.html import write_report
+            from analysis.reporting.html import build_report
 
-            write_report(folder, cfg=cfg, results=results, figures=ctx.figures, blocks=ctx.html_blocks)
+            report = build_report(folder, cfg=cfg, results=results, figures=ctx.figures, blocks=ctx.html_blocks)
+            write_text_atomic(folder / "report.html", scrub_text(report, threshold))
     return results, inputs

@@ -74,7 +74,7 @@ class _Recorder:
 
 
 def test_the_running_dashboard_binds_loopback_only_and_calls_nothing_outside(tmp_path):
-    psutil = pytest.importorskip("psutil")
+    import psutil  # installed with distributed, a dependency
     proxy = _Recorder()
     port = _free_port()
     proxy_url = f"http://127.0.0.1:{proxy.port}"

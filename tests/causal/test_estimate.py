@@ -96,3 +96,38 @@ def test_logit_is_the_maximum_likelihood_fit(frames):
     ours = Logit().fit(X, t).predict_proba(X)[:, 1]
     ref = sm.Logit(t, sm.add_constant(X)).fit(disp=0).predict(sm.add_constant(X))
     assert np.max(np.abs(ours - ref)) < 1e-8
+
+
+_HASH_SCRIPT = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("causal_conftest", sys.argv[1])
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+from analysis.causal import fit_causal
+long = mod.simulate_panel(n=400, waves=3, seed=3)
+res = fit_causal(long, exposure="x", outcome="y", mediator="m", direction="forward", n_boot=5,
+                 refutations=(), seed=1)
+print(json.dumps([e.identified.to_dict() | {"value": e.identified.value}
+                  for e in (res.effect, res.direct, res.indirect)], sort_keys=True))
+"""
+
+
+def test_dowhy_sets_and_expressions_do_not_follow_string_hashing():
+    """DoWhy builds its adjustment sets from Python sets: two processes once wrote them in different orders."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    conftest = Path(__file__).with_name("conftest.py")
+    outs = []
+    for seed in ("1", "2", "3"):
+        out = subprocess.run([sys.executable, "-c", _HASH_SCRIPT, str(conftest)], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, timeout=600)
+        assert out.returncode == 0, out.stderr
+        outs.append(out.stdout)
+    assert outs[0] == outs[1] == outs[2]
+    total = json.loads(outs[0])[0]
+    assert total["adjustment_set"] == sorted(total["adjustment_set"])
+    assert f"|{','.join(total['adjustment_set'])})" in total["expression"]
+    assert total["realized"].endswith("+".join(["x_lag", *total["adjustment_set"]]))
