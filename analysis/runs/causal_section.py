@@ -17,11 +17,12 @@ def _table_html(frame) -> str:
     return table_html(json_safe(frame.to_dict("records")))
 
 
-def protect_sample(sample: dict, *, threshold: int) -> dict:
+def protect_sample(sample: dict, *, threshold: int) -> tuple[dict, int]:
     """The sample report with small counts suppressed, and enough others that none can be recovered.
 
     The person-waves considered are those used plus those not used for each reason, and the
     rows used add up over the wave pairs: a small count blanked alone would be their difference.
+    Returns the protected copy and the number of counts blanked.
     """
     out = dict(sample)
     reasons = [dict(r) for r in out.get("not_used") or []]
@@ -33,11 +34,12 @@ def protect_sample(sample: dict, *, threshold: int) -> dict:
         words = words.replace(f"{reasons[i]['reason']} ({int(reasons[i]['count']):,})",
                               f"{reasons[i]['reason']} (suppressed)")
         reasons[i]["count"] = None
-    for i in sorted(suppress_listed([int(p.get("rows") or 0) for p in pairs], threshold=threshold,
-                                    total_shown=out.get("person_waves_used") is not None)):
+    hidden_pairs = suppress_listed([int(p.get("rows") or 0) for p in pairs], threshold=threshold,
+                                   total_shown=out.get("person_waves_used") is not None)
+    for i in hidden_pairs:
         pairs[i]["rows"] = None
     out.update(not_used=reasons, wave_pairs=pairs, words=words)
-    return out
+    return out, len(hidden) + len(hidden_pairs)
 
 
 def run_causal(ctx: Any, item: CausalItem) -> dict:
@@ -56,7 +58,8 @@ def run_causal(ctx: Any, item: CausalItem) -> dict:
     ctx.figure(f"causal_graph_{tag}", res.draw_graph(),
                caption=f"Causal graph: what is assumed to cause what ({item.exposure} and {item.outcome}).")
     out = res.to_dict()
-    out["sample"] = protect_sample(out.get("sample") or {}, threshold=ctx.threshold)
+    out["sample"], cells = protect_sample(out.get("sample") or {}, threshold=ctx.threshold)
+    ctx.suppressed_cells += cells
     parts = [f"<p>{html.escape(res.interpretation())}</p>",
              f"<p class='note'>{html.escape(design_sentence(dict(res.survey)))}</p>",
              f"<p><strong>Estimand:</strong> {html.escape(str(out.get('estimand', '')))}</p>",

@@ -126,7 +126,8 @@ def test_the_causal_sample_report_hides_a_small_reason_and_one_more():
               "words": "1,658 person-waves of 617 people were analysed, out of 3,029 person-waves in the waves "
                        "used; not used: first wave (900); x missing (64); y missing (120); y missing earlier (52); "
                        "stigma missing (1); zero weight (234)."}
-    safe = protect_sample(sample, threshold=T)
+    safe, cells = protect_sample(sample, threshold=T)
+    assert cells == 4
     counts = [r["count"] for r in safe["not_used"]]
     assert counts == [900, 64, 120, None, None, 234]
     assert "stigma missing (suppressed)" in safe["words"] and "y missing earlier (suppressed)" in safe["words"]
