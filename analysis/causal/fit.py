@@ -316,6 +316,14 @@ def fit_causal(
     long, source, measured = long_of(data)
     conf = default_confounders(data) if confounders is None else as_names(confounders, "confounders")
     both = direction == "both"
+    if isinstance(binary_threshold, Mapping):  # a threshold that no direction uses would be ignored without a word
+        usable = (exposure, outcome) if both else (exposure,)
+        unused = [str(k) for k in binary_threshold if k not in usable]
+        if unused:
+            raise UsageError(
+                f"The binary threshold names {unused[0]!r}, which is not the exposure ({exposure})"
+                + (f" or the outcome ({outcome}); give NAME=VALUE for those." if both else
+                   "; a threshold for the outcome is used only with both directions (--both-directions)."))
     design = CausalDesign(
         exposure=exposure, outcome=outcome, confounders=conf, mediator=mediator, mediator_role=mediator_role,
         confounder_timing=confounder_timing,

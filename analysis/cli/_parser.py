@@ -116,6 +116,9 @@ def comma_list(text: str) -> list[str]:
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
         raise argparse.ArgumentTypeError("expected a comma-separated list")
+    twice = [t for k, t in enumerate(items) if t in items[:k]]
+    if twice:  # a repeated name is a slip: say it rather than use it once or twice
+        raise argparse.ArgumentTypeError(f"{twice[0]!r} is listed twice in {text!r}")
     return items
 
 

@@ -80,9 +80,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--both-directions", action="store_true",
                    help="also estimate the reverse effect (outcome at t-1 on exposure at t)")
     p.add_argument("--waves", type=comma_list, metavar="LIST", help="comma-separated waves to use (default: all)")
-    p.add_argument("--bootstrap", type=whole_number(1, MAX_CAUSAL_RESAMPLES), default=200, metavar="N",
-                   help=f"person-clustered bootstrap resamples, 1 to {MAX_CAUSAL_RESAMPLES} (default 200)")
-    p.add_argument("--simulations", type=whole_number(1, MAX_CAUSAL_RESAMPLES), default=30, metavar="N",
+    p.add_argument("--bootstrap", type=whole_number(2, MAX_CAUSAL_RESAMPLES), default=200, metavar="N",
+                   help=f"person-clustered bootstrap resamples, 2 to {MAX_CAUSAL_RESAMPLES} (default 200)")
+    p.add_argument("--simulations", type=whole_number(2, MAX_CAUSAL_RESAMPLES), default=30, metavar="N",
                    help="simulations of each placebo, random-common-cause and subset refutation (default 30)")
     p.add_argument("--refutations", type=_refutations, metavar="LIST",
                    help=f"comma-separated refutations to run, or none (default all: {', '.join(REFUTATION_NAMES)})")

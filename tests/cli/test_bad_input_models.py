@@ -154,6 +154,16 @@ def test_causal_graph_of_an_unknown_format(cli, cohort, tmp_path):
     assert "--graph" in err and "graph.gif" in err
 
 
+@pytest.mark.parametrize("threshold, extra, words", [
+    ("lonely=6", ("--both-directions",), ("'lonely'", "exposure (loneliness)")),
+    ("ghq_likert=12", (), ("'ghq_likert'", "--both-directions")),
+])
+def test_causal_threshold_no_direction_uses(cli, cohort, threshold, extra, words):
+    err = cli("causal", "--spec", SYNTHETIC_SPEC, "--data", cohort, "--exposure", "loneliness", "--outcome",
+              "ghq_likert", "--binary-threshold", threshold, *extra).error
+    assert all(w in err for w in words), err
+
+
 # -- groups ----------------------------------------------------------------------
 
 def test_an_unknown_grouping(cli, cohort):

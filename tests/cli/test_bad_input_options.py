@@ -27,11 +27,11 @@ CASES = {
         ("--jobs", "1000000"),
     ]),
     "bootstrap": (("--data", "wide.csv", "--x", "x", "--y", "y"), [
-        ("--replicates", "0"), ("--replicates", str(10**9)), ("--level", "1"), ("--level", "nan"),
+        ("--replicates", "1"), ("--replicates", str(10**9)), ("--level", "1"), ("--level", "nan"),
         ("--jackknife", "1"), ("--jackknife", "-5"), ("--seed", "-3"), ("--jobs", "-2"),
     ]),
     "causal": ((*SPEC_AND_DATA, "--exposure", "loneliness", "--outcome", "ghq_likert"), [
-        ("--bootstrap", "0"), ("--bootstrap", str(10**7)), ("--simulations", "0"), ("--simulations", str(10**9)),
+        ("--bootstrap", "1"), ("--bootstrap", str(10**7)), ("--simulations", "1"), ("--simulations", str(10**9)),
         ("--level", "0"), ("--level", "inf"), ("--seed", "-1"), ("--seed", str(2**33)), ("--binary-threshold", "nan"),
         ("--binary-threshold", "inf"), ("--binary-threshold", "loneliness=nan"),
     ]),
@@ -49,10 +49,13 @@ def test_a_numeric_option_out_of_bounds_names_the_option(cli, tmp_path, monkeypa
 
 
 @pytest.mark.parametrize("args, option", [
+    (("crosslag", *SPEC_AND_DATA, "--x", "a", "--y", "b", "--covariates", "sex,age,sex"), "--covariates"),
+    (("crosslag", *SPEC_AND_DATA, "--x", "a", "--y", "b", "--waves", "a,b,b"), "--waves"),
+    (("causal", *SPEC_AND_DATA, "--exposure", "a", "--outcome", "b", "--confounders", "age,age"), "--confounders"),
     (("power", "--backend", "dask"), "--scheduler"),
     (("power", "--backend", "serial", "--scheduler", "tcp://x:1"), "--scheduler"),
 ])
-def test_inconsistent_backend_options_name_the_option(cli, tmp_path, monkeypatch, args, option):
+def test_repeated_or_inconsistent_options_name_the_option(cli, tmp_path, monkeypatch, args, option):
     monkeypatch.chdir(tmp_path)
     assert option in cli(*args).error
 
