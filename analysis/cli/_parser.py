@@ -31,7 +31,7 @@ def _whole_number(text: str, minimum: int, maximum: int | None = None) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < minimum or (maximum is not None and value > maximum):
-        span = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        span = f"of at least {minimum}" + ("" if maximum is None else f" and at most {maximum}")
         raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {text!r}")
     return value
 

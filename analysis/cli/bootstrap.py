@@ -48,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "unequal length anyway (refused without it; said in the output)")
     p.add_argument("--group", metavar="GROUPING",
                    help="bootstrap each group's cross-lags and the differences between groups, e.g. life_stage")
-    p.add_argument("--replicates", type=whole_number(2, MAX_REPLICATES), default=500,
+    p.add_argument("--replicates", type=whole_number(1, MAX_REPLICATES), default=500,
                    help=f"bootstrap resamples, 2 to {MAX_REPLICATES} (default 500)")
     p.add_argument("--level", type=fraction, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--jackknife", type=whole_number(2, MAX_REPLICATES), default=None, metavar="BLOCKS",

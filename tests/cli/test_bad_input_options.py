@@ -27,7 +27,7 @@ CASES = {
         ("--jobs", "1000000"),
     ]),
     "bootstrap": (("--data", "wide.csv", "--x", "x", "--y", "y"), [
-        ("--replicates", "1"), ("--replicates", str(10**9)), ("--level", "1"), ("--level", "nan"),
+        ("--replicates", "0"), ("--replicates", str(10**9)), ("--level", "1"), ("--level", "nan"),
         ("--jackknife", "1"), ("--jackknife", "-5"), ("--seed", "-3"), ("--jobs", "-2"),
     ]),
     "causal": ((*SPEC_AND_DATA, "--exposure", "loneliness", "--outcome", "ghq_likert"), [
