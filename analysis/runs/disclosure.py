@@ -186,6 +186,9 @@ def panel_table_masks(descriptives: pd.DataFrame, attrition: pd.DataFrame, *, th
                             total=key["from_first_wave"]))
         if prev is not None and {"retained", "lost"} <= set(key) and "respondents" in prev:
             sums.append(Sum(parts=(key["retained"], key["lost"]), total=prev["respondents"]))
+        if prev is None and {"from_first_wave", "respondents"} <= set(key):
+            # At the first wave everyone is from the first wave: the two columns are equal.
+            sums.append(Sum(parts=(key["from_first_wave"],), total=key["respondents"]))
         prev = key
     if "respondents" in cols:
         sums.append(Sum(parts=tuple(("a", i, "respondents") for i in range(len(attr))),
@@ -212,6 +215,21 @@ def panel_table_masks(descriptives: pd.DataFrame, attrition: pd.DataFrame, *, th
         col = key[2] if key[0] == "a" else "respondents"
         mask = masks[table].setdefault(col, np.zeros(sizes[table], dtype=bool))
         mask[rows] = True
+    hidden_resp = masks["descriptives"].get("respondents")
+    if hidden_resp is not None:
+        # The persons with a score are mostly all the respondents: shown, they would give them back.
+        for col in ("n", "n_weighted"):
+            if col in desc.columns:
+                counted = pd.to_numeric(desc[col], errors="coerce").fillna(0).to_numpy() > 0
+                masks["descriptives"][col] = masks["descriptives"].get(col, np.zeros(len(desc), bool)) | (
+                    hidden_resp & counted)
+    first = masks["attrition"].get("respondents")
+    if first is not None and len(first) and first[0]:
+        # Retention percentages are shares of the first wave's respondents: with them shown, and the
+        # persons from the first wave beside them, the first wave's respondents would be known again.
+        for col in ("retention_pct",):
+            if col in attr.columns:
+                masks["attrition"][col] = np.ones(len(attr), dtype=bool)
     return masks["descriptives"], masks["attrition"]
 
 

@@ -73,6 +73,9 @@ def test_attrition_by_life_stage_cannot_be_recovered_by_subtraction():
     hidden = wave_b[wave_b["respondents"].isna()]
     # The 5-person stage and one more are blanked, so 675 minus the shown stages is no longer one group's size.
     assert set(hidden["life_stage"]) == {"16-29", "65+"}
+    # The persons with a score would give the hidden respondents back: they go too, with their means.
+    partner = safe[(safe["wave"] == "b") & (safe["life_stage"] == "65+")]
+    assert partner["n"].isna().all() and partner["mean"].isna().all() and partner["suppressed"].all()
     safe_attr, _ = suppress_counts(attr, ("respondents", "retained", "new", "returning", "lost"), threshold=T,
                                    also=also_attr)
     row_b = safe_attr.iloc[1]
@@ -134,3 +137,18 @@ def test_the_causal_sample_report_hides_a_small_reason_and_one_more():
     assert "(1)" not in safe["words"] and "(52)" not in safe["words"]
     assert [p["rows"] for p in safe["wave_pairs"]] == [None, None]
     assert sample["not_used"][4]["count"] == 1  # the input is not changed
+
+
+def test_the_first_waves_respondents_stay_hidden_in_every_column_that_equals_them():
+    # A 4-person study at the first wave: every figure about it is small, and its retention shares
+    # (shares of those 4) are blanked with it.
+    attr = pd.DataFrame({"wave": ["a", "b"], "respondents": [4, 300], "retained": [0, 3], "new": [4, 297],
+                         "returning": [0, 0], "lost": [0, 1], "from_first_wave": [4, 3],
+                         "retention_pct": [100.0, 75.0]})
+    _, also = panel_table_masks(pd.DataFrame(), attr, threshold=T, persons=301, person_waves=304)
+    safe, _ = suppress_counts(attr, ("respondents", "retained", "new", "returning", "lost", "from_first_wave"),
+                              threshold=T, dependent={"from_first_wave": ("retention_pct",)}, also=also)
+    assert safe.loc[0, "respondents"] is None and safe.loc[0, "from_first_wave"] is None
+    assert safe["retention_pct"].isna().all()
+    # 297 new at wave b would give back the 4 at wave a (301 persons in all): one more is hidden.
+    assert safe.loc[1, "new"] is None
