@@ -10,6 +10,7 @@ Complete data are the special case of a single pattern.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -47,10 +48,19 @@ class GroupData:
     complete: bool = True
     n_dropped_weight: int = 0  # rows with a zero or missing sampling weight (counted, never silent)
 
-    @property
+    @cached_property
     def size(self) -> float:
         """The group's sample size in the likelihood: rows, or the sum of their (rescaled) weights."""
         return float(sum(p.n for p in self.patterns))
+
+    def available_moments(self, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per variable: the rows (or weight) observing it, and its mean and variance (divisor n) over them."""
+        b = self.batch(p)
+        n = b.scatter_vec([np.broadcast_to(x.n[:, None], x.mean.shape) for x in b.blocks])
+        mean = b.scatter_vec([x.n[:, None] * x.mean for x in b.blocks]) / n
+        var = b.scatter_vec([x.n[:, None] * (np.diagonal(x.cov, axis1=1, axis2=2) + (x.mean - mean[x.observed]) ** 2)
+                             for x in b.blocks]) / n
+        return n, mean, var
 
     def batch(self, p: int) -> PatternBatch:
         """The patterns stacked by size (:mod:`.batch`), built on first use and kept with the data."""

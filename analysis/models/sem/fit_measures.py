@@ -81,12 +81,9 @@ def baseline_problem(fitted: Fitted) -> tuple[Problem, np.ndarray]:
         fm, fr, fi_ = [], [], []
         S0 = np.zeros((p, p))
         m0 = np.zeros(p)
+        _, means, variances = gd.available_moments(p)
         for i in range(p):
-            rows = [(pat.n, pat.mean[k], pat.cov[k, k]) for pat in gd.patterns
-                    for k in np.flatnonzero(pat.observed == i)]
-            n = sum(r[0] for r in rows)
-            mean = sum(r[0] * r[1] for r in rows) / n
-            var = sum(r[0] * (r[2] + (r[1] - mean) ** 2) for r in rows) / n
+            mean, var = float(means[i]), float(variances[i])
             if i in xs:
                 m0[i] = h.mean[i]
                 continue
