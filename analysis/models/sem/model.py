@@ -13,6 +13,7 @@ from analysis.models.sem.compiled import CompiledSEM, compile_model
 from analysis.models.sem.estimate import Defaults, Estimator, Missing, estimate
 from analysis.models.sem.syntax import parse_model
 from analysis.models.sem.results import SEMResults
+from analysis.models.sem.threads import one_blas_thread
 
 
 @dataclass(frozen=True)
@@ -119,22 +120,23 @@ class SEM:
             the ``n_h/(n_h-1)`` factor (Stata ``svy``, R ``survey``, Mplus ``COMPLEX``).
             Any of the three makes the estimator MLR (robust SEs and test), as in lavaan.
         """
-        return estimate(
-            self.model,
-            data,
-            group=group,
-            group_levels=list(group_levels) if group_levels is not None else None,
-            defaults=self.defaults,
-            meanstructure=self.meanstructure,
-            fixed_x=self.fixed_x,
-            group_equal=self.group_equal,
-            missing=missing,
-            estimator=estimator,
-            se=se,
-            weights=weights,
-            cluster=cluster,
-            strata=strata,
-        )
+        with one_blas_thread():  # the engine's matrices are small: BLAS threads only wait for each other
+            return estimate(
+                self.model,
+                data,
+                group=group,
+                group_levels=list(group_levels) if group_levels is not None else None,
+                defaults=self.defaults,
+                meanstructure=self.meanstructure,
+                fixed_x=self.fixed_x,
+                group_equal=self.group_equal,
+                missing=missing,
+                estimator=estimator,
+                se=se,
+                weights=weights,
+                cluster=cluster,
+                strata=strata,
+            )
 
     def compile(self, columns: Sequence[str], *, groups: Sequence[str] = ()) -> CompiledSEM:
         """Compile the model once for many fits to data with these columns (FIML, mean structure on).
