@@ -15,6 +15,10 @@ masks them.  The scaled statistic is ``chisq / c``.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import stats
 
@@ -22,7 +26,7 @@ from analysis.models.sem import fit_indices as fi
 from analysis.models.sem.hessian import observed_information
 from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
 from analysis.models.sem.robust_indices import FimlCorrection, complete_statistic, robust_indices
-from analysis.models.sem.saturated import Saturated
+from analysis.models.sem.saturated import Saturated, data_key
 from analysis.models.sem.structure import MAT_M, MAT_S, GroupStructure, ModelStructure
 from analysis.models.sem.survey import score_meat
 from analysis.models.sem.threads import single_blas_thread
@@ -83,13 +87,9 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
                  base_theta: np.ndarray) -> dict:
     """Scaled test, the fit indices lavaan derives from it (``*_scaled``) and the robust indices (``*_robust``)."""
     problem = fitted.problem
-    x_idx = fitted.x_indices()
     observed = fitted.missing == "fiml"
-    sat, theta1 = saturated_problem(problem, fitted.h1, x_idx)
-    info1 = observed_information(theta1, sat) if observed else expected_information(theta1, sat)
-    meat1 = score_meat(casewise_scores(theta1, sat), sat.data)
-    t1 = trace_ratio(info1, meat1)
-    c = factor(t1, model_trace(problem, fitted.theta, fitted.bread()), df)
+    ref = _reference_side(fitted, base_problem, base_theta)
+    c = factor(ref.t1, model_trace(problem, fitted.theta, fitted.bread()), df)
     scaled = chisq / c if np.isfinite(c) else float("nan")
     out = {
         "chisq_scaled": scaled,
@@ -97,8 +97,7 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
         "pvalue_scaled": float(stats.chi2.sf(scaled, df)) if np.isfinite(scaled) and df > 0 else float("nan"),
         "chisq_scaling_factor": c,
     }
-    base_info = observed_information(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
-    cb = factor(t1, model_trace(base_problem, base_theta, base_info), df_b)
+    cb = factor(ref.t1, ref.t0_base, df_b)
     scaled_b = chisq_b / cb if np.isfinite(cb) else float("nan")
     N = problem.data.nobs
     G = len(problem.data.groups)
@@ -110,11 +109,63 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
         "rmsea_scaled": fi.rmsea(scaled, df, N, G),
     })
     if observed:
-        fc = FimlCorrection(sat, theta1, Wm=info1, Jm=meat1)
         T, Tb = complete_statistic(fitted.theta, problem, fitted.h1), complete_statistic(base_theta, base_problem, fitted.h1)
-        c3 = fc.trace(fitted.theta, problem) / df if df > 0 else float("nan")
-        c3b = fc.trace(base_theta, base_problem) / df_b if df_b > 0 else float("nan")
+        c3 = ref.fc.trace(fitted.theta, problem) / df if df > 0 else float("nan")
+        c3b = ref.k_base / df_b if df_b > 0 else float("nan")
         out.update(robust_indices(chisq=T, c=c3, df=df, chisq_b=Tb, c_b=c3b, df_b=df_b, N=N, G=G))
     else:
         out.update(robust_indices(chisq=chisq, c=c, df=df, chisq_b=chisq_b, c_b=cb, df_b=df_b, N=N, G=G))
     return out
+
+
+@dataclass(frozen=True)
+class ReferenceSide:
+    """What the scaled tests take from the saturated and the baseline model: the same for every model
+    fitted to one data set (with one design and the same fixed-x covariates)."""
+
+    t1: float  # tr(A_1^-1 B_1) of the saturated model
+    t0_base: float  # tr(A_0^-1 B_0) of the baseline model
+    fc: FimlCorrection | None
+    k_base: float  # FIML-corrected trace of the baseline model (NaN without missing data)
+
+
+_REFERENCE: OrderedDict[tuple, ReferenceSide] = OrderedDict()
+_REFERENCE_SIZE = 8
+
+
+def _reference_side(fitted, base_problem: Problem, base_theta: np.ndarray) -> ReferenceSide:
+    """The saturated and baseline pieces of the scaled tests, remembered per data set and design.
+
+    Comparing models on one data set (crosslag's comparison table, invariance tests) then
+    computes the saturated model's information, scores and their cross-products once.
+    """
+    problem = fitted.problem
+    x_idx = fitted.x_indices()
+    observed = fitted.missing == "fiml"
+    key = (tuple(data_key(g) for g in problem.data.groups), _design_key(problem.data), tuple(x_idx), observed,
+           problem.meanstructure)
+    if key in _REFERENCE:
+        _REFERENCE.move_to_end(key)
+        return _REFERENCE[key]
+    sat, theta1 = saturated_problem(problem, fitted.h1, x_idx)
+    info1 = observed_information(theta1, sat) if observed else expected_information(theta1, sat)
+    meat1 = score_meat(casewise_scores(theta1, sat), sat.data)
+    base_info = observed_information(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
+    fc = FimlCorrection(sat, theta1, Wm=info1, Jm=meat1) if observed else None
+    ref = ReferenceSide(t1=trace_ratio(info1, meat1), t0_base=model_trace(base_problem, base_theta, base_info), fc=fc,
+                        k_base=fc.trace(base_theta, base_problem) if observed else float("nan"))
+    _REFERENCE[key] = ref
+    if len(_REFERENCE) > _REFERENCE_SIZE:
+        _REFERENCE.popitem(last=False)
+    return ref
+
+
+def _design_key(sample) -> str:
+    """Hash of the survey design's PSU and stratum codes (weights enter the pattern statistics)."""
+    h = hashlib.sha1(repr((sample.design, sample.group_var)).encode())
+    for g in sample.groups:
+        for pat in g.patterns:
+            for codes in (pat.clusters, pat.strata):
+                if codes is not None:
+                    h.update(np.ascontiguousarray(codes).tobytes())
+    return h.hexdigest()

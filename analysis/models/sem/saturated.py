@@ -47,7 +47,8 @@ _CACHE: OrderedDict[str, Saturated] = OrderedDict()
 _CACHE_SIZE = 16
 
 
-def _key(gd: GroupData) -> str:
+def data_key(gd: GroupData) -> str:
+    """Hash of a group's pattern statistics (what the saturated model depends on)."""
     h = hashlib.sha1()
     for pat in gd.patterns:
         h.update(pat.observed.tobytes())
@@ -63,7 +64,7 @@ def saturated(gd: GroupData, p: int, *, tol: float = 1e-11, max_iter: int = 2000
     The EM result depends only on the pattern statistics, so it is remembered for the
     most recent data sets: comparing several models on one data set runs EM once.
     """
-    key = _key(gd)
+    key = data_key(gd)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
