@@ -23,7 +23,7 @@ import numpy as np
 
 from analysis.models.sem.batch import LOG2PI, NotPositiveDefinite, chol_inverse
 from analysis.models.sem.data import GroupData, SampleData
-from analysis.models.sem.downdate import direct_blocks, downdate_sums, downdated_loglik
+from analysis.models.sem.downdate import loglik_terms
 from analysis.models.sem.information import group_information
 from analysis.models.sem.scores import group_scores
 from analysis.models.sem.threads import single_blas_thread
@@ -55,54 +55,14 @@ def inv_logdet(sigma: np.ndarray) -> tuple[np.ndarray, float]:
 def group_loglik(imp: Implied, gd: GroupData, meanstructure: bool, *, with_grad: bool):
     """Log-likelihood of one group, and optionally dF/dSigma and dF/dmu of -2 loglik.
 
-    Per pattern ``G = n (W - W M W)`` and ``g_mu = -2 n W d`` with ``M = S + d d'``.  Patterns
-    are evaluated in stacks of equal size (:mod:`.batch`); those missing fewer variables than
-    they observe as downdates of ``Sigma^-1`` (:mod:`.downdate`), when ``Sigma`` is positive
-    definite.
+    Per pattern ``G = n (W - W M W)`` and ``g_mu = -2 n W d`` with ``M = S + d d'``; all
+    patterns are evaluated in a few padded stacks, most as downdates of ``Sigma^-1``
+    (:mod:`.downdate`).
     """
-    p = imp.sigma.shape[0]
-    batch = gd.batch(p)
-    try:
-        K, logdet = chol_inverse(imp.sigma)
-    except NotPositiveDefinite:
-        K = None  # each pattern's Sigma_oo may still be positive definite
-    if K is None:
-        m2ll, G, gmu = _direct(batch, batch.blocks, imp, meanstructure, with_grad)
-    else:
-        down = downdated_loglik(downdate_sums(batch), K, float(logdet), imp.sigma, imp.mu, meanstructure,
-                                with_grad=with_grad)
-        m2ll, G, gmu = _direct(batch, direct_blocks(batch), imp, meanstructure, with_grad)
-        if with_grad:
-            m2ll, G, gmu = m2ll + down[0], G + down[1], gmu + down[2]
-        else:
-            m2ll += down
+    out = loglik_terms(gd.batch(imp.sigma.shape[0]), imp.sigma, imp.mu, meanstructure, with_grad=with_grad)
     if with_grad:
-        return -0.5 * m2ll, G, gmu
-    return -0.5 * m2ll
-
-
-def _direct(batch, blocks, imp: Implied, meanstructure: bool, with_grad: bool):
-    """``-2 loglik`` (and ``G``, ``g_mu``) of some blocks, each pattern's ``Sigma_oo`` inverted."""
-    p = batch.p
-    m2ll = 0.0
-    flat, vals, obs, gvals = [], [], [], []
-    for b in blocks:
-        W, logdet = chol_inverse(b.gather(imp.sigma))
-        d = b.mean - imp.mu[b.observed] if meanstructure else np.zeros_like(b.mean)
-        Wd = (W @ d[:, :, None])[:, :, 0]
-        trace = np.einsum("pij,pij->p", W, b.cov) + np.einsum("pi,pi->p", d, Wd)
-        m2ll += float(b.n @ (b.k * LOG2PI + logdet + trace))
-        if with_grad:
-            flat.append(b.flat)
-            vals.append((b.n[:, None, None] * (W - W @ b.cov @ W - Wd[:, :, None] * Wd[:, None, :])).ravel())
-            obs.append(b.observed.ravel())
-            gvals.append((-2.0 * b.n[:, None] * Wd).ravel())
-    if not with_grad:
-        return m2ll, None, None
-    if not flat:
-        return m2ll, np.zeros((p, p)), np.zeros(p)
-    G = np.bincount(np.concatenate(flat), np.concatenate(vals), p * p).reshape(p, p)
-    return m2ll, G, np.bincount(np.concatenate(obs), np.concatenate(gvals), p)
+        return -0.5 * out[0], out[1], out[2]
+    return -0.5 * out
 
 
 def loglik(theta: np.ndarray, problem: Problem) -> float:
