@@ -15,6 +15,14 @@ Fixed effects with a lagged outcome carry Nickell bias when waves are few (see
 :mod:`analysis.models.sensitivity`); the interaction is less affected, but read
 the levels with that in mind.
 
+The regressions pool the intervals between consecutive waves as steps of one
+length.  When a wave in the middle is missing (waves a, c, d) the intervals are
+unequal, and an a→c interval would be read as one step: such waves are refused,
+naming the gap, as lags equal over waves are in :mod:`analysis.models.intervals`
+(the interaction here is one coefficient over all intervals, like those lags);
+equally spaced waves across gaps (a, c, e) are fitted with a note.  Both are in
+``notes`` (the run's JSON ``notes``).
+
 Under a survey design (a :class:`~analysis.models.survey_design.Design` naming the
 weight, PSU and strata columns of the wide data) the regressions are weighted by
 the person's longitudinal weight and their SEs clustered by PSU, as in
@@ -34,6 +42,7 @@ from scipy import stats
 from analysis.errors import DataError
 from analysis.interpret import significant
 from analysis.models.builders import PanelDesign
+from analysis.models.intervals import _skipped, check_intervals, wave_steps
 from analysis.models.sensitivity import design_info, design_note, lagged_long, weight_and_cov
 from analysis.models.survey_design import Design, Survey, resolve_design
 from analysis.naming import name_of
@@ -51,6 +60,7 @@ class ModerationResults:
     interaction: pd.DataFrame  # path, est, se, pvalue, n_obs
     marginal_effects: pd.DataFrame  # path, level, moderator_value, est, se, ci_lower, ci_upper, pvalue
     design: dict | None = None  # the design object (weight, cluster, strata, n_psu, ..., note)
+    notes: tuple[str, ...] = ()  # caveats that change what the estimates mean (e.g. wave spacing)
 
     def interpretation(self) -> str:
         x, y, m = name_of(self.x), name_of(self.y), name_of(self.moderator)
@@ -66,19 +76,65 @@ class ModerationResults:
                 f"(interaction {row.est:.3g}, p = {row.pvalue:.2g}).")
 
 
+def check_waves(panel, waves: Sequence[str], *, x: str, y: str, moderator: str,
+                allow_unequal_intervals: bool = False) -> tuple[str, ...]:
+    """Notes on the spacing of the moderation's ``waves``; refuse what the regressions cannot mean.
+
+    The same rule as lags equal over waves (:func:`analysis.models.intervals.check_intervals`,
+    as the cross-lagged models apply it): intervals of one wave each need no note; equally
+    spaced gaps (a, c, e) are a note; unequal intervals (a, c, d: a→c spans two waves) are
+    refused with one sentence naming the gap, unless ``allow_unequal_intervals`` (a note).
+    Fewer than three waves leave nothing to estimate once each person's own level is
+    removed: refused.  ``panel`` without a spec (a wide DataFrame) has no wave numbers and
+    only the count of waves is checked.
+    """
+    what = f"The moderation of the link between {x} and {y} by {moderator}"
+    waves = [str(w) for w in waves]
+    if len(waves) < 3:
+        raise DataError(f"{what} needs at least three waves (two intervals), because each person's own level "
+                        f"is removed; the waves given are {', '.join(waves) or 'none'}.")
+    try:
+        return check_intervals(panel, waves, lags="invariant", allow_unequal=allow_unequal_intervals)
+    except DataError as exc:
+        steps = wave_steps(panel, waves) or []
+        if all(s == 1 for s in steps):  # refused for another reason than a skipped wave
+            raise DataError(f"{what}: {exc}") from None
+    gaps = "; ".join(_skipped(panel, a, b) for (a, b), s in zip(zip(waves, waves[1:]), steps) if s != 1)
+    runs, current = [], [waves[0]]
+    for w, s in zip(waves[1:], steps):
+        current = current + [w] if s == 1 else [w]
+        runs.append(current)
+    best = max(runs, key=len)
+    hint = (f" (here {', '.join(best)})" if len(best) >= 3 else
+            " (no three consecutive waves here are one wave apart)")
+    raise DataError(
+        f"{what} cannot use waves {', '.join(waves)}: they are unequally spaced ({gaps}), and the regressions "
+        f"would treat that interval as one step like the others; choose waves one wave apart with 'waves'{hint}.")
+
+
 def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moderator: str,
-               level: float = 0.95, survey: Survey | Design = "spec") -> ModerationResults:
+               level: float = 0.95, survey: Survey | Design = "spec", panel=None,
+               waves: Sequence[str] | None = None, allow_unequal_intervals: bool = False) -> ModerationResults:
     """Fixed-effects regressions with a lag x moderator interaction, both directions.
 
     ``wide`` holds the ``design`` columns and a column ``moderator`` (one value per person).
     ``survey``: a :class:`Design` naming the weight, PSU and strata columns of ``wide``
     (weighted regressions, PSU-clustered SEs), or ``"none"``; ``"spec"`` (the default)
     means no design for a bare wide DataFrame (resolve a Panel's with ``resolve_design``).
+    ``panel`` and ``waves`` (the Panel the wide data came from and the design's waves, in
+    order): unequally spaced waves are refused and gaps noted (:func:`check_waves`);
+    ``allow_unequal_intervals`` pools unequal intervals anyway, with a note.
     """
     from linearmodels.panel import PanelOLS
 
     if moderator not in wide.columns:
         raise DataError(f"The data have no moderator column {moderator!r}.")
+    if waves is None:
+        waves = [f"{k + 1}" for k in range(design.waves)]
+    elif len(waves) != design.waves:
+        raise ValueError(f"waves has {len(waves)} names for a design of {design.waves} waves.")
+    notes = check_waves(panel, waves, x=x, y=y, moderator=moderator,
+                        allow_unequal_intervals=allow_unequal_intervals)
     survey = resolve_design(wide, wide, survey)
     s = wide[moderator].to_numpy(float)
     long = lagged_long(wide.assign(_s=s), design, survey=survey)
@@ -113,7 +169,7 @@ def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moder
     info = design_info(wide, survey, long)
     info["note"] = design_note(info)
     return ModerationResults(moderator=moderator, x=x, y=y, interaction=pd.DataFrame(inter_rows),
-                             marginal_effects=pd.DataFrame(me_rows), design=info)
+                             marginal_effects=pd.DataFrame(me_rows), design=info, notes=tuple(notes))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float) -> float:

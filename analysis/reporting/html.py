@@ -199,6 +199,7 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
     for m in results.get("moderation", []):
         parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"
                      + table_html(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p>"
+                     + "".join(f"<p class='warn'>{html.escape(n)}</p>" for n in m.get("notes", []))
                      + (f"<p class='note'>How the regressions used the survey design: {html.escape(m['design']['note'])}.</p>"
                         if (m.get("design") or {}).get("note") else "") + "</section>")
     for inv in results.get("invariance", []):

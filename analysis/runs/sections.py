@@ -144,7 +144,8 @@ def crosslag(ctx: Context, item: CrossLagItem) -> dict:
         warnings.simplefilter("ignore")
         res = fit_crosslag(ctx.panel, x=item.x, y=item.y, model=item.model, waves=item.waves, lags=item.lags,
                            innovations=item.innovations, covariates=item.covariates, estimator=item.estimator,
-                           compare=item.compare_models, sensitivity=item.sensitivity, **survey_options(ctx))
+                           compare=item.compare_models, sensitivity=item.sensitivity,
+                           allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
     tag = f"{item.model}_{item.x}_{item.y}"
     out = res.to_dict()
     ctx.table(f"crosslag_{tag}", res.to_frame())
@@ -170,7 +171,8 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         allg = compare_all_groupings(ctx.panel, x=item.x, y=item.y, groupings=names, model=item.model,
-                                     waves=item.waves, lags=item.lags, **survey_options(ctx))
+                                     waves=item.waves, lags=item.lags,
+                                     allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
     table = allg.to_frame()
     tag = f"{item.x}_{item.y}"
     safe = ctx.table(f"groups_{tag}", table, counts=("n",),
@@ -202,13 +204,14 @@ def moderation(ctx: Context, item: ModerationItem) -> dict:
     ids = wide["id"] if "id" in wide.columns else None
     values = first_wave_values(ctx.panel.long, item.moderator, list(waves))
     wide = wide.assign(**{item.moderator: ids.map(values).to_numpy() if ids is not None else np.nan})
-    res = run_moderation(wide, design, x=item.x, y=item.y, moderator=item.moderator, survey=survey)
+    res = run_moderation(wide, design, x=item.x, y=item.y, moderator=item.moderator, survey=survey,
+                         panel=ctx.panel, waves=waves)
     tag = f"{item.x}_{item.y}_{item.moderator}"
     ctx.table(f"moderation_{tag}", res.interaction)
     ctx.table(f"marginal_effects_{tag}", res.marginal_effects)
     return {"x": item.x, "y": item.y, "moderator": item.moderator, "interaction": records(res.interaction),
             "marginal_effects": records(res.marginal_effects), "interpretation": res.interpretation(),
-            "design": json_safe(res.design)}
+            "design": json_safe(res.design), "notes": list(res.notes)}
 
 
 def causal(ctx: Context, item: CausalItem) -> dict:

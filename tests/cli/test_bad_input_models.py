@@ -110,6 +110,50 @@ def test_a_missing_middle_wave_in_the_causal_analysis(cli, gap, tmp_path):
     assert "previous wave of the study" in json.dumps(json.loads(out.read_text())["sample"]["not_used"])
 
 
+def moderation_run(cli, data: Path, tmp_path: Path, waves: str = "") -> tuple:
+    """A run with one moderation item on the cohort in ``data`` (``waves``: the item's waves key)."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"""title: Moderation across a gap
+data: {{spec: {SYNTHETIC_SPEC}, path: {data}}}
+moderation:
+  - {{x: loneliness, y: ghq_likert, moderator: perceived_stigma{waves}}}
+output: {{disclosure_threshold: 10, figure_formats: [png], report: true}}
+seed: 1
+""")
+    return cli("run", config, "--out", tmp_path / "runs", "--quiet"), tmp_path / "runs"
+
+
+def test_a_missing_middle_wave_in_a_moderation_run(cli, gap, tmp_path):
+    """The moderation regressions pool the intervals: a→c would count as one step beside c→d."""
+    err = moderation_run(cli, gap, tmp_path)[0].error
+    assert "a→c spans 2 waves: b is not in the data" in err and "a, c, d" in err and "perceived_stigma" in err
+    assert not list((tmp_path / "runs").glob("*/results.json"))
+
+
+def test_two_waves_in_a_moderation_run(cli, gap, tmp_path):
+    err = moderation_run(cli, gap, tmp_path, ", waves: [c, d]")[0].error
+    assert "at least three waves" in err and "c, d" in err
+
+
+@pytest.fixture(scope="module")
+def every_other(tmp_path_factory) -> Path:
+    """A 5-wave cohort without its wave-b and wave-d files: waves a, c, e (each interval two waves)."""
+    folder = tmp_path_factory.mktemp("five") / "cohort"
+    write_cohort(cohort="ukhls", n=300, waves=5, seed=11, fmt="dta", out=folder, design=False)
+    return copy_cohort(folder, tmp_path_factory.mktemp("every_other") / "cohort",
+                       skip=("b_indresp.dta", "d_indresp.dta"))
+
+
+def test_every_other_wave_in_a_moderation_run_is_said(cli, every_other, tmp_path):
+    res, runs = moderation_run(cli, every_other, tmp_path)
+    assert res.code == 0, res.err
+    (folder,) = [p for p in runs.iterdir() if p.is_dir()]
+    (item,) = json.loads((folder / "results.json").read_text())["moderation"]
+    assert len(item["notes"]) == 1 and "Every interval spans 2 waves" in item["notes"][0]
+    assert "b is not in the data" in item["notes"][0] and "d is not in the data" in item["notes"][0]
+    assert "Every interval spans 2 waves" in (folder / "report.html").read_text()
+
+
 def test_an_unknown_wave(cli, cohort):
     err = crosslag(cli, cohort, "--waves", "a,b,q").error
     assert "'q'" in err

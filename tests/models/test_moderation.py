@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -113,3 +115,67 @@ def test_weighted_percentiles_equal_numpy_with_equal_weights_and_recover_the_pop
     for p in (0.1, 0.5, 0.9):
         assert weighted_quantile(sample, w, p) == pytest.approx(np.quantile(pop, p), abs=0.02)
         assert abs(np.quantile(sample, p) - np.quantile(pop, p)) > 0.1
+
+
+# -- wave spacing (issue 17) ------------------------------------------------------
+
+def spaced_panel(names: str):
+    """A stand-in Panel: the synthetic spec's wave numbers (a=1, b=2, ...), with waves ``names`` loaded."""
+    from types import SimpleNamespace
+
+    from analysis.data.spec_load import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[2] / "data_specs" / "synthetic.yaml")
+    return SimpleNamespace(spec=spec, waves=tuple(names))
+
+
+def five_wave_design():
+    return PanelDesign(x=tuple(f"L_{t}" for t in range(1, 6)), y=tuple(f"M_{t}" for t in range(1, 6)))
+
+
+def test_a_missing_middle_wave_is_refused_naming_the_gap(stigma_panel):
+    """Waves a, c, d, e: a→c would be pooled with the one-wave intervals as if it were one step."""
+    wide, _, _ = stigma_panel
+    design = PanelDesign(x=("L_1", "L_2", "L_3", "L_4"), y=("M_1", "M_2", "M_3", "M_4"))
+    with pytest.raises(DataError) as info:
+        moderation(wide, design, x="L", y="M", moderator="perceived_stigma", panel=spaced_panel("acde"),
+                   waves=list("acde"))
+    msg = str(info.value)
+    assert "a→c spans 2 waves: b is not in the data" in msg and "a, c, d, e" in msg
+    assert "perceived_stigma" in msg and "(here c, d, e)" in msg
+    assert msg.count(". ") == 0 and msg.endswith(".")  # one sentence
+
+
+def test_a_wave_skipped_on_request_is_refused_and_no_run_of_three_is_said(stigma_panel):
+    wide, _, _ = stigma_panel
+    design = PanelDesign(x=("L_1", "L_2", "L_3"), y=("M_1", "M_2", "M_3"))
+    with pytest.raises(DataError, match="b→d spans 2 waves: c is not analysed.*no three consecutive waves"):
+        moderation(wide, design, x="L", y="M", moderator="perceived_stigma", panel=spaced_panel("abcd"),
+                   waves=list("abd"))
+
+
+def test_equally_spaced_gaps_are_fitted_with_a_note(stigma_panel):
+    wide, design, _ = stigma_panel
+    plain = moderation(wide, design, x="L", y="M", moderator="perceived_stigma")
+    assert plain.notes == ()
+    res = moderation(wide, design, x="L", y="M", moderator="perceived_stigma", panel=spaced_panel("acegi"),
+                     waves=list("acegi"))
+    assert len(res.notes) == 1 and "Every interval spans 2 waves" in res.notes[0]
+    assert "b is not in the data" in res.notes[0]
+    # The same numbers: the note changes what they mean, not how they are computed.
+    pd.testing.assert_frame_equal(res.interaction, plain.interaction)
+
+
+def test_unequal_intervals_on_request_are_noted(stigma_panel):
+    wide, design, _ = stigma_panel
+    res = moderation(wide, design, x="L", y="M", moderator="perceived_stigma", panel=spaced_panel("acdef"),
+                     waves=list("acdef"), allow_unequal_intervals=True)
+    assert len(res.notes) == 1 and "--allow-unequal-intervals" in res.notes[0] and "a→c spans 2 waves" in res.notes[0]
+
+
+def test_two_waves_are_one_sentence_not_a_linearmodels_error(stigma_panel):
+    """With person effects, one interval leaves nothing to estimate (linearmodels raised AbsorbingEffectError)."""
+    wide, _, _ = stigma_panel
+    with pytest.raises(DataError, match="at least three waves.*the waves given are 1, 2"):
+        moderation(wide, PanelDesign(x=("L_1", "L_2"), y=("M_1", "M_2")), x="L", y="M",
+                   moderator="perceived_stigma")
