@@ -204,8 +204,31 @@ class Wave(_Model):
     value: Annotated[int, Field(strict=True)] | Text | None = None
 
 
+def _interval(value: Any) -> Any:
+    """``interval``: a positive number of years, or a mapping wave -> positive years (one sentence if not)."""
+    def years(v: Any) -> bool:
+        return (isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and 0 < v < float("inf"))
+
+    if value is None or years(value):
+        return None if value is None else float(value)
+    if isinstance(value, dict) and value:
+        bad = [k for k, v in value.items() if not years(v)]
+        if bad:
+            raise ValueError(f"the years since the wave before wave {_wave_name(bad[0])!r} should be a positive "
+                             f"number, not {value[bad[0]]!r}")
+        return {_wave_name(k): float(v) for k, v in value.items()}
+    raise ValueError(f"should be the years between waves, a positive number (e.g. 1 or 2) or a mapping from each "
+                     f"wave after the first to the years since the wave before it, not {value!r}")
+
+
 class Spec(_Model):
-    """A validated, frozen data spec (see the module docstring)."""
+    """A validated, frozen data spec (see the module docstring).
+
+    ``interval`` is the time between waves in years: one number (years per step of the
+    wave numbers, e.g. 1 for UKHLS, 2 for ELSA), or a mapping from each wave after the
+    first to the years since the wave before it in the list.  Lag models use it to say
+    (and pooling to convert) over how many years a lagged effect acts.
+    """
 
     cohort: Text
     description: Text | None = None
@@ -223,6 +246,7 @@ class Spec(_Model):
     weight: Annotated[Weight, BeforeValidator(_name_shorthand)] | None = None
     design: Design | None = None
     groupings: dict[Name, Grouping] = {}
+    interval: Annotated[float | dict[str, float] | None, BeforeValidator(_interval)] = None
 
     _path: str | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)
@@ -270,6 +294,15 @@ class Spec(_Model):
     def design_roles(self) -> tuple[str, ...]:
         """Design columns of the long panel (``psu``, ``strata``) that the spec declares."""
         return self.design.roles if self.design is not None else ()
+
+    def years_between(self, first: str, second: str) -> float | None:
+        """Years from wave ``first`` to a later wave ``second`` (None when the spec gives no ``interval``)."""
+        if self.interval is None:
+            return None
+        if isinstance(self.interval, float):
+            return self.interval * (self.wave(second).number - self.wave(first).number)
+        names = self.wave_names
+        return float(sum(self.interval[w] for w in names[names.index(first) + 1:names.index(second) + 1]))
 
     def wave(self, name: str) -> Wave:
         for wave in self.waves:

@@ -257,9 +257,25 @@ class _Checker:
                 self.fail(("constructs", name, "stigma"), "a stigma measure needs a grouping "
                           "(cutoffs or quantiles) under groupings")
 
+    def interval(self) -> None:
+        interval = self.spec.interval
+        if not isinstance(interval, dict):
+            return
+        for wave in interval:
+            self.wave_ref(("interval", wave), wave)
+        first = self.waves[0]
+        if first in interval:
+            self.fail(("interval", first), f"wave {first!r} is the first wave, so no time has passed since a wave "
+                      "before it; give the years for the waves after it")
+        lacking = [w for w in self.waves[1:] if w not in interval]
+        if lacking:
+            self.fail(("interval",), f"missing the years since the wave before for wave {lacking[0]!r}; give every "
+                      "wave after the first, or one number for all")
+
     def run(self) -> None:
         spec = self.spec
         self.waves_and_layout()
+        self.interval()
         self.names()
         for name, c in spec.constructs.items():
             self.construct(name, c)

@@ -72,6 +72,8 @@ class CrossLagItem(_Strict):
     estimator: Literal["ml", "mlr"] = "ml"
     compare_models: bool = True
     sensitivity: bool = True
+    # Consent to lags equal over intervals of unequal length (as --allow-unequal-intervals; said in the report).
+    allow_unequal_intervals: bool = False
 
 
 class GroupsItem(_Strict):
@@ -81,6 +83,7 @@ class GroupsItem(_Strict):
     model: Literal["clpm", "riclpm", "dpm"] = "riclpm"
     waves: list[str] | None = None
     lags: Literal["free", "invariant"] = "invariant"
+    allow_unequal_intervals: bool = False
 
 
 class ModerationItem(_Strict):
@@ -112,6 +115,7 @@ class InvarianceItem(_Strict):
     group: str | None = None
     over_waves: Literal["configural", "metric", "scalar"] = "metric"
     lags: Literal["free", "invariant"] = "invariant"
+    allow_unequal_intervals: bool = False
 
 
 class SurveySection(_Strict):

@@ -15,7 +15,7 @@ def run_invariance(ctx: Context, item: InvarianceItem) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_invariance(ctx.panel, x=item.x, y=item.y, waves=item.waves, group=item.group, lags=item.lags,
-                             over_waves=item.over_waves)
+                             over_waves=item.over_waves, allow_unequal_intervals=item.allow_unequal_intervals)
     tag = "_".join([item.x, item.y, *([item.group] if item.group else [])])
     table = ctx.table(f"invariance_{tag}", res.table)
     return {**res.to_dict(), "x": item.x, "y": item.y, "table": records(table),

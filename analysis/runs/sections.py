@@ -144,7 +144,8 @@ def crosslag(ctx: Context, item: CrossLagItem) -> dict:
         warnings.simplefilter("ignore")
         res = fit_crosslag(ctx.panel, x=item.x, y=item.y, model=item.model, waves=item.waves, lags=item.lags,
                            innovations=item.innovations, covariates=item.covariates, estimator=item.estimator,
-                           compare=item.compare_models, sensitivity=item.sensitivity, **survey_options(ctx))
+                           compare=item.compare_models, sensitivity=item.sensitivity,
+                           allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
     tag = f"{item.model}_{item.x}_{item.y}"
     out = res.to_dict()
     ctx.table(f"crosslag_{tag}", res.to_frame())
@@ -170,7 +171,8 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         allg = compare_all_groupings(ctx.panel, x=item.x, y=item.y, groupings=names, model=item.model,
-                                     waves=item.waves, lags=item.lags, **survey_options(ctx))
+                                     waves=item.waves, lags=item.lags,
+                                     allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
     table = allg.to_frame()
     tag = f"{item.x}_{item.y}"
     safe = ctx.table(f"groups_{tag}", table, counts=("n",),

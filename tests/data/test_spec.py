@@ -221,3 +221,42 @@ def test_copy_of_raw_is_not_mutated():
     keep = copy.deepcopy(data)
     parse_spec(data)
     assert data == keep
+
+
+# -- interval: years between waves (issue 19) ------------------------------------
+
+def test_interval_is_a_number_or_years_wave_by_wave():
+    assert load_spec(SPECS / "ukhls.yaml").interval == 1.0
+    assert load_spec(SPECS / "elsa.yaml").interval == 2.0
+    assert load_spec(SPECS / "synthetic_elsa.yaml").years_between("w1", "w3") == 4.0
+    data = _raw()
+    data["interval"] = 2
+    assert parse_spec(data).years_between("a", "d") == 6.0
+    data["interval"] = {w: 1 for w in "bcdefghijklmnopqrstuvwxyz"} | {"d": 2.5}
+    spec = parse_spec(data)
+    assert spec.years_between("a", "b") == 1.0 and spec.years_between("b", "d") == 3.5
+    del data["interval"]
+    assert parse_spec(data).interval is None and parse_spec(data).years_between("a", "b") is None
+
+
+def _waves_abcd(interval):
+    def mutate(d):
+        d["interval"] = {w: 1 for w in "efghijklmnopqrstuvwxyz"} | interval
+    return mutate
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (_set(["interval"], 0), "interval: should be the years between waves, a positive number"),
+    (_set(["interval"], -1), "interval: should be the years between waves"),
+    (_set(["interval"], "yearly"), "not 'yearly'"),
+    (_set(["interval"], True), "not True"),
+    (_set(["interval"], float("nan")), "not nan"),
+    (_set(["interval"], [1, 2]), "interval: should be the years between waves"),
+    (_waves_abcd({"b": 1, "c": 0, "d": 1}), "interval: the years since the wave before wave 'c' should be a positive number, not 0"),
+    (_waves_abcd({"b": 1, "c": 1}), "interval: missing the years since the wave before for wave 'd'"),
+    (_waves_abcd({"a": 1, "b": 1, "c": 1, "d": 1}), "interval.a: wave 'a' is the first wave"),
+    (_waves_abcd({"b": 1, "cc": 1, "d": 1}), "interval.cc: unknown wave 'cc'; did you mean 'c'?"),
+    (_set(["intervall"], 1), "unknown key 'intervall'; did you mean 'interval'?"),
+])
+def test_bad_interval_is_one_sentence_naming_the_key(mutate, expected):
+    assert expected in _error(mutate)
