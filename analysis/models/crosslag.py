@@ -30,7 +30,7 @@ from analysis.models.builders import (
     lag_paths,
 )
 from analysis.models.crosslag_results import CrossLagResults, PathSummary
-from analysis.models.intervals import check_intervals
+from analysis.models.intervals import check_intervals, wave_years
 from analysis.models.panel_fit import fit_panel
 from analysis.models.sem import SEMResults, TestResult, lrt
 from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
@@ -252,7 +252,7 @@ def fit_crosslag(
         comparison=comparison, sensitivity=sens,
         ar_x=summarise_path(res, rows["ar_x"], wave_list, level=level),
         ar_y=summarise_path(res, rows["ar_y"], wave_list, level=level),
-        notes=notes,
+        notes=notes, wave_years=None if (yrs := wave_years(panel, wave_list)) is None else tuple(yrs),
     )
 
 

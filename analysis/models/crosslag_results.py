@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.interpret import effect_size_words, excludes_zero, significant
@@ -14,6 +15,9 @@ from analysis.naming import name_of
 from analysis.models.sem import SampleDesign, TestResult
 from analysis.models.survey_design import design_sentence
 from analysis.outputs import json_safe
+
+#: The lag matrix's entries in row-major order: rows are later x, y; columns earlier x, y.
+LAG_ORDER = ("ar_x", "y_to_x", "x_to_y", "ar_y")
 
 MODEL_NAMES = {
     "clpm": "cross-lagged panel model (CLPM)",
@@ -67,6 +71,36 @@ class CrossLagResults:
     ar_x: PathSummary | None = None
     ar_y: PathSummary | None = None
     notes: tuple[str, ...] = ()  # caveats that change the meaning (e.g. unequally spaced waves)
+    wave_years: tuple[float, ...] | None = None  # years between consecutive waves (the spec's ``interval``)
+
+    @property
+    def interval_years(self) -> float | None:
+        """Years between the waves when every interval is equally long (None if unknown or unequal)."""
+        years = self.wave_years
+        if not years or any(abs(y - years[0]) > 1e-9 for y in years):
+            return None
+        return float(years[0])
+
+    def lag_matrix(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The time-invariant lag matrix and the covariance of its four estimates (None if lags are free).
+
+        Rows are the outcomes at the later wave (x, y), columns the predictors at the
+        earlier wave: ``[[ar_x, y_to_x], [x_to_y, ar_y]]``; the covariance is of its
+        row-major entries, from the fit's ``vcov``.  In the RI-CLPM these are the
+        within-person lags.  Pooling moves them to a common interval
+        (:func:`analysis.pooling.convert`).
+        """
+        from analysis.models.builders import PanelDesign, lag_paths
+
+        paths = (self.ar_x, self.y_to_x, self.x_to_y, self.ar_y)
+        if any(p is None or not p.time_invariant for p in paths):
+            return None
+        design = PanelDesign(x=tuple(f"{self.x}_{w}" for w in self.waves), y=tuple(f"{self.y}_{w}" for w in self.waves))
+        rows = lag_paths(self.model, design)
+        idx = [self.sem.free_index(rows[key][0][0], "~", rows[key][0][1]) for key in LAG_ORDER]
+        theta = self.sem.params.to_numpy()
+        vcov = self.sem.vcov.to_numpy()
+        return theta[idx].reshape(2, 2), vcov[np.ix_(idx, idx)]
 
     @property
     def within_person(self) -> bool:
@@ -128,7 +162,10 @@ class CrossLagResults:
                 "time_invariance_test": None if self.time_invariance_test is None else self.time_invariance_test.to_dict(),
                 "ar_x": None if self.ar_x is None else self.ar_x.to_dict(),
                 "ar_y": None if self.ar_y is None else self.ar_y.to_dict(),
+                "lag_matrix": self._lag_matrix_dict(),
             },
+            "interval_years": self.interval_years,
+            "wave_intervals_years": None if self.wave_years is None else list(self.wave_years),
             "interpretation": self.interpretation(),
             "notes": list(self.notes),
         }
@@ -137,6 +174,15 @@ class CrossLagResults:
         if self.sensitivity is not None:
             out["sensitivity"] = [{k: json_safe(v) for k, v in row.items()} for row in self.sensitivity.to_dict("records")]
         return out
+
+    def _lag_matrix_dict(self) -> dict | None:
+        lag = self.lag_matrix()
+        if lag is None:
+            return None
+        phi, vcov = lag
+        return {"order": list(LAG_ORDER), "rows": [self.x, self.y], "columns": [self.x, self.y],
+                "est": json_safe(phi.tolist()), "vcov": json_safe(vcov.tolist()),
+                "within_person": self.within_person}
 
     def to_frame(self) -> pd.DataFrame:
         """Both cross-lagged paths in one tidy table (``est, se, ci_lower, ci_upper, pvalue, std_all``)."""
