@@ -31,8 +31,9 @@ from typing import Any, Literal
 
 __all__ = [
     "ALPHA", "EFFECT_SIZE_SOURCE", "EFFECT_SIZES", "FIT_ACCEPTABLE", "FIT_GOOD", "FIT_MISSING", "FIT_SOURCE",
-    "RMSEA_POOR", "STAR_LEVELS", "FitVerdict", "effect_size_scale", "effect_size_words", "excludes_zero",
-    "fit_rule", "fit_verdict", "fit_words", "format_p", "number", "p_stars", "p_words", "significant", "star_levels",
+    "RMSEA_POOR", "STAR_LEVELS", "FitVerdict", "effect_size_meaning", "effect_size_scale", "effect_size_words",
+    "excludes_zero", "fit_rule", "fit_verdict", "fit_words", "format_p", "number", "p_stars", "p_text", "p_words",
+    "readable", "significant", "star_levels",
 ]
 
 #: Conventional significance level.
@@ -76,6 +77,58 @@ def number(value: float, *, leading_zero: bool = True) -> str:
     if not leading_zero and -1 < value < 1:
         text = text.replace("0.", ".", 1)
     return text
+
+
+def readable(value: Any, *, digits: int = 2) -> str:
+    """A number as shown to people: two significant digits, never exponent notation, never "-0.00".
+
+    Parameters
+    ----------
+    value : float or int or None
+        The number; None or NaN is shown as ``"—"``.
+    digits : int, default 2
+        Significant digits of numbers below 1 (and decimals of numbers from 1 to 100).
+
+    Returns
+    -------
+    str
+        ``0.444`` -> ``"0.44"``, ``0.0253`` -> ``"0.025"``, ``13.548`` -> ``"13.55"``,
+        ``149299.6`` -> ``"149,300"``, ``-0.0000698`` -> ``"about 0"`` (below 0.0001 either side),
+        integers as ``"5,000"``.  Analysts' tables (CSV) keep full precision; this is for reading.
+    """
+    if value is None or isinstance(value, bool):
+        return "—" if value is None else ("yes" if value else "no")
+    if isinstance(value, int):
+        return f"{value:,}"
+    x = _finite(value)
+    if x is None:
+        return "—"
+    a = abs(x)
+    if a == 0:
+        return "0"
+    if a < 1e-4:
+        return "about 0"
+    if a >= 100:
+        return f"{x:,.0f}"
+    if a >= 1:
+        return f"{x:.{digits}f}"
+    decimals = max(digits, digits - 1 - math.floor(math.log10(a)))
+    text = f"{x:.{decimals}f}"
+    if float(text) == 0:
+        return "about 0"
+    if abs(float(text)) >= 1:  # 0.996 rounds up to 1.0
+        return f"{x:.{digits}f}"
+    return text
+
+
+def p_text(p: Any) -> str:
+    """A p-value for a table cell or sentence: ``"less than 0.001"`` or two significant digits (``"0.039"``)."""
+    x = _finite(p)
+    if x is None:
+        return "—"
+    if x < 0.001:
+        return "less than 0.001"
+    return readable(x) if x < 0.995 else "1.00"
 
 
 # -- model fit ------------------------------------------------------------------------------------------
@@ -196,6 +249,32 @@ def effect_size_words(std: float) -> str:
     return "large (for a cross-lagged effect)"
 
 
+def effect_size_meaning(std: float, *, source: str, target: str) -> str:
+    """What a standardized cross-lagged effect's size means, with the benchmarks' source.
+
+    Parameters
+    ----------
+    std : float
+        The standardized effect.
+    source, target : str
+        Plain names of the earlier and the later measure.
+
+    Returns
+    -------
+    str
+        E.g. "A standardized effect of 0.12 is large for a cross-lagged effect (Orth et al. 2022: 0.03 small,
+        0.07 medium, 0.12 large): one standard deviation more loneliness goes with 0.12 standard deviations
+        more distress at the next wave, over and above earlier distress."
+    """
+    word = effect_size_words(std)
+    more = "more" if std >= 0 else "less"
+    return (f"A standardized effect of {readable(std, digits=3)} is {word.replace(' (for a cross-lagged effect)', '')} for a "
+            f"cross-lagged effect ({EFFECT_SIZE_SOURCE}: {effect_size_scale()}): one standard deviation more "
+            f"{source} goes with {readable(abs(std))} standard deviations {more} {target} at the next wave, over and "
+            f"above the earlier {target}. Cross-lagged effects are small by nature, because each measure's own past "
+            "is held fixed.")
+
+
 def effect_size_scale(*, leading_zero: bool = True, verb: bool = False) -> str:
     """The benchmarks as a phrase: ``"0.03 small, 0.07 medium, 0.12 large"``.
 
@@ -239,8 +318,8 @@ def significant(p: float, *, alpha: float = ALPHA) -> bool:
 
 
 def format_p(p: float) -> str:
-    """A p-value as shown to people: ``"p < 0.001"`` or ``"p = 0.042"``."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    """A p-value as shown to people: ``"p < 0.001"`` or ``"p = 0.042"`` (two significant digits)."""
+    return "p < 0.001" if p < 0.001 else f"p = {p_text(p)}"
 
 
 def p_words(p: float) -> str:

@@ -85,14 +85,14 @@ def test_excludes_zero():
 def test_significance_and_p_formatting():
     assert significant(0.0499) and not significant(0.05) and not significant(math.nan)
     assert significant(0.09, alpha=0.1) and not significant(0.01, alpha=0.01)
-    assert format_p(0.0009) == "p < 0.001" and format_p(0.001) == "p = 0.001" and format_p(0.5) == "p = 0.500"
+    assert format_p(0.0009) == "p < 0.001" and format_p(0.001) == "p = 0.0010" and format_p(0.5) == "p = 0.50"
 
 
 @pytest.mark.parametrize("p, words", [
     (0.0001, "p < 0.001: a difference this large would be unusual if there were none"),
     (0.0499, "p = 0.050: a difference this large would be unusual if there were none"),
     (0.05, "p = 0.050: no clear evidence of a difference"),
-    (0.34, "p = 0.340: no clear evidence of a difference"),
+    (0.34, "p = 0.34: no clear evidence of a difference"),
     (math.nan, "could not be computed"),
 ])
 def test_p_words(p, words):
