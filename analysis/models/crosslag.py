@@ -253,6 +253,7 @@ def fit_crosslag(
         ar_x=summarise_path(res, rows["ar_x"], wave_list, level=level),
         ar_y=summarise_path(res, rows["ar_y"], wave_list, level=level),
         notes=notes, wave_years=None if (yrs := wave_years(panel, wave_list)) is None else tuple(yrs),
+        cohort=getattr(getattr(panel, "spec", None), "cohort", None),
     )
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.interpret import effect_size_words, excludes_zero, significant
+from analysis.interpret import EFFECT_SIZE_SOURCE, effect_size_words, excludes_zero, format_p, readable, significant
 from analysis.models.sem import SEMResults
-from analysis.naming import name_of
+from analysis.naming import name_of, points_of
 from analysis.models.sem import SampleDesign, TestResult
 from analysis.models.survey_design import design_sentence
 from analysis.outputs import json_safe
@@ -72,6 +72,7 @@ class CrossLagResults:
     ar_y: PathSummary | None = None
     notes: tuple[str, ...] = ()  # caveats that change the meaning (e.g. unequally spaced waves)
     wave_years: tuple[float, ...] | None = None  # years between consecutive waves (the spec's ``interval``)
+    cohort: str | None = None  # the spec's cohort name (names the study when results are pooled)
 
     @property
     def interval_years(self) -> float | None:
@@ -110,26 +111,29 @@ class CrossLagResults:
         """A cautious plain-language account of what the estimates show and do not show."""
         parts = []
         scope = ("within persons (compared with each person's own usual level)" if self.within_person
-                 else "across people (the CLPM mixes stable differences between people with changes within them)")
+                 else "between people (the CLPM mixes lasting differences between people with changes within them)")
         x, y = name_of(self.x), name_of(self.y)
-        for path, src, dst in ((self.x_to_y, x, y), (self.y_to_x, y, x)):
+        for path, src, dst, unit in ((self.x_to_y, x, y, points_of(self.y)), (self.y_to_x, y, x, points_of(self.x))):
             sig = excludes_zero(path.ci_lower, path.ci_upper)
             direction = "higher" if path.est > 0 else "lower"
+            ci = f"95% CI {readable(path.ci_lower)} to {readable(path.ci_upper)}"
             if sig:
+                lead = (f"When {src} is one point higher than usual, {dst} at the next wave tends to be"
+                        if self.within_person else
+                        f"People whose {src} is one point higher than others' tend to have {dst} at the next wave")
                 parts.append(
-                    f"When {src} is one point higher than usual, {dst} at the next wave tends to be "
-                    f"{abs(path.est):.3g} points {direction} (95% CI {path.ci_lower:.3g} to {path.ci_upper:.3g}); "
-                    f"in standard-deviation units {path.std:.2f}, a {effect_size_words(path.std)} effect.")
+                    f"{lead} {readable(abs(path.est))} {unit} {direction} ({ci}); in standard-deviation units "
+                    f"{readable(path.std)}, a {effect_size_words(path.std)} effect ({EFFECT_SIZE_SOURCE}).")
             else:
                 parts.append(
-                    f"The data do not show a clear link from {src} to later {dst}: the estimate is {path.est:.3g} "
-                    f"(95% CI {path.ci_lower:.3g} to {path.ci_upper:.3g}), so it could be zero.")
+                    f"The data do not show a clear link from {src} to later {dst}: the estimate is "
+                    f"{readable(path.est)} {unit} ({ci}), so it could be zero.")
         d = self.direction_test
         if significant(d.pvalue):
             stronger = f"{x} → {y}" if abs(self.x_to_y.std) > abs(self.y_to_x.std) else f"{y} → {x}"
-            parts.append(f"On the standardized scale the {stronger} path is the stronger one (p = {d.pvalue:.2g}).")
+            parts.append(f"On the standardized scale the {stronger} path is the stronger one ({format_p(d.pvalue)}).")
         else:
-            parts.append(f"The two directions are not clearly different in strength (p = {d.pvalue:.2g}).")
+            parts.append(f"The two directions are not clearly different in strength ({format_p(d.pvalue)}).")
         intro = f"Results of the {MODEL_NAMES[self.model]}, {scope}: "
         caution = (" These are associations over time in observational data, not proof of cause: "
                    "something else that changes over time could drive both, and the size of the effects "
@@ -155,6 +159,7 @@ class CrossLagResults:
             "rows_dropped": base["rows_dropped"],
             "warnings": base["warnings"],
             "design": base["design"] or SampleDesign().to_dict(),
+            "estimation": {"estimator": self.sem.options.get("estimator"), "missing": self.sem.options.get("missing")},
             "crosslag": {
                 "x_to_y": self.x_to_y.to_dict(),
                 "y_to_x": self.y_to_x.to_dict(),
@@ -165,6 +170,7 @@ class CrossLagResults:
                 "lag_matrix": self._lag_matrix_dict(),
             },
             "interval_years": self.interval_years,
+            "cohort": self.cohort,
             "wave_intervals_years": None if self.wave_years is None else list(self.wave_years),
             "interpretation": self.interpretation(),
             "notes": list(self.notes),

@@ -48,3 +48,36 @@ def test_the_same_interval_changes_nothing():
     conv = convert(PHI_2Y, vcov, interval=1.0, target=1.0)
     np.testing.assert_array_equal(conv.phi, PHI_2Y)
     np.testing.assert_array_equal(conv.vcov, vcov)
+
+
+# Complex eigenvalues (a damped oscillation between the two): the real logarithm exists.
+PHI_SPIRAL = np.array([[0.55, -0.25], [0.30, 0.50]])
+
+
+def test_standard_errors_go_to_one_year_and_back_unchanged():
+    vcov = np.diag([0.03, 0.02, 0.025, 0.03]) ** 2
+    vcov[0, 3] = vcov[3, 0] = 0.4 * 0.03 * 0.03
+    one = convert(PHI_2Y, vcov, interval=2.0, target=1.0)
+    back = convert(one.phi, one.vcov, interval=1.0, target=2.0)
+    np.testing.assert_allclose(back.phi, PHI_2Y, atol=1e-12)
+    np.testing.assert_allclose(back.vcov, vcov, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(one.drift, back.drift, atol=1e-12)
+
+
+@pytest.mark.parametrize("phi, interval, target", [(PHI_2Y, 2.0, 0.5), (PHI_SPIRAL, 1.0, 2.0), (PHI_SPIRAL, 2.0, 1.0)])
+def test_delta_method_agrees_with_monte_carlo_for_other_intervals_and_oscillating_lags(phi, interval, target):
+    assert np.iscomplexobj(np.linalg.eigvals(phi)) or phi is PHI_2Y
+    np.testing.assert_allclose(linalg.expm(interval * drift(phi, interval)), phi, atol=1e-12)
+    vcov = np.diag([0.02, 0.015, 0.02, 0.025]) ** 2
+    conv = convert(phi, vcov, interval=interval, target=target)
+    rng = np.random.default_rng(7)
+    draws = rng.multivariate_normal(phi.ravel(), vcov, size=4000)
+    moved = np.array([lags_at(d.reshape(2, 2), interval, target).ravel() for d in draws])
+    np.testing.assert_allclose(conv.se.ravel(), moved.std(axis=0, ddof=1), rtol=0.05)
+
+
+def test_a_singular_lag_matrix_or_a_negative_eigenvalue_pair_is_refused():
+    with pytest.raises(DataError, match="no real matrix logarithm"):
+        drift(np.array([[0.4, 0.2], [0.2, 0.1]]), 1.0)
+    with pytest.raises(DataError, match="no real matrix logarithm"):
+        convert(np.array([[-0.5, 0.0], [0.0, -0.5]]), np.eye(4) * 1e-4, interval=2.0, target=1.0)
