@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
-from analysis.data.attrition import ATTRITION_DEPENDENT, WEIGHTED_RETENTION_NOTE
-from analysis.data.describe import describe_panel, score_distribution
+from analysis.data.attrition import WEIGHTED_RETENTION_NOTE
+from analysis.data.describe import missing_reasons, protected_counts, score_distribution
 
 from app_pages import _results, _shared, _upload
 from app_pages._glossary import tip
@@ -27,11 +27,27 @@ if ds.synthetic is not None:
             "Understanding Society. It shows how the analysis works and says nothing about real people.")
 
 # -- headline numbers ---------------------------------------------------------------------------------
+# Every count on this page comes through the library's disclosure control (primary and secondary
+# suppression, the same as a run's tables), so no group of fewer than THRESHOLD people can be read or
+# worked out by subtraction.
+shown = _results.kept("counts", (ds.key, _shared.THRESHOLD),
+                      lambda: protected_counts(p, threshold=_shared.THRESHOLD))
+
+
+def _count(value: int | None) -> str:
+    return f"{value:,}" if value is not None else f"fewer than {_shared.THRESHOLD}"
+
+
+def _flagged(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table from the library's disclosure control; its ``suppressed`` column only when something is."""
+    return frame if frame.get("suppressed", pd.Series(dtype=bool)).any() else frame.drop(columns="suppressed")
+
+
 cols = st.columns(4)
 for col, (label, value, note) in zip(cols, (
-        ("People", f"{long['id'].nunique():,}", "Different people who answered at least once."),
+        ("People", _count(shown.persons), "Different people who answered at least once."),
         ("Waves", f"{len(p.waves)}", f"Survey rounds found in the files: {', '.join(p.waves)}."),
-        ("Interviews", f"{len(long):,}", "Person-waves: one for each person at each wave they answered."),
+        ("Interviews", _count(shown.person_waves), "Person-waves: one for each person at each wave they answered."),
         ("Measures", f"{len(p.constructs)}", "Scales scored from the questions (e.g. loneliness, GHQ-12)."))):
     col.metric(label, value)
     col.caption(note)
@@ -43,11 +59,11 @@ ATTRITION_NAMES = {"wave": "Wave", "respondents": "Respondents", "retained": "St
                    "retention_pct": "% of first wave", "weighted_retention_pct": "% of first wave (weighted)",
                    "n_weighted": "With first-wave weight", "zero_weight": "Zero weight",
                    "missing_weight": "Missing weight"}
-attrition = p.attrition.round({"retention_pct": 1, "weighted_retention_pct": 1}).rename(columns=ATTRITION_NAMES)
 weighted_attrition = "weighted_retention_pct" in p.attrition.columns
-counts = [c for c in attrition.columns if c != "Wave" and not c.startswith("%")]
-safe = _shared.disclosure_safe(attrition, counts, {ATTRITION_NAMES[k]: [ATTRITION_NAMES[c] for c in v]
-                                                   for k, v in ATTRITION_DEPENDENT.items()})
+safe = _flagged(shown.attrition.rename(columns=ATTRITION_NAMES))
+for c in ("% of first wave", "% of first wave (weighted)"):
+    if c in safe.columns:
+        safe[c] = safe[c].map(lambda v: None if v is None or pd.isna(v) else round(float(v), 1))
 left, right = st.columns([3, 2])
 left.dataframe(safe, hide_index=True, width="stretch")
 right.bar_chart(safe.set_index("Wave")["Respondents"].astype(float), y_label="respondents", x_label="wave")
@@ -71,13 +87,13 @@ by = c2.radio("Grouped by", by_options, key="data_grouping", horizontal=True,
               format_func=lambda g: _shared.grouping_name(p, g) if g else "everyone")
 st.caption(f"**{_shared.short_name(construct)}**: {_shared.construct_help(p, construct)}.")
 
-stats = _results.kept("scores", (ds.key, construct, by),
-                     lambda: score_distribution(p, construct, by=by or None)).rename(columns=COLUMNS)
+stats = _results.kept("scores", (ds.key, construct, by, _shared.THRESHOLD),
+                     lambda: score_distribution(p, construct, by=by or None, threshold=_shared.THRESHOLD))
+stats = _flagged(stats.rename(columns=COLUMNS))
 if stats.empty:
     st.info(f"No one has a {_shared.short_name(construct)} score in these data.")
 else:
-    shown = ["Mean", "SD", "10th pct", "Lower quartile", "Median", "Upper quartile", "90th pct"]
-    stats = _shared.disclosure_safe(stats, ["People"], {"People": shown})
+    statistics = ["Mean", "SD", "10th pct", "Lower quartile", "Median", "Upper quartile", "90th pct"]
     groups = list(dict.fromkeys(stats["Group"]))
     waves = list(dict.fromkeys(stats["Wave"]))
     def draw() -> Figure:
@@ -118,20 +134,19 @@ else:
                "and the dot the mean; the whiskers reach the 10th and 90th percentiles (the most extreme answers "
                "are not drawn, to protect individuals). Groups are taken at each wave.")
     st.dataframe(stats, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in shown})
+                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in statistics})
     st.caption(f"**People**: with a score in that wave and group. **Mean** and **SD** (standard deviation): the "
                f"average score and how far scores typically lie from it. **Percentiles**: the score below which that "
-               f"share of people lie. Groups with fewer than {_shared.THRESHOLD} people are blanked "
+               f"share of people lie. Groups with fewer than {_shared.THRESHOLD} people are blanked, with "
+               f"as many others as it takes that no blanked group can be worked out from the totals "
                f"(disclosure control).")
 
 # -- missing answers and notes ----------------------------------------------------------------------------
 with st.expander("Answers treated as missing, by reason"):
-    reasons = _results.kept("description", (ds.key,), lambda: describe_panel(p))["missing_by_reason"]
-    if reasons:
-        table = pd.DataFrame(reasons).fillna(0).astype(int)
-        table.index.name = "Reason"
-        table = table.reset_index()
-        st.dataframe(_shared.disclosure_safe(table, [c for c in table.columns if c != "Reason"]), hide_index=True)
+    reasons = _results.kept("missing", (ds.key, _shared.THRESHOLD),
+                            lambda: missing_reasons(p, threshold=_shared.THRESHOLD))
+    if len(reasons):
+        st.dataframe(_flagged(reasons.rename(columns={"reason": "Reason"})), hide_index=True)
         st.caption("Numbers of answers (per question and wave) set to missing, by the reason the survey gives, "
                    "per wave. The models use every answer that is there.")
     else:

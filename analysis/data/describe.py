@@ -5,17 +5,23 @@
 ``{"waves": {"<wave>": {"n_respondents": int, "constructs": {"<name>":
 {"n": int, "mean": float, "sd": float}}}}}`` plus the other keys below.
 :func:`score_distribution` gives the spread of one construct's scores by wave
-and group (the dashboard's Data page).
+and group (the dashboard's Data page); with a ``threshold`` under the same
+primary and secondary suppression as a run's tables
+(:mod:`analysis.runs.disclosure`), as :func:`protected_counts` gives the
+headline counts and the attrition table and :func:`missing_reasons` the
+answers treated as missing.  Whatever the dashboard shows goes through these.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.data.attrition import WEIGHTED_RETENTION_NOTE
+from analysis.data.attrition import ATTRITION_DEPENDENT, WEIGHTED_RETENTION_NOTE
 from analysis.data.panel import Panel, known_names
 
 #: The ``group`` of :func:`score_distribution` when scores are not grouped.
@@ -62,11 +68,8 @@ def describe_panel(panel: Panel) -> dict[str, Any]:
                           for role in panel.spec.design_roles},
                        "constructs": constructs}
     missing = panel.missing
-    by_reason: dict[str, dict[str, int]] = {}
     # A column used by two constructs (GHQ items) is counted once per reason here.
-    once = missing.drop_duplicates(["wave", "column", "reason"])
-    for (w, reason), n in once.groupby(["wave", "reason"], sort=False)["count"].sum().items():
-        by_reason.setdefault(str(w), {})[str(reason)] = int(n)
+    by_reason = missing_by_reason(panel)
     groupings = {}
     for name in panel.groupings:
         g = panel.spec.groupings[name]
@@ -104,7 +107,8 @@ def _attrition_value(key: str, value: Any) -> str | int | float | None:
     return _number(float(value)) if key.endswith("_pct") else int(value)
 
 
-def score_distribution(panel: Panel, construct: str, *, by: str | None = None) -> pd.DataFrame:
+def score_distribution(panel: Panel, construct: str, *, by: str | None = None,
+                       threshold: int | None = None) -> pd.DataFrame:
     """The spread of one construct's scores at each wave, for everyone or by a grouping.
 
     Parameters
@@ -126,6 +130,11 @@ def score_distribution(panel: Panel, construct: str, *, by: str | None = None) -
         ``p10``, ``p25``, ``median``, ``p75``, ``p90`` (linear interpolation).
         Empty, with these columns, when no one has a score.
 
+        With ``threshold`` (the disclosure threshold, e.g. 10), a ``suppressed``
+        column follows and a row's ``n`` and statistics are None where fewer than
+        ``threshold`` people are in it, or where more must be hidden so that no
+        such row can be had by subtraction (see :func:`protect_distributions`).
+
     Raises
     ------
     DataError
@@ -134,6 +143,12 @@ def score_distribution(panel: Panel, construct: str, *, by: str | None = None) -
     known_names(construct, panel.constructs, what="construct")
     if by is not None:
         known_names(by, panel.groupings, what="grouping")
+    if threshold is not None:
+        return protect_distributions(panel, construct, threshold=threshold)[by]
+    return _distribution(panel, construct, by)
+
+
+def _distribution(panel: Panel, construct: str, by: str | None) -> pd.DataFrame:
     keys = ["wave"] + ([by] if by else [])
     frame = panel.long[keys + [construct]].dropna()
     rows = []
@@ -145,6 +160,137 @@ def score_distribution(panel: Panel, construct: str, *, by: str | None = None) -
                      "mean": float(v.mean()), "sd": float(v.std(ddof=1)) if v.size > 1 else np.nan,
                      **{name: float(x) for name, x in zip(PERCENTILES, q)}})
     return pd.DataFrame(rows, columns=list(DISTRIBUTION_COLUMNS))
+
+
+# -- disclosure control of what the dashboard shows -------------------------------------
+
+#: Columns of :func:`score_distribution` computed from its ``n`` people (blanked with it).
+DISTRIBUTION_STATISTICS = ("mean", "sd", *PERCENTILES)
+
+
+@dataclass(frozen=True)
+class ProtectedCounts:
+    """The counts of a panel that may be shown, under primary and secondary suppression.
+
+    ``persons`` and ``person_waves`` are None when fewer than ``threshold``;
+    ``attrition`` is the panel's attrition table with blanked cells as None and a
+    ``suppressed`` column, exactly as a run writes ``tables/attrition.csv``;
+    ``hidden_respondents`` the waves whose respondents are blanked there.
+    """
+
+    threshold: int
+    persons: int | None
+    person_waves: int | None
+    attrition: pd.DataFrame
+    hidden_respondents: frozenset[str]
+    suppressed_cells: int
+
+
+def protected_counts(panel: Panel, *, threshold: int) -> ProtectedCounts:
+    """Headline counts and the attrition table of ``panel`` as a run would publish them.
+
+    The attrition table gets the run's primary and secondary suppression
+    (:func:`analysis.runs.disclosure.panel_table_masks`: respondents = retained + new
+    + returning, the previous wave's respondents = retained + lost, the weighted
+    columns, and the totals over waves against the persons and person-waves shown).
+    """
+    from analysis.runs.disclosure import is_small, panel_table_masks, suppress_counts
+
+    long = panel.long
+    persons, person_waves = int(long["id"].nunique()), int(len(long))
+    persons_shown = None if is_small(persons, threshold) else persons
+    person_waves_shown = None if is_small(person_waves, threshold) else person_waves
+    attrition = panel.attrition
+    attrition = (attrition.reset_index() if attrition.index.name else attrition).reset_index(drop=True)
+    counts = tuple(c for c in attrition.columns if pd.api.types.is_integer_dtype(attrition[c]))
+    _, also = panel_table_masks(pd.DataFrame(), attrition, threshold=threshold, persons=persons_shown,
+                                person_waves=person_waves_shown)
+    safe, cells = suppress_counts(attrition, counts, threshold=threshold, dependent=ATTRITION_DEPENDENT, also=also)
+    hidden = frozenset(str(w) for w, r, v in zip(attrition["wave"], attrition["respondents"], safe["respondents"])
+                       if r > 0 and v is None) if "respondents" in attrition.columns else frozenset()
+    return ProtectedCounts(threshold=threshold, persons=persons_shown, person_waves=person_waves_shown,
+                           attrition=safe, hidden_respondents=hidden,
+                           suppressed_cells=cells + (persons_shown is None) + (person_waves_shown is None))
+
+
+def protect_distributions(panel: Panel, construct: str, *, threshold: int) -> dict[str | None, pd.DataFrame]:
+    """:func:`score_distribution` of ``construct`` for everyone (key None) and by every grouping, safe together.
+
+    The views share their totals: at each wave the people with a score in a
+    grouping's groups, plus those without a group there, are the people with a score
+    in the everyone view.  So one view's small group could be had by subtracting the
+    others' shown counts from that total, or a group without a label (never shown)
+    from the groups shown beside the total.  Every view is suppressed at once
+    (:func:`analysis.runs.disclosure.secondary`, its rules as in a run's tables):
+    counts of 1 to ``threshold - 1`` people, and anyone without a group when they
+    are that few, are hidden; a total hidden with the run's attrition table (the
+    wave's respondents, which the people with a score would give back) stays hidden;
+    and more counts are hidden until every sum has none or at least two hidden
+    cells, and the hidden parts beside a shown total add up to ``threshold`` or more.
+    """
+    from analysis.runs.disclosure import Sum, is_small, secondary, suppress_counts
+
+    views: dict[str | None, pd.DataFrame] = {None: _distribution(panel, construct, None)}
+    for g in panel.groupings:
+        views[g] = _distribution(panel, construct, g)
+    values: dict[Hashable, int] = {}
+    everyone = {w: int(n) for w, n in zip(views[None]["wave"], views[None]["n"])}
+    for w, n in everyone.items():
+        values[(None, w, EVERYONE)] = n
+    sums: list[Sum] = []
+    hidden: set[Hashable] = set()
+    for g in panel.groupings:
+        table = views[g]
+        for w, total in everyone.items():
+            rows = table[table["wave"] == w]
+            parts = [(g, w, str(label)) for label in rows["group"]]
+            values.update(zip(parts, (int(n) for n in rows["n"])))
+            without = total - int(rows["n"].sum())  # people with a score but no group at this wave
+            if without > 0:
+                values[(g, w, None)] = without
+                parts.append((g, w, None))
+                if is_small(without, threshold):
+                    hidden.add((g, w, None))  # never shown, but the others would give it back
+            sums.append(Sum(parts=tuple(parts), total=(None, w, EVERYONE)))
+    hidden |= {k for k, v in values.items() if k[2] is not None and is_small(v, threshold)}
+    respondents_hidden = protected_counts(panel, threshold=threshold).hidden_respondents
+    hidden |= {(None, w, EVERYONE) for w in everyone if w in respondents_hidden and everyone[w] > 0}
+    hidden |= secondary(values, sums, hidden, threshold=threshold)
+    out = {}
+    for g, table in views.items():
+        mask = np.array([(g, str(w), str(label) if g is not None else EVERYONE) in hidden
+                         for w, label in zip(table["wave"], table["group"])], dtype=bool)
+        safe, _ = suppress_counts(table, ("n",), threshold=threshold, dependent={"n": DISTRIBUTION_STATISTICS},
+                                  also={"n": mask})
+        out[g] = safe
+    return out
+
+
+def missing_reasons(panel: Panel, *, threshold: int) -> pd.DataFrame:
+    """Answers treated as missing, one row per reason and a column per wave, small counts blanked.
+
+    The counts are of answers (a question at a wave), each at most one person's; a
+    count of 1 to ``threshold - 1`` is blanked (None) as a count of persons would be,
+    with a ``suppressed`` column.  No total of them is shown, so no secondary cells.
+    Empty (no rows) when nothing was treated as missing.
+    """
+    from analysis.runs.disclosure import suppress_counts
+
+    by_reason = missing_by_reason(panel)
+    table = pd.DataFrame(by_reason).fillna(0).astype(int)
+    table.index.name = "reason"
+    table = table.reset_index()
+    safe, _ = suppress_counts(table, [c for c in table.columns if c != "reason"], threshold=threshold)
+    return safe
+
+
+def missing_by_reason(panel: Panel) -> dict[str, dict[str, int]]:
+    """Wave -> reason -> answers treated as missing (each column counted once per reason)."""
+    once = panel.missing.drop_duplicates(["wave", "column", "reason"])
+    by_reason: dict[str, dict[str, int]] = {}
+    for (w, reason), n in once.groupby(["wave", "reason"], sort=False)["count"].sum().items():
+        by_reason.setdefault(str(w), {})[str(reason)] = int(n)
+    return by_reason
 
 
 def _table(frame: pd.DataFrame) -> str:

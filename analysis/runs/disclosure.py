@@ -150,8 +150,9 @@ def panel_table_masks(descriptives: pd.DataFrame, attrition: pd.DataFrame, *, th
     ``respondents = retained + new + returning``, ``from_first_wave = n_weighted +
     zero_weight + missing_weight`` and the previous wave's ``respondents = retained +
     lost``; summed over waves, ``respondents`` gives the person-waves and ``new`` the
-    persons; with life stages, the descriptives' ``respondents`` of a wave add up to
-    the attrition table's.
+    persons; with life stages, the descriptives' ``respondents`` of a wave and the
+    persons without a life stage there (shown nowhere, and protected as a cell when
+    fewer than ``threshold``) add up to the attrition table's.
 
     Returns
     -------
@@ -203,14 +204,21 @@ def panel_table_masks(descriptives: pd.DataFrame, attrition: pd.DataFrame, *, th
             if key not in by_wave.setdefault(str(r["wave"]), []):
                 by_wave[str(r["wave"])].append(key)
         for wave, parts in by_wave.items():
-            # Persons without a life stage are in the wave's total but in no part: the total is
-            # then only an upper bound, and treating it as exact protects at least as much.
+            # Persons without a life stage are in the wave's total but in no part: never shown,
+            # they are one more part, which the total less the stages shown would give back.
+            if wave in wave_total:
+                without = values[wave_total[wave]] - sum(values[k] for k in parts)
+                if without > 0:
+                    values[("d", wave, None)] = without
+                    parts.append(("d", wave, None))
             sums.append(Sum(parts=tuple(parts), total=wave_total.get(wave), shown_total=wave in wave_total))
     hidden = {k for k, v in values.items() if is_small(v, threshold)}
     extra = secondary(values, sums, hidden, threshold=threshold)
     masks: dict[str, dict[str, np.ndarray]] = {"descriptives": {}, "attrition": {}}
     sizes = {"descriptives": len(desc), "attrition": len(attr)}
     for key in extra:
+        if key not in rows_of:
+            continue  # the persons without a life stage: in no table
         table, rows = rows_of[key]
         col = key[2] if key[0] == "a" else "respondents"
         mask = masks[table].setdefault(col, np.zeros(sizes[table], dtype=bool))

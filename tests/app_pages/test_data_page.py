@@ -60,3 +60,32 @@ def test_small_groups_are_suppressed(app, monkeypatch):
     assert len(hidden) >= 1
     assert hidden["People"].isna().all() and hidden["Mean"].isna().all() and hidden["Median"].isna().all()
     assert (stats.loc[~stats["suppressed"], "People"] >= 10).all()
+
+
+def test_no_blanked_group_can_be_worked_out_from_the_totals_shown(app, monkeypatch):
+    """Secondary suppression on the page (issue 17): the everyone view's count at a wave less the groups shown
+    is nobody, or at least 10 people; the attrition table never has one blank in respondents = stayed + new +
+    came back; no count shown is below 10."""
+    monkeypatch.setenv("WORKBENCH_DEMO_N", "60")
+    at = app("data")
+    at.selectbox(key="data_construct").set_value("loneliness")
+    at.radio(key="data_grouping").set_value("").run()
+    assert not at.exception
+    attrition, everyone = _frames(at)[0], _frames(at)[1]
+    parts = attrition[["Respondents", "Stayed", "New", "Came back"]].isna().sum(axis=1)
+    assert (parts != 1).all() and parts.sum() > 0
+    at.radio(key="data_grouping").set_value("life_stage").run()
+    stages = _frames(at)[1]
+    checked = 0
+    for wave, total in zip(everyone["Wave"], everyone["People"]):
+        if pd.isna(total):
+            continue
+        rest = total - pd.to_numeric(stages.loc[stages["Wave"] == wave, "People"]).fillna(0).sum()
+        assert rest == 0 or rest >= 10, (wave, rest)
+        checked += 1
+    assert checked
+    for table, columns in ((attrition, ["Respondents", "Stayed", "New", "Came back", "Left"]),
+                           (everyone, ["People"]), (stages, ["People"])):
+        counts = table[columns].apply(pd.to_numeric, errors="coerce")
+        assert counts.notna().any().any()
+        assert not ((counts > 0) & (counts < 10)).any().any()

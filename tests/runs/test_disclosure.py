@@ -152,3 +152,18 @@ def test_the_first_waves_respondents_stay_hidden_in_every_column_that_equals_the
     assert safe["retention_pct"].isna().all()
     # 297 new at wave b would give back the 4 at wave a (301 persons in all): one more is hidden.
     assert safe.loc[1, "new"] is None
+
+
+def test_persons_without_a_life_stage_cannot_be_had_from_the_waves_total():
+    """Wave a: 300 + 500 + 195 in life stages and 5 without one; 1000 - 995 would say 5 have no life stage."""
+    desc = pd.DataFrame([{"wave": "a", "life_stage": s, "respondents": n, "construct": "loneliness", "n": n}
+                         for s, n in (("16-29", 300), ("30-64", 500), ("65+", 195))])
+    attr = pd.DataFrame({"wave": ["a"], "respondents": [1000], "retained": [0], "new": [1000], "returning": [0],
+                         "lost": [0]})
+    also_desc, _ = panel_table_masks(desc, attr, threshold=T, persons=1000, person_waves=1000)
+    safe, _ = suppress_counts(desc, ("n", "respondents"), threshold=T, also=also_desc)
+    assert safe["respondents"].tolist() == [300, 500, None]  # 195 + 5 unknown: no small group
+    # Without the 5 (everyone has a life stage), nothing needs hiding.
+    also_desc, _ = panel_table_masks(desc, attr.assign(respondents=995, new=995), threshold=T, persons=995,
+                                     person_waves=995)
+    assert not any(m.any() for m in also_desc.values())
