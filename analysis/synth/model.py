@@ -32,13 +32,15 @@ person-specific cross-lag of loneliness on mental-health problems:
 .. math::
     w^L_{it} &= \phi_L w^L_{i,t-1} + \delta_{g(i)} w^M_{i,t-1} + u_{it} \\
     w^M_{it} &= \beta_i w^L_{i,t-1} + \phi_M w^M_{i,t-1} + e_{it},\qquad
-    \beta_i = \beta_{g(i)} + \gamma_p P_i + \gamma_d D_i \\
+    \beta_i = \beta_{g(i)} + (\gamma_p + \kappa_{g(i)}) P_i + \gamma_d D_i \\
     (u_{it}, e_{it})' &\sim N(0, Q)\ \text{iid over } i, t,\quad
     Q = \begin{pmatrix} 0.8 & 0.2 \\ 0.2 & 0.8 \end{pmatrix}.
 
 Defaults: :math:`\phi_L = \phi_M = 0.4`;
 :math:`\beta = (0.20, 0.12, 0.06)` and :math:`\delta = (0.08, 0.06, 0.05)` for
-young, midlife, older; :math:`\gamma_p = 0.05`, :math:`\gamma_d = 0.03`.
+young, midlife, older; :math:`\gamma_p = 0.05`, :math:`\gamma_d = 0.03`;
+:math:`\kappa = 0` (``gamma_p_by_stage``: set it for a life stage x stigma
+interaction in the cross-lag).
 
 Wave-1 within components are drawn from each person's *exact* stationary
 distribution :math:`w_{i1} \sim N(0, S_i)` with :math:`S_i = A_i S_i A_i' + Q`
@@ -146,7 +148,8 @@ def draw_persons(rng: np.random.Generator, *, n: int, cohort: Cohort,
     chol = np.linalg.cholesky(params.between_cov())
     z = rng.standard_normal((n, 4)) @ chol.T
     perceived, discrimination, ri_L, ri_M = z.T
-    beta = np.asarray(params.beta)[stage] + params.gamma_p * perceived + params.gamma_d * discrimination
+    slope_p = params.gamma_p + np.asarray(params.gamma_p_by_stage)[stage]
+    beta = np.asarray(params.beta)[stage] + slope_p * perceived + params.gamma_d * discrimination
     delta = np.asarray(params.delta)[stage]
     mean_L = params.mean_L + params.female_shift_L * female + np.asarray(params.stage_shift_L)[stage]
     mean_M = params.mean_M + params.female_shift_M * female + np.asarray(params.stage_shift_M)[stage]

@@ -48,6 +48,9 @@ class ModelParams:
     problems (:math:`\beta_g`), ``delta`` the effect of mental-health problems on
     later loneliness (:math:`\delta_g`), ``gamma_p``/``gamma_d`` the growth of
     :math:`\beta` per SD of perceived stigma / experienced discrimination.
+    ``gamma_p_by_stage`` (:math:`\kappa_g`, default 0) adds to ``gamma_p`` in each
+    life stage: a life stage x stigma interaction in the cross-lag (known truth for
+    the crossed-groupings tests; with the default the draws are unchanged).
     """
 
     female_share: float = 0.52
@@ -72,6 +75,7 @@ class ModelParams:
     delta: StageTuple = (0.08, 0.06, 0.05)
     gamma_p: float = 0.05
     gamma_d: float = 0.03
+    gamma_p_by_stage: StageTuple = (0.0, 0.0, 0.0)
     innov_var_L: float = 0.8
     innov_var_M: float = 0.8
     innov_corr: float = 0.25
@@ -80,7 +84,7 @@ class ModelParams:
         for f in fields(self):
             value = getattr(self, f.name)
             values = value if isinstance(value, tuple) else (value,)
-            if f.name.startswith("stage_shift") or f.name in ("beta", "delta"):
+            if f.name.startswith("stage_shift") or f.name in ("beta", "delta", "gamma_p_by_stage"):
                 if len(values) != len(LIFE_STAGES):
                     raise UsageError(f"params.{f.name} must have one value per life stage {LIFE_STAGES}.")
             if not all(np.isfinite(float(v)) for v in values):
@@ -120,9 +124,13 @@ class ModelParams:
         return np.array([[self.phi_L, self.delta[stage]],
                          [self.beta[stage] + stigma_shift, self.phi_M]])
 
-    def stigma_shift_sd(self) -> float:
-        r"""SD of :math:`c = \gamma_p P + \gamma_d D` (P, D standard normal, corr rho)."""
-        v = self.gamma_p**2 + self.gamma_d**2 + 2 * self.corr_stigma * self.gamma_p * self.gamma_d
+    def stigma_shift_sd(self, stage: int | None = None) -> float:
+        r"""SD of :math:`c = \gamma_p P + \gamma_d D` (P, D standard normal, corr rho).
+
+        With ``stage``, of :math:`c_g = (\gamma_p + \kappa_g) P + \gamma_d D` in that life stage.
+        """
+        gp = self.gamma_p + (self.gamma_p_by_stage[stage] if stage is not None else 0.0)
+        v = gp**2 + self.gamma_d**2 + 2 * self.corr_stigma * gp * self.gamma_d
         return float(np.sqrt(v))
 
     def to_dict(self) -> dict[str, object]:

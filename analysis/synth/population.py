@@ -53,11 +53,12 @@ def between_means(params: ModelParams, design: DesignParams | None) -> np.ndarra
     return -params.between_cov() @ design.tilt()
 
 
-def _average_crosslags(params: ModelParams, shares: np.ndarray, mean_c: float) -> dict[str, Any]:
+def _average_crosslags(params: ModelParams, shares: np.ndarray, mean_c: float,
+                       mean_p: float = 0.0) -> dict[str, Any]:
     eas, es = np.zeros((2, 2)), np.zeros((2, 2))
     for g, share in enumerate(shares):
         if share > 0:
-            e_as, e_s = stage_expectations(params, g, mean_c)
+            e_as, e_s = stage_expectations(params, g, mean_c, mean_p=mean_p)
             eas += share * e_as
             es += share * e_s
     return pooled_regression(eas, es)
@@ -114,7 +115,7 @@ def population_truth(*, cohort: Cohort, params: ModelParams, design: DesignParam
     by_stage = {}
     for g, stage in enumerate(LIFE_STAGES):
         if smp_shares[g] > 0:
-            eas, es = stage_expectations(params, g, mean_c)
+            eas, es = stage_expectations(params, g, mean_c, mean_p=float(mean[0]))
             by_stage[stage] = pooled_regression(eas, es)
     return {
         "note": "Population the wave-1 sample represents (design-weighted analyses should recover "
@@ -126,7 +127,7 @@ def population_truth(*, cohort: Cohort, params: ModelParams, design: DesignParam
         "between_means": {"order": ["P", "D", "RI_L", "RI_M"], "vector": mean.round(12).tolist()},
         "stigma_shift_mean": round(mean_c, 12),
         "cross_lags": {
-            "population_average": _average_crosslags(params, pop_shares, mean_c),
+            "population_average": _average_crosslags(params, pop_shares, mean_c, float(mean[0])),
             "sample_average": _average_crosslags(params, smp_shares, 0.0),
             "by_life_stage": by_stage,
         },

@@ -85,7 +85,8 @@ def _coefs(b: np.ndarray) -> dict[str, float]:
             "beta": float(b[1, 0]), "phi_M": float(b[1, 1])}
 
 
-def stage_expectations(params: ModelParams, stage: int, mean_c: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def stage_expectations(params: ModelParams, stage: int, mean_c: float = 0.0, *,
+                       mean_p: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     r""":math:`E_c[A(c)S(c)]` and :math:`E_c[S(c)]` in one life stage.
 
     Parameters
@@ -96,6 +97,10 @@ def stage_expectations(params: ModelParams, stage: int, mean_c: float = 0.0) -> 
     mean_c : float
         Mean of :math:`c = \gamma_p P + \gamma_d D` (0 in the sample; shifted
         in a population the sample was selected from).
+    mean_p : float
+        Mean of perceived stigma :math:`P` there: the stage's own slope
+        :math:`\kappa_g` (``gamma_p_by_stage``) shifts the mean of :math:`c` by :math:`\kappa_g`
+        times it.
 
     Returns
     -------
@@ -104,7 +109,7 @@ def stage_expectations(params: ModelParams, stage: int, mean_c: float = 0.0) -> 
     q = params.innovation_cov()
     nodes, weights = hermegauss(QUADRATURE_NODES)
     weights = weights / weights.sum()
-    c = nodes * params.stigma_shift_sd() + mean_c
+    c = nodes * params.stigma_shift_sd(stage) + mean_c + params.gamma_p_by_stage[stage] * mean_p
     a_c = np.stack([params.transition(stage, float(ci)) for ci in c])
     s_c = lyapunov_2x2(a_c, q)
     es = np.einsum("k,kij->ij", weights, s_c)

@@ -29,7 +29,8 @@ MODEL_EQUATIONS = [
     "L_it = mean_L + female_shift_L*[female] + stage_shift_L[g] + RI_L_i + wL_it",
     "M_it = mean_M + female_shift_M*[female] + stage_shift_M[g] + RI_M_i + wM_it",
     "wL_it = phi_L*wL_i,t-1 + delta[g]*wM_i,t-1 + u_it",
-    "wM_it = beta_i*wL_i,t-1 + phi_M*wM_i,t-1 + e_it,  beta_i = beta[g] + gamma_p*P_i + gamma_d*D_i",
+    "wM_it = beta_i*wL_i,t-1 + phi_M*wM_i,t-1 + e_it,  "
+    "beta_i = beta[g] + (gamma_p + gamma_p_by_stage[g])*P_i + gamma_d*D_i",
     "(u_it, e_it) ~ N(0, innovation_covariance), iid over persons and waves",
     "Wave 1: (wL_i1, wM_i1) ~ N(0, S_i) with S_i = A_i S_i A_i' + Q, the person's exact "
     "stationary covariance (A_i = [[phi_L, delta_g], [beta_i, phi_M]]).",
@@ -167,7 +168,7 @@ def build_truth(*, cohort: Cohort, n: int, waves: int, seed: int, params: ModelP
             "between_covariance": {"order": ["P", "D", "RI_L", "RI_M"],
                                    "matrix": params.between_cov()},
             "innovation_covariance": {"order": ["u", "e"], "matrix": params.innovation_cov()},
-            "cross_lag_L_to_M": "beta_i = beta[g] + gamma_p*P_i + gamma_d*D_i",
+            "cross_lag_L_to_M": "beta_i = beta[g] + (gamma_p + gamma_p_by_stage[g])*P_i + gamma_d*D_i",
             "stigma_shift_sd": params.stigma_shift_sd(),
             "stationary": {"method": STATIONARY_METHOD, "by_life_stage": stage_moments(params)},
         },
