@@ -20,7 +20,7 @@ PATH_TITLES = {"x_to_y": "{x} → later {y}", "y_to_x": "{y} → later {x}"}
 
 
 def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
-                title: str | None = None) -> Figure:
+                title: str | None = None, threshold: int = 10) -> Figure:
     """Forest plot of group-specific cross-lagged effects, one panel per direction.
 
     Parameters
@@ -30,15 +30,22 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
         and ``std_all``/``std_all_ci_lower``/``std_all_ci_upper`` (as :meth:`GroupComparison.to_frame`).
     value
         ``"std_all"`` (standardized, comparable across measures) or ``"est"`` (raw units).
+    threshold
+        Disclosure threshold: a group of fewer persons (or whose ``n`` is blanked, as in a
+        run's suppressed table) is labelled "n<threshold" (or "n hidden") and its effects are
+        not drawn, so the figure shows nothing a table would blank.
     """
     lo, hi = ("std_all_ci_lower", "std_all_ci_upper") if value == "std_all" else ("ci_lower", "ci_upper")
     x, y = name_of(x), name_of(y)
+    n = pd.to_numeric(table["n"], errors="coerce")
+    shown = n.notna() & ~((n > 0) & (n < threshold))
+    table = table.assign(n=n, **{c: pd.to_numeric(table[c], errors="coerce").where(shown) for c in (value, lo, hi)})
     paths = [p for p in ("x_to_y", "y_to_x") if p in set(table["path"])]
     groupings = list(dict.fromkeys(table["grouping"]))
     labels = []
     for g in groupings:
         sub = table[(table["grouping"] == g) & (table["path"] == paths[0])]
-        labels += [(g, str(lv), int(n)) for lv, n in zip(sub["group"], sub["n"])]
+        labels += [(g, str(lv), group_size(n, threshold)) for lv, n in zip(sub["group"], sub["n"])]
     height = 1.2 + 0.32 * (len(labels) + len(groupings))
     fig = Figure(figsize=(10, max(3.0, height)), dpi=110)
     axes = fig.subplots(1, len(paths), sharey=True, squeeze=False)[0]
@@ -54,7 +61,7 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
                 continue
             ypos[(g, lv)] = pos
             ticks.append(pos)
-            ticklabels.append(f"   {lv}  (n={n:,})")
+            ticklabels.append(f"   {lv}  ({n})")
             pos += 1.0
     for ax, path in zip(axes, paths):
         sub = table[table["path"] == path]
@@ -77,6 +84,13 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
              fontsize=8, color="#555555")
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     return fig
+
+
+def group_size(n, threshold: int = 10) -> str:
+    """A group's size for a figure label: "n=1,234"; "n<10" below the threshold; "n hidden" when blanked."""
+    if n is None or pd.isna(n):
+        return "n hidden"
+    return f"n<{threshold}" if 0 < n < threshold else f"n={int(n):,}"
 
 
 def save_figure(fig: Figure, path_stem, *, formats: tuple[str, ...] = ("png", "svg")) -> list:

@@ -166,6 +166,7 @@ def crosslag(ctx: Context, item: CrossLagItem) -> dict:
 
 def groups(ctx: Context, item: GroupsItem) -> dict:
     from analysis.models.groups import compare_all_groupings
+    from analysis.reporting.figures import forest_plot
 
     names = list(ctx.panel.groupings) if item.groupings == "all" else list(item.groupings)
     with warnings.catch_warnings():
@@ -182,7 +183,7 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
     ctx.table(f"group_tests_{tag}", tests)
     pairwise = pd.concat([c.pairwise.assign(grouping=g) for g, c in allg.comparisons.items()], ignore_index=True)
     ctx.table(f"group_pairs_{tag}", pairwise)
-    ctx.figure(f"forest_{tag}", allg.forest_plot(), caption=f"Cross-lagged effects of {item.x} and {item.y} by "
+    ctx.figure(f"forest_{tag}", forest_plot(safe, x=allg.x, y=allg.y, threshold=ctx.threshold), caption=f"Cross-lagged effects of {item.x} and {item.y} by "
                                                             "life stage and stigma group (standardized, 95% CI).")
     return {"x": item.x, "y": item.y, "table": records(safe), "tests": records(tests),
             "pairwise": records(pairwise), "failures": allg.failures,
