@@ -31,12 +31,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-design", dest="design", action="store_false",
                    help="simple random sample: no strata/PSU columns and no informative selection "
                         "(default: a complex sample design whose weights matter, see truth.json)")
+    p.add_argument("--continuous", action="store_true",
+                   help="generate from one continuous-time model instead (documented drift matrix in truth.json): "
+                        "ukhls yearly, elsa two-yearly waves, continuous loneliness and distress scores; read with "
+                        "data_specs/synthetic_ct_<cohort>.yaml and pool them with 'pool'")
     p.add_argument("--out", required=True, help="folder to write into (created if missing; existing files are never overwritten)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from analysis.synth import write_cohort
+
+    if args.continuous:
+        from analysis.synth.continuous import write_continuous_cohort
+
+        ct = write_continuous_cohort(cohort=args.cohort, n=args.n, waves=args.waves, seed=args.seed, fmt=args.fmt,
+                                     out=args.out)
+        print(f"Wrote {len(ct.wave_files)} wave files and truth.json to {ct.out}")
+        return 0
 
     files = write_cohort(
         cohort=args.cohort, n=args.n, waves=args.waves, seed=args.seed, fmt=args.fmt, out=args.out,

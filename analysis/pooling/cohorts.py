@@ -93,7 +93,7 @@ def from_result(result: Any, *, source: str, name: str | None = None) -> CohortL
         phi = np.asarray(lag["est"], dtype=float)
         vcov = np.asarray(lag["vcov"], dtype=float)
         order = list(lag.get("order", ["ar_x", "y_to_x", "x_to_y", "ar_y"]))
-        n = int(result.get("nobs") or result.get("fit", {}).get("nobs"))
+        n = _persons(result)
         years = float(result["interval_years"])
     except (TypeError, ValueError, KeyError):
         raise DataError(f"{source}: the lag matrix, its covariance, the years between waves or the number of "
@@ -170,6 +170,15 @@ def _read_one(path: Path, *, x: str | None, y: str | None, model: str | None) ->
     if (x is not None and x not in (cohort.x, cohort.y)) or (y is not None and y not in (cohort.x, cohort.y)):
         raise DataError(f"{source} is about {cohort.x} and {cohort.y}, not the constructs asked for.")
     return cohort
+
+
+def _persons(result: dict) -> int:
+    """Persons in the fit: ``fit.nobs``, else the sum of ``nobs`` by group (or ``nobs`` itself)."""
+    fit = result.get("fit")
+    if isinstance(fit, dict) and fit.get("nobs") is not None:
+        return int(fit["nobs"])
+    nobs = result.get("nobs")
+    return int(sum(nobs.values())) if isinstance(nobs, dict) else int(nobs)
 
 
 def _load_json(file: Path) -> Any:

@@ -229,6 +229,9 @@ def test_interval_is_a_number_or_years_wave_by_wave():
     assert load_spec(SPECS / "ukhls.yaml").interval == 1.0
     assert load_spec(SPECS / "elsa.yaml").interval == 2.0
     assert load_spec(SPECS / "synthetic_elsa.yaml").years_between("w1", "w3") == 4.0
+    # The continuous-time cohorts (analysis.synth.continuous): the same constructs, yearly and two-yearly.
+    ct_ukhls, ct_elsa = load_spec(SPECS / "synthetic_ct_ukhls.yaml"), load_spec(SPECS / "synthetic_ct_elsa.yaml")
+    assert (ct_ukhls.interval, ct_elsa.interval) == (1.0, 2.0) and list(ct_ukhls.constructs) == list(ct_elsa.constructs)
     data = _raw()
     data["interval"] = 2
     assert parse_spec(data).years_between("a", "d") == 6.0

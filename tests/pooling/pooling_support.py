@@ -22,7 +22,7 @@ def crosslag_result(years: float, *, n: int = 2000, se: float = 0.02, cohort: st
              for k, i in (("ar_x", (0, 0)), ("y_to_x", (0, 1)), ("x_to_y", (1, 0)), ("ar_y", (1, 1)))}
     block["lag_matrix"] = {"order": ["ar_x", "y_to_x", "x_to_y", "ar_y"], "rows": [x, y], "columns": [x, y],
                            "est": phi.tolist(), "vcov": vcov.tolist(), "within_person": model != "clpm"}
-    return {"model": model, "x": x, "y": y, "waves": ["a", "b", "c"], "nobs": n, "crosslag": block,
+    return {"model": model, "x": x, "y": y, "waves": ["a", "b", "c"], "nobs": {"": n}, "fit": {"nobs": n}, "crosslag": block,
             "interval_years": years, "cohort": cohort, "notes": []}
 
 

@@ -104,7 +104,7 @@ def _edit(result, fn):
      "no real matrix logarithm"),
     (lambda: crosslag_result(1, n=6), "fewer than 10 persons"),
     (lambda: crosslag_result(1, y="cesd"), "pool results on the same two constructs"),
-    (lambda: _edit(crosslag_result(1), lambda r: r.update(nobs="many")), "not a number where one is expected"),
+    (lambda: _edit(crosslag_result(1), lambda r: r["fit"].update(nobs="many")), "not a number where one is expected"),
 ])
 def test_bad_results_are_one_sentence_naming_the_file(cli, tmp_path, make, needle):
     good = write(tmp_path / "good.json", crosslag_result(1))
