@@ -17,6 +17,11 @@ Example::
     invariance:                               # items measure the constructs alike?
       - {x: loneliness, y: perceived_stigma}                      # over waves
       - {x: loneliness, y: perceived_stigma, group: life_stage}   # across groups
+    cohorts:                                  # other studies, to pool with this one
+      - {name: ELSA-like, spec: ../data_specs/synthetic_ct_elsa.yaml,
+         synthetic: {cohort: elsa, continuous: true, n: 5000, waves: 5, seed: 2}}
+    pool:                                     # cross-lags on a common interval, pooled across studies
+      - {x: loneliness, y: distress, model: riclpm, interval: 1}
     output: {disclosure_threshold: 10, figure_formats: [png, svg]}
     seed: 1
 
@@ -47,6 +52,8 @@ class SyntheticSource(_Strict):
     waves: int = Field(5, ge=3, le=26)
     seed: int = Field(1, ge=0)
     format: Literal["dta", "sav"] = "dta"
+    # From one continuous-time model (analysis.synth.continuous): ukhls yearly, elsa two-yearly waves.
+    continuous: bool = False
 
 
 class DataSection(_Strict):
@@ -59,6 +66,22 @@ class DataSection(_Strict):
         if (self.path is None) == (self.synthetic is None):
             raise ValueError("give exactly one of 'path' (a folder of data files) or 'synthetic' (a built-in cohort)")
         return self
+
+
+class CohortSource(DataSection):
+    """Another study to pool with the run's own (``data``): its name, spec and data."""
+
+    name: str = Field(min_length=1)
+
+
+class PoolItem(_Strict):
+    """Cross-lags of ``x`` and ``y`` in every study, moved to ``interval`` years and pooled (random effects)."""
+
+    x: str
+    y: str
+    model: Literal["clpm", "riclpm", "dpm"] = "riclpm"
+    interval: float = Field(1.0, gt=0, le=100, allow_inf_nan=False)
+    allow_unequal_intervals: bool = False
 
 
 class CrossLagItem(_Strict):
@@ -100,6 +123,8 @@ class CausalItem(_Strict):
     stigma_role: Literal["confounder", "mediator"] = "mediator"
     direction: Literal["forward", "both"] = "both"
     bootstrap: int = Field(200, ge=0, le=10_000)
+    #: Simulations per refutation check (the dashboard's report passes the page's, so both show one result).
+    simulations: int = Field(30, ge=2, le=10_000)
 
 
 class InvarianceItem(_Strict):
@@ -142,6 +167,8 @@ class AnalysisConfig(_Strict):
     moderation: list[ModerationItem] = []
     causal: list[CausalItem] = []
     invariance: list[InvarianceItem] = []
+    cohorts: list[CohortSource] = []
+    pool: list[PoolItem] = []
     survey: SurveySection = SurveySection()
     output: OutputSection = OutputSection()
     seed: int = Field(1, ge=0)
@@ -149,6 +176,17 @@ class AnalysisConfig(_Strict):
     # Set by load_config: where the file was and what it contained.
     source: str = ""
     sha256: str = ""
+
+    @model_validator(mode="after")
+    def _studies(self) -> "AnalysisConfig":
+        names = [c.name for c in self.cohorts]
+        twice = [n for k, n in enumerate(names) if n in names[:k]]
+        if twice:
+            raise ValueError(f"cohorts: the name {twice[0]!r} is used twice; give each study its own name")
+        if self.pool and not self.cohorts:
+            raise ValueError("pool needs at least one other study under cohorts (spec and data each) to pool with "
+                             "the run's own data")
+        return self
 
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder."""

@@ -134,15 +134,15 @@ def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, 
     spec_path = cfg.resolve(cfg.data.spec)
     spec = load_spec(spec_path)
     steps = (2 + len(cfg.crosslag) + len(cfg.groups) + len(cfg.moderation) + len(cfg.causal) + len(cfg.invariance)
-             + int(cfg.output.report))
+             + int(bool(cfg.pool)) + int(cfg.output.report))
     with Progress(total=steps, quiet=quiet) as progress:
         progress.step("Loading data")
         if cfg.data.synthetic is not None:
-            from analysis.synth import write_cohort
+            from analysis.runs.pooling_section import write_synthetic
 
             syn = cfg.data.synthetic
             data_dir = folder / "inputs" / "synthetic"
-            write_cohort(cohort=syn.cohort, n=syn.n, waves=syn.waves, seed=syn.seed, fmt=syn.format, out=data_dir)
+            write_synthetic(syn, data_dir)
             data_source = {"synthetic": syn.model_dump()}
         else:
             data_dir = cfg.resolve(cfg.data.path)
@@ -177,6 +177,11 @@ def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, 
         for item in cfg.invariance:
             progress.step(f"Measurement invariance: {item.x} and {item.y}")
             results.setdefault("invariance", []).append(run_invariance(ctx, item))
+        if cfg.pool:  # the config's other studies, pooled with this one (issue 19)
+            from analysis.runs.pooling_section import run_pools
+
+            progress.step("Pooling across studies")
+            results["pooling"], inputs["cohorts"] = run_pools(ctx)
         # Counts of fewer than `threshold` persons anywhere else (count fields, sentences) go too.
         results, nulled = protect_results(json_safe(results), threshold)
         ctx.html_blocks.update({k: scrub_text(v, threshold) for k, v in ctx.html_blocks.items()})
