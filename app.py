@@ -12,6 +12,7 @@ st.set_page_config(page_title="Loneliness and mental health workbench", page_ico
 
 PAGES = [("data.py", "Data", "table_chart"), ("crosslag.py", "Cross-lag model", "sync_alt"),
          ("groups.py", "Compare groups", "groups"), ("causal.py", "Causal", "account_tree"),
+         ("pool.py", "Across studies", "public"),
          ("power.py", "Study size (power)", "calculate"), ("report.py", "Report", "description"),
          ("glossary.py", "Glossary", "menu_book")]
 here = Path(__file__).parent

@@ -26,13 +26,14 @@ Robins, R. W. (2022). Effect size guidelines for cross-lagged effects.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 __all__ = [
     "ALPHA", "EFFECT_SIZE_SOURCE", "EFFECT_SIZES", "FIT_ACCEPTABLE", "FIT_GOOD", "FIT_MISSING", "FIT_SOURCE",
     "RMSEA_POOR", "STAR_LEVELS", "FitVerdict", "effect_size_meaning", "effect_size_scale", "effect_size_words",
-    "excludes_zero", "fit_rule", "fit_verdict", "fit_words", "format_p", "number", "p_stars", "p_text", "p_words",
+    "excludes_zero", "fit_problems", "fit_rule", "fit_verdict", "fit_words", "format_p", "number", "p_stars", "p_text", "p_words", "plain_numbers",
     "readable", "significant", "star_levels",
 ]
 
@@ -131,6 +132,20 @@ def p_text(p: Any) -> str:
     return readable(x) if x < 0.995 else "1.00"
 
 
+_EXPONENT = re.compile(r"(\bp\s*[=<]?\s*)?(-?\d+(?:\.\d+)?[eE][-+]?\d+)")
+
+
+def plain_numbers(text: str) -> str:
+    """Numbers in exponent notation inside a sentence, rewritten for people (``p 8.27e-223`` -> ``p less than 0.001``)."""
+    def repl(m: re.Match) -> str:
+        value = float(m.group(2))
+        if m.group(1):
+            return f"{m.group(1).rstrip(' =<')} {p_text(value)}" if value >= 0.001 else \
+                f"{m.group(1).rstrip(' =<')} less than 0.001"
+        return readable(value)
+    return _EXPONENT.sub(repl, text)
+
+
 # -- model fit ------------------------------------------------------------------------------------------
 
 def _finite(value: Any) -> float | None:
@@ -205,6 +220,39 @@ def fit_words(fit: Mapping[str, Any]) -> str:
              if robust else "")
     return (f"By common rules of thumb ({rules}; {FIT_SOURCE}) the model {_VERDICT_WORDS[verdict]}."
             f"{which} With thousands of people the chi-square test rejects even small misfit.")
+
+
+def fit_problems(fit: Mapping[str, Any] | None, *, converged: bool,
+              parameters: Sequence[Mapping[str, Any]] = ()) -> tuple[str, ...]:
+    """Reasons not to trust a fit, whatever its indices say: not converged, negative df, negative variances.
+
+    A fit with any of these is never shown as fine (no green tick, not "usable"), even when the
+    optimiser stopped normally: negative degrees of freedom mean the model has more unknowns than
+    the data can tell apart, and a negative variance is an inadmissible (Heywood) solution.
+
+    Parameters
+    ----------
+    fit : mapping or None
+        Fit indices with ``df``.
+    converged : bool
+    parameters : sequence of mapping
+        Parameter records (``lhs op rhs est``), to find negative variances.
+
+    Returns
+    -------
+    tuple of str
+    """
+    out = []
+    if not converged:
+        out.append("did not converge")
+    df = (fit or {}).get("df")
+    if df is not None and df < 0:
+        out.append(f"not identified ({df} degrees of freedom)")
+    negative = [p["lhs"] for p in parameters or () if p.get("op") == "~~" and p.get("lhs") == p.get("rhs")
+                and p.get("est") is not None and p["est"] < -1e-8]
+    if negative:
+        out.append("inadmissible (a negative variance)")
+    return tuple(out)
 
 
 def fit_rule(index: Literal["cfi", "tli", "rmsea", "srmr"]) -> str:

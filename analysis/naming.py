@@ -75,6 +75,21 @@ def scale_range(column: str) -> str:
     return f"scored {lo:g}–{hi:g}"
 
 
+def scale_of(column: str) -> str:
+    """``"UCLA-3, scored 3–9"``: the scale and its range, for brackets after "one point"; empty when unknown."""
+    rng = scale_range(column)
+    scale = SCALE_NAMES.get(column)
+    return f"{scale}, {rng}" if scale and rng else rng
+
+
+def grouping_plural(grouping: str) -> str:
+    """The groups of a grouping in a sentence: ``life_stage`` -> "life stages", ``stigma_group`` -> "stigma groups"."""
+    if grouping in ("life_stage", "age_group"):
+        return "life stages" if grouping == "life_stage" else "age groups"
+    words = name_of(grouping)
+    return words + "s" if words.endswith("group") else words + " groups"
+
+
 def points_of(column: str) -> str:
     """``"points (UCLA-3, scored 3–9)"``: what "one point" means for a measure, for every sentence using one."""
     rng = scale_range(column)
@@ -136,7 +151,7 @@ COLUMN_LABELS = {
     "pvalue_holm": "p (Holm-adjusted)", "test": "test", "level": "level", "moderator_value": "moderator value",
     "refutation": "check", "new_effect": "estimate after the check", "verdict": "verdict",
     "estimate": "estimate", "effect": "effect", "converged": "converged", "life_stage": "life stage",
-    "from_wave": "from wave", "to_wave": "to wave", "respondents": "respondents",
+    "status": "fit usable?", "from_wave": "from wave", "to_wave": "to wave", "respondents": "respondents",
 }
 
 #: Values that are names in the data (paths, models, effects, checks) in words.

@@ -106,3 +106,41 @@ def test_p_words(p, words):
 def test_p_stars(p, stars):
     assert p_stars(p) == stars
     assert star_levels() == ".05, .01 and .001"
+
+
+@pytest.mark.parametrize("value, shown", [
+    (0.444, "0.44"), (0.0253, "0.025"), (13.548, "13.55"), (149299.6, "149,300"), (-0.0000698, "about 0"),
+    (3.72e-05, "about 0"), (-0.000634, "-0.00063"), (0.996, "1.00"), (5000, "5,000"), (None, "—"),
+    (math.nan, "—"), (0.10, "0.10"), (-0.0004, "-0.00040"), (0.0, "0"),
+])
+def test_readable_numbers_for_people(value, shown):
+    from analysis.interpret import readable
+
+    assert readable(value) == shown
+    assert "e-" not in readable(value) and readable(value) not in ("0.000", "-0.000", "-0.00")
+
+
+def test_p_text_and_numbers_in_sentences():
+    from analysis.interpret import p_text, plain_numbers
+
+    assert p_text(1.69e-10) == "less than 0.001" and p_text(0.0069) == "0.0069" and p_text(0.39) == "0.39"
+    assert plain_numbers("chisq 1029.22, df 3, p 8.27e-223") == "chisq 1029.22, df 3, p less than 0.001"
+    assert plain_numbers("moved to 3.72e-05") == "moved to about 0"
+
+
+def test_effect_size_meaning_names_its_source():
+    from analysis.interpret import effect_size_meaning
+
+    text = effect_size_meaning(0.118, source="loneliness", target="GHQ-12 distress")
+    assert text.startswith("A standardized effect of 0.118 is medium-sized for a cross-lagged effect (Orth et al. "
+                           "2022: 0.03 small, 0.07 medium, 0.12 large)")
+
+
+def test_a_fit_with_negative_df_or_a_negative_variance_is_never_fine():
+    from analysis.interpret import fit_problems
+
+    assert fit_problems({"df": 33}, converged=True) == ()
+    assert fit_problems({"df": -3, "chisq": 2e-11}, converged=True) == ("not identified (-3 degrees of freedom)",)
+    assert fit_problems({"df": 3}, converged=False) == ("did not converge",)
+    bad = [{"lhs": "RIx", "op": "~~", "rhs": "RIx", "est": -0.2}, {"lhs": "a", "op": "~~", "rhs": "b", "est": -1}]
+    assert fit_problems({"df": 3}, converged=True, parameters=bad) == ("inadmissible (a negative variance)",)

@@ -21,7 +21,9 @@
   bias-adjusted estimates, and comparisons with the measured confounders.
   *Pass* when a confounder explaining less than ``robustness_threshold``
   (default 1%) of the remaining variance of both could not move the confidence
-  interval to zero.  These bounds need a linear regression, so for a 0/1
+  interval to zero **and** a confounder as strong as the strongest measured one
+  (usually the earlier outcome) would leave the estimate's sign and its interval
+  clear of zero; when only the second fails, the verdict is *caution*, never *pass*.  These bounds need a linear regression, so for a 0/1
   exposure they are computed on the regression estimate of the same contrast.
 
 Each simulation draws from its own seed (``SeedSequence`` children), so the
@@ -43,7 +45,7 @@ from analysis.causal.estimate import LINEAR, DoWhyFit, quiet
 from analysis.causal.refute_survey import SurveyEstimator
 from analysis.causal.words import name_of
 from analysis.errors import UsageError
-from analysis.interpret import significant
+from analysis.interpret import readable, significant
 from analysis.outputs import json_safe
 
 REFUTATIONS: tuple[str, ...] = ("placebo_treatment", "random_common_cause", "data_subset", "unobserved_common_cause")
@@ -98,7 +100,10 @@ class Refutation:
 
     @property
     def verdict(self) -> str:
-        return "pass" if self.passed else "fail"
+        """``"pass"``, ``"fail"``, or ``"caution"`` (not passed: the check's own bounds question the estimate)."""
+        if self.passed:
+            return "pass"
+        return "caution" if self.result.get("caution") else "fail"
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "method": self.method, "estimate": finite_or_none(self.estimate),
@@ -168,16 +173,16 @@ def placebo(fit: DoWhyFit, frame: CausalFrame, *, seed: np.random.SeedSequence, 
     lo, hi = result["placebo_interval"]
     x = name_of(frame.source(frame.exposure))
     words = (f"Replacing {x} by a random reshuffle of itself ({len(draws)} times) gave an average effect of "
-             f"{result['placebo_effect']:.3g} ({level:.0%} placebo interval {lo:.3g} to {hi:.3g})")
+             f"{readable(result['placebo_effect'])} ({level:.0%} placebo interval {readable(lo)} to {readable(hi)})")
     if passed:
         words += ": about zero, as it should be."
     else:
         words += ": away from zero, so the estimation produces an effect where there is none; do not trust it."
     as_large = result["placebo_as_large_as_estimate"]
     if as_large == 0:
-        words += f" The real estimate ({est:.3g}) is larger than every placebo estimate."
+        words += f" The real estimate ({readable(est)}) is larger than every placebo estimate."
     else:
-        words += (f" {as_large} of {len(draws)} placebo estimates are at least as large as the real one ({est:.3g}), "
+        words += (f" {as_large} of {len(draws)} placebo estimates are at least as large as the real one ({readable(est)}), "
                   "so the real effect does not stand out from chance.")
     return Refutation(
         name="placebo_treatment", title=TITLES["placebo_treatment"],
@@ -202,11 +207,11 @@ def _stability(name: str, draws: np.ndarray, *, est: float, se: float, tolerance
                what: str, method: str, extra: dict) -> Refutation:
     result = stability_verdict(draws, estimate=est, se=se, tolerance=tolerance)
     passed = result.pop("passed")
-    words = (f"{what} gave {result['new_effect']:.3g} on average (range {result['min']:.3g} to "
-             f"{result['max']:.3g}) against {est:.3g} on the full data, a shift of {result['shift_in_se']:.2f} "
+    words = (f"{what} gave {readable(result['new_effect'])} on average (range {readable(result['min'])} to "
+             f"{readable(result['max'])}) against {readable(est)} on the full data, a shift of {result['shift_in_se']:.2f} "
              "standard errors")
     words += (": the estimate barely moves, as it should." if passed else
-              f": more than the {result['allowed_shift']:.3g} allowed, so the estimate is fragile.")
+              f": more than the {readable(result['allowed_shift'])} allowed, so the estimate is fragile.")
     return Refutation(name=name, title=TITLES[name], method=method, estimate=est, new_effect=result["new_effect"],
                       passed=passed, words=words, result={**result, **extra})
 
@@ -302,7 +307,7 @@ def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, 
              "adjusted_ci_lower": float(lo), "adjusted_ci_upper": float(hi)}
             for a, b, e, lo, hi in zip(adj["r2tu_w"], adj["r2yu_tw"], adj["bias_adjusted_estimate"],
                                        adj["bias_adjusted_lower_CI"], adj["bias_adjusted_upper_CI"])]
-    passed = bool(rv_ci >= threshold)
+    robust = bool(rv_ci >= threshold)
     x = name_of(frame.source(frame.exposure))
     y = name_of(frame.outcome)
     words = (f"To bring the estimate to zero, an unmeasured common cause would have to explain {rv:.1%} of the "
@@ -313,15 +318,25 @@ def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, 
     if strongest is not None:
         words += (f" For comparison, {strongest['label']} explains {strongest['r2_exposure']:.1%} of the remaining "
                   f"variance of {x} and {strongest['r2_outcome']:.1%} of later {y}; an unmeasured confounder as "
-                  f"strong as it would move the estimate to {strongest['adjusted_estimate']:.3g} "
-                  f"({level:.0%} CI {strongest['adjusted_ci_lower']:.3g} to {strongest['adjusted_ci_upper']:.3g}).")
-    words += (f" Pass: a confounder explaining less than {threshold:.0%} of both could not do this." if passed else
-              f" Fail: a confounder explaining less than {threshold:.0%} of both could make the effect "
-              "indistinguishable from zero, so it is fragile.")
+                  f"strong as it would move the estimate to {readable(strongest['adjusted_estimate'])} "
+                  f"({level:.0%} CI {readable(strongest['adjusted_ci_lower'])} to {readable(strongest['adjusted_ci_upper'])}).")
+    overturned = strongest is not None and _overturned(est, strongest)
+    passed = robust and not overturned
+    if passed:
+        words += (f" Pass: a confounder explaining less than {threshold:.0%} of both could not do this, and one as "
+                  "strong as the strongest measured confounder would not either.")
+    elif robust:
+        words += (f" Caution (not a pass): a confounder explaining less than {threshold:.0%} of both could not "
+                  f"remove the effect, but one as strong as {strongest['label']} would "
+                  + ("reverse it" if strongest["adjusted_estimate"] * est < 0 else "make it indistinguishable from zero")
+                  + "; the estimate holds only if no unmeasured common cause is that strong.")
+    else:
+        words += (f" Fail: a confounder explaining less than {threshold:.0%} of both could make the effect "
+                  "indistinguishable from zero, so it is fragile.")
     if survey is not None:
         words += " (Partial R² values of the survey-weighted regression.)"
     if not fit.total.method.startswith(LINEAR):
-        words += (f" (Computed on the regression estimate of the same contrast, {est:.3g}, because these bounds "
+        words += (f" (Computed on the regression estimate of the same contrast, {readable(est)}, because these bounds "
                   "need a linear regression.)")
     return Refutation(
         name="unobserved_common_cause", title=TITLES["unobserved_common_cause"],
@@ -334,9 +349,16 @@ def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, 
                 "degrees_of_freedom": int(main.degree_of_freedom), "robustness_value": rv,
                 "robustness_value_halve": rv_half,
                 "robustness_value_ci": rv_ci, "threshold": threshold, "level": level,
+                "caution": bool(robust and overturned),
                 "partial_r2_exposure_outcome": float(main.stats["r2yt_w"]),
                 "benchmarks": benchmarks, "grid": grid,
                 "benchmark_used": None if strongest is None else strongest["variable"]})
+
+
+def _overturned(estimate: float, benchmark: Mapping[str, Any]) -> bool:
+    """Whether a confounder as strong as ``benchmark`` would reverse the estimate or bring its interval to zero."""
+    lo, hi, adj = benchmark["adjusted_ci_lower"], benchmark["adjusted_ci_upper"], benchmark["adjusted_estimate"]
+    return bool(adj * estimate <= 0 or lo <= 0 <= hi)
 
 
 def check_refutations(names: Sequence[str] | None) -> tuple[str, ...]:

@@ -18,7 +18,15 @@ from analysis.causal.estimate import Identified
 from analysis.causal.graph import draw_graph, from_gml
 from analysis.causal.refute import Refutation, finite_or_none
 from analysis.causal.words import exposure_phrase, name_of
+from analysis.interpret import readable
+from analysis.naming import scale_of
 from analysis.outputs import json_safe
+
+def _scale(column: str) -> str:
+    """`` (UCLA-3, scored 3–9)`` after "one point", or nothing for a measure of unknown range."""
+    scale = scale_of(column)
+    return f" ({scale})" if scale else ""
+
 
 EFFECT_TITLES = {"total": "average effect", "natural_direct": "natural direct effect",
                  "natural_indirect": "natural indirect effect"}
@@ -222,7 +230,7 @@ class CausalResults:
         roles = dict(self.roles)
         x = next(n for n, r in roles.items() if r == "exposure")
         y = next(n for n, r in roles.items() if r == "outcome")
-        fmt = lambda e: f"{e.estimate:.3g} ({e.ci_lower:.3g} to {e.ci_upper:.3g})"  # noqa: E731
+        fmt = lambda e: f"{readable(e.estimate)} ({readable(e.ci_lower)} to {readable(e.ci_upper)})"  # noqa: E731
         labels = {(x, y): ("total " if self.direct else "") + fmt(self.effect)}
         if self.direct is not None and self.indirect is not None:
             m = next(n for n, r in roles.items() if r == "mediator")
@@ -236,18 +244,20 @@ class CausalResults:
     def _effect_sentence(self) -> str:
         e = self.effect
         x, y = name_of(self.exposure), name_of(self.outcome)
-        level = f"{e.level:.0%} CI {e.ci_lower:.3g} to {e.ci_upper:.3g}"
+        level = f"{e.level:.0%} CI {readable(e.ci_lower)} to {readable(e.ci_upper)}"
         if not e.clear:
             return (f"The data do not show a clear effect of {x} on {y} at the next wave: the estimate is "
-                    f"{e.estimate:.3g} ({level}), so it could be zero.")
+                    f"{readable(e.estimate)} ({level}), so it could be zero.")
         if self.design.binary:
             more = "higher" if e.estimate > 0 else "lower"
             return (f"If everyone had {exposure_phrase(self.exposure, self.design.binary_threshold)} rather than "
-                    f"no one, {y} at the next wave would on average be {abs(e.estimate):.3g} points {more} "
+                    f"no one, {y} at the next wave would on average be {readable(abs(e.estimate))} "
+                    f"points {more}{_scale(self.outcome)} "
                     f"({level}); that is {abs(e.std_estimate):.2f} standard deviations of {y}.")
         lower = "lower" if e.estimate > 0 else "higher"
-        return (f"If {x} one wave earlier were one point lower, {y} at the next wave would on average be "
-                f"{abs(e.estimate):.3g} points {lower} ({level}); that is {abs(e.std_estimate):.2f} standard "
+        return (f"If {x} one wave earlier were one point lower{_scale(self.exposure)}, {y} at the next "
+                f"wave would on average be {readable(abs(e.estimate))} points {lower}{_scale(self.outcome)} ({level}); "
+                f"that is {readable(abs(e.std_estimate))} standard "
                 f"deviations of {y} per standard deviation of {x}.")
 
     def _mediation_sentence(self) -> str:
@@ -255,8 +265,9 @@ class CausalResults:
             return ""
         m = name_of(self.design.mediator)
         d, i = self.direct, self.indirect
-        text = (f"Of this, {i.estimate:.3g} ({i.level:.0%} CI {i.ci_lower:.3g} to {i.ci_upper:.3g}) runs through "
-                f"{m} and {d.estimate:.3g} ({d.ci_lower:.3g} to {d.ci_upper:.3g}) does not.")
+        text = (f"Of this, {readable(i.estimate)} ({i.level:.0%} CI {readable(i.ci_lower)} to "
+                f"{readable(i.ci_upper)}) runs through {m} and {readable(d.estimate)} ({readable(d.ci_lower)} to "
+                f"{readable(d.ci_upper)}) does not.")
         if not i.clear:
             text += f" The data do not show a clear path through {m}."
         elif self.effect.clear and self.effect.estimate != 0:
@@ -270,9 +281,11 @@ class CausalResults:
         if med:
             parts.append(med)
         if self.refutations:
-            failed = [r.title.lower() for r in self.refutations if not r.passed]
+            failed = [f"{r.title.lower()} ({'caution' if r.verdict == 'caution' else 'failed'})"
+                      for r in self.refutations if not r.passed]
             if failed:
-                parts.append("Checks failed: " + ", ".join(failed) + "; see the refutations before using the estimate.")
+                parts.append("Checks not passed: " + ", ".join(failed) + "; see the checks before using the "
+                             "estimate.")
             else:
                 parts.append("The estimate passed every check (placebo exposure, random common cause, data subsets "
                              "and the unobserved-confounder sensitivity analysis, as run).")

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analysis.naming import KNOWN_NAMES, join_words, name_of  # noqa: F401 (re-exported)
+from analysis.naming import KNOWN_NAMES, join_words, name_of, scale_of  # noqa: F401 (re-exported)
+
+
+def one_point_more(exposure: str) -> str:
+    """``"one point more loneliness (UCLA-3, scored 3–9)"``: a point always comes with its scale's range."""
+    scale = scale_of(exposure)
+    return f"one point more {name_of(exposure)}" + (f" ({scale})" if scale else "")
 
 
 def exposure_phrase(exposure: str, threshold: float | None) -> str:
@@ -30,7 +36,7 @@ def held_fixed(confounders: Sequence[str], outcome: str, mediator_confounder: st
 def total_effect_words(*, exposure: str, outcome: str, threshold: float | None, fixed: str) -> str:
     """The average (total) effect in words."""
     if threshold is None:
-        return (f"The average change in {name_of(outcome)} at a wave per one point more {name_of(exposure)} "
+        return (f"The average change in {name_of(outcome)} at a wave per {one_point_more(exposure)} "
                 f"one wave earlier (so also how much {name_of(outcome)} would fall if {name_of(exposure)} "
                 f"were one point lower), holding {fixed} fixed.")
     return (f"The average difference in {name_of(outcome)} at a wave between everyone having "
@@ -40,7 +46,7 @@ def total_effect_words(*, exposure: str, outcome: str, threshold: float | None, 
 
 def direct_effect_words(*, exposure: str, outcome: str, mediator: str, threshold: float | None) -> str:
     """The natural direct effect in words."""
-    change = ("one point more " + name_of(exposure)) if threshold is None else exposure_phrase(exposure, threshold)
+    change = one_point_more(exposure) if threshold is None else exposure_phrase(exposure, threshold)
     return (f"The part of the effect of {change} one wave earlier on {name_of(outcome)} that does not run "
             f"through {name_of(mediator)}: the change in {name_of(outcome)} if {name_of(exposure)} changed but "
             f"{name_of(mediator)} stayed where it would have been without the change.")
@@ -48,7 +54,7 @@ def direct_effect_words(*, exposure: str, outcome: str, mediator: str, threshold
 
 def indirect_effect_words(*, exposure: str, outcome: str, mediator: str, threshold: float | None) -> str:
     """The natural indirect effect in words."""
-    change = ("one point more " + name_of(exposure)) if threshold is None else exposure_phrase(exposure, threshold)
+    change = one_point_more(exposure) if threshold is None else exposure_phrase(exposure, threshold)
     return (f"The part of the effect of {change} one wave earlier on {name_of(outcome)} that runs through "
             f"{name_of(mediator)}: the change in {name_of(outcome)} if {name_of(exposure)} stayed the same but "
             f"{name_of(mediator)} shifted as much as that change in {name_of(exposure)} would shift it.")

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.interpret import EFFECT_SIZE_SOURCE, effect_size_words, excludes_zero, format_p, readable, significant
+from analysis.interpret import (EFFECT_SIZE_SOURCE, effect_size_words, excludes_zero, fit_problems, format_p, readable,
+                                significant)
 from analysis.models.sem import SEMResults
 from analysis.naming import name_of, points_of
 from analysis.models.sem import SampleDesign, TestResult
@@ -203,7 +204,9 @@ class CrossLagResults:
         fmt = lambda v: "NA" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"  # noqa: E731
         lines = [f"{MODEL_NAMES[self.model]}: {self.x} and {self.y}, waves {', '.join(self.waves)}",
                  f"Lags {'equal over waves' if self.lags == 'invariant' else 'wave-specific (averaged below)'}; "
-                 f"N = {self.sem.fit['nobs']}; {'converged' if self.sem.converged else 'NOT converged'}",
+                 f"N = {self.sem.fit['nobs']}; "
+                 + ("; ".join(fit_problems(self.sem.fit, converged=self.sem.converged,
+                                           parameters=self.sem.to_frame().to_dict("records"))).upper() or "converged"),
                  design_sentence(self.sem.design), *[f"Note: {n}" for n in self.notes], ""]
         lines.append(f"{'path':<34}{'est':>8}{'se':>8}{'95% CI':>20}{'p':>8}{'std':>8}")
         for name, p, a, b in (("x_to_y", self.x_to_y, self.x, self.y), ("y_to_x", self.y_to_x, self.y, self.x)):

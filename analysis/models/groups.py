@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
-from analysis.interpret import significant
+from analysis.interpret import format_p, readable, significant
 from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax, lag_paths
 from analysis.models.crosslag import summarise_path, wide_design
 from analysis.models.crosslag_results import PathSummary
@@ -104,16 +104,20 @@ class GroupComparison:
         words = []
         for path, a, b in (("x_to_y", name_of(self.x), name_of(self.y)), ("y_to_x", name_of(self.y), name_of(self.x))):
             test = t[path]
-            per = ", ".join(f"{lv}: {self.groups[lv][path].est:.3g}" for lv in self.levels)
+            per = ", ".join(f"{lv}: {readable(self.groups[lv][path].est)}" for lv in self.levels)
             if significant(test.pvalue):
                 words.append(f"The link from {a} to later {b} differs between {self.grouping_words} "
-                             f"(p = {test.pvalue:.2g}; estimates {per}).")
+                             f"({format_p(test.pvalue)}; estimates in points {per}).")
             else:
                 words.append(f"The data do not show that the link from {a} to later {b} differs between "
-                             f"{self.grouping_words} (p = {test.pvalue:.2g}; estimates {per}).")
+                             f"{self.grouping_words} ({format_p(test.pvalue)}; estimates in points {per}).")
         words.append("Groups are compared on associations over time; a difference between groups does not by "
                      "itself show why it arises.")
         return " ".join(words)
+
+    def __repr__(self) -> str:
+        return (f"GroupComparison({self.grouping}: {', '.join(map(str, self.levels))}; {self.x} and {self.y}, "
+                f"{self.model})")
 
     def summary(self) -> str:
         lines = [f"Cross-lagged effects by {self.grouping} ({self.model.upper()}, {self.x} and {self.y}, "
@@ -367,10 +371,44 @@ class AllGroupComparisons:
                 table.loc[m, "pvalue_holm"] = holm(table.loc[m, "pvalue"].to_numpy())
         return table
 
-    def forest_plot(self, *, value: str = "std_all"):
+    def forest_plot(self, *, value: str = "std_all", path=None):
+        """Forest plot of every group's effects; ``path`` also saves it (PNG and SVG without a suffix)."""
         from analysis.reporting.figures import forest_plot
 
-        return forest_plot(self.to_frame(), x=self.x, y=self.y, value=value)
+        return forest_plot(self.to_frame(), x=self.x, y=self.y, value=value, path=path)
+
+    def summary(self) -> str:
+        """One screen: per grouping, each group's standardized effects and the tests of equal effects."""
+        from analysis.interpret import p_text
+        from analysis.reporting.headline import group_differences, groups_sentences
+
+        frame, tests = self.to_frame(), self.tests()
+        x, y = name_of(self.x), name_of(self.y)
+        lines = [f"Cross-lagged effects by group: {x} and {y} ({len(self.comparisons)} groupings)", "",
+                 f"{'grouping / group':<34}{'n':>7}  {x[:14] + ' → ' + y[:14]:>31}  {y[:14] + ' → ' + x[:14]:>31}"]
+        for g, comp in self.comparisons.items():
+            lines.append(name_of(g))
+            for level in comp.levels:
+                a, b = comp.groups[level]["x_to_y"], comp.groups[level]["y_to_x"]
+                cell = lambda p: f"{p.std:+.2f} [{p.std_ci_lower:+.2f}, {p.std_ci_upper:+.2f}]"  # noqa: E731
+                lines.append(f"  {str(level)[:32]:<32}{comp.sizes[level]:>7,}  {cell(a):>31}  {cell(b):>31}")
+            t = tests[tests["grouping"] == g].set_index("test")
+            lines.append("  equal across groups: " + "; ".join(
+                f"{'x→y' if k == 'x_to_y' else 'y→x' if k == 'y_to_x' else 'both'} p {p_text(t.loc[k, 'pvalue'])}"
+                f" (Holm {p_text(t.loc[k, 'pvalue_holm'])})" for k in ("x_to_y", "y_to_x", "omnibus") if k in t.index))
+        for g, why in self.failures.items():
+            lines.append(f"{name_of(g)}: not compared ({why})")
+        words = groups_sentences(group_differences(frame.to_dict("records"), tests.to_dict("records")),
+                                 x=self.x, y=self.y)
+        lines += ["", "Standardized effects with 95% CIs; each grouping's own summary() has the details.", *words]
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        return (f"AllGroupComparisons({self.x} and {self.y}: {', '.join(self.comparisons)}"
+                + (f"; failed: {', '.join(self.failures)}" if self.failures else "") + ")")
+
+    def __str__(self) -> str:
+        return self.summary()
 
 
 def compare_all_groupings(panel: Any, *, x: str, y: str, groupings: Sequence[str] | None = None,

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from analysis.errors import UsageError
-from analysis.interpret import significant
+from analysis.interpret import format_p, significant
 from analysis.models.builders import Groups, Invariance, PanelDesign, build_syntax
 from analysis.models.intervals import check_intervals
 from analysis.models.panel_fit import fit_panel
@@ -89,7 +89,7 @@ class InvarianceResults:
             return (f"The items measure the constructs in the same way across {self.kind} (no step of "
                     "invariance worsens the fit clearly), so effects can be compared on one scale.")
         first = rejected.iloc[0]
-        return (f"Measurement differs across {self.kind} at the {first['level']} step (p = {first['pvalue']:.2g}); "
+        return (f"Measurement differs across {self.kind} at the {first['level']} step ({format_p(first['pvalue'])}); "
                 "compare effects across them with caution.")
 
 

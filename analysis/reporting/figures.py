@@ -13,14 +13,20 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from analysis.naming import name_of  # noqa: E402
+from analysis.naming import grouping_plural, join_words, name_of  # noqa: E402
 
 PATH_TITLES = {"x_to_y": "{x} → later {y}", "y_to_x": "{y} → later {x}"}
 
 
+#: Okabe-Ito colours, line styles and markers of the two directions (colour is never the only cue).
+DIRECTION_STYLES = {"x_to_y": {"color": "#0072B2", "ls": "-", "marker": "o"},
+                    "y_to_x": {"color": "#D55E00", "ls": "--", "marker": "s"}}
+
+
 def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
-                title: str | None = None, threshold: int = 10) -> Figure:
+                title: str | None = None, threshold: int = 10, path=None) -> Figure:
     """Forest plot of group-specific cross-lagged effects, one panel per direction.
 
     Parameters
@@ -34,7 +40,16 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
         Disclosure threshold: a group of fewer persons (or whose ``n`` is blanked, as in a
         run's suppressed table) is labelled "n<threshold" (or "n hidden") and its effects are
         not drawn, so the figure shows nothing a table would blank.
+    path : str or Path, optional
+        Also save the figure there (PNG and SVG beside each other when no suffix is given;
+        else the suffix's format), so a script gets a file without knowing matplotlib.
+
+    Returns
+    -------
+    Figure
+        Shown inline by Jupyter; ``fig.savefig(...)`` saves it elsewhere.
     """
+    save_to = path  # the loop below names each direction ``path``
     lo, hi = ("std_all_ci_lower", "std_all_ci_upper") if value == "std_all" else ("ci_lower", "ci_upper")
     x, y = name_of(x), name_of(y)
     n = pd.to_numeric(table["n"], errors="coerce")
@@ -67,22 +82,31 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
         sub = table[table["path"] == path]
         for row in sub.itertuples(index=False):
             yy = ypos[(row.grouping, str(row.group))]
-            ax.plot([getattr(row, lo), getattr(row, hi)], [yy, yy], color="#1f4e79", lw=2)
-            ax.plot([getattr(row, value)], [yy], "o", color="#1f4e79", ms=6)
+            style = DIRECTION_STYLES[path]
+            ax.plot([getattr(row, lo), getattr(row, hi)], [yy, yy], color=style["color"], ls=style["ls"], lw=2)
+            ax.plot([getattr(row, value)], [yy], style["marker"], color=style["color"], ms=7)
         ax.axvline(0, color="#888888", lw=1, ls="--")
-        ax.set_title(PATH_TITLES[path].format(x=x, y=y), fontsize=11)
+        ax.set_title(PATH_TITLES[path].format(x=x, y=y), fontsize=12, color=DIRECTION_STYLES[path]["color"])
+        ax.tick_params(axis="x", labelsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.set_xlabel("standardized effect (95% CI)" if value == "std_all" else "effect in score points (95% CI)")
         ax.grid(axis="x", color="#eeeeee")
     axes[0].set_yticks(ticks)
-    axes[0].set_yticklabels(ticklabels, fontsize=9)
+    axes[0].set_yticklabels(ticklabels, fontsize=10)
     for t, lab in zip(axes[0].get_yticklabels(), ticklabels):
         if not lab.startswith("   "):
             t.set_fontweight("bold")
     axes[0].invert_yaxis()
     fig.suptitle(title or f"Cross-lagged effects of {x} and {y} by group", fontsize=12)
-    fig.text(0.01, 0.005, "Dots: estimates; lines: 95% confidence intervals. Associations over time, not proof of cause.",
-             fontsize=8, color="#555555")
+    fig.text(0.01, 0.005, "Markers: estimates; lines: 95% confidence intervals (blue solid and orange dashed: the two "
+             "directions). Associations over time, not proof of cause.", fontsize=9, color="#333333")
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    if save_to is not None:
+        from pathlib import Path
+
+        target = Path(save_to)
+        formats = (target.suffix[1:],) if target.suffix else ("png", "svg")
+        save_figure(fig, target.with_suffix("") if target.suffix else target, formats=formats)
     return fig
 
 
@@ -91,6 +115,16 @@ def group_size(n, threshold: int = 10) -> str:
     if n is None or pd.isna(n):
         return "n hidden"
     return f"n<{threshold}" if 0 < n < threshold else f"n={int(n):,}"
+
+
+def forest_caption(x: str, y: str, tests: pd.DataFrame) -> str:
+    """The forest plot's caption and alt text: what it shows and its message (which groupings differ)."""
+    differ = [grouping_plural(g) for g in dict.fromkeys(tests.loc[(tests["test"] == "x_to_y") & (tests["pvalue"] < 0.05),
+                                                          "grouping"])] if len(tests) else []
+    message = (f" The link from {name_of(x)} to later {name_of(y)} differs between "
+               f"{join_words(differ)}." if differ else " No grouping clearly differs in that direction.")
+    return (f"Cross-lagged effects of {name_of(x)} and {name_of(y)} in each group (standardized, with 95% "
+            f"confidence intervals; left: {name_of(x)} → later {name_of(y)}, right: the other direction).{message}")
 
 
 def save_figure(fig: Figure, path_stem, *, formats: tuple[str, ...] = ("png", "svg")) -> list:

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.interpret import ALPHA, effect_size_words, excludes_zero, fit_verdict, readable, significant
-from analysis.naming import group_phrase, join_words, name_of
+from analysis.naming import group_phrase, grouping_plural, join_words, name_of, scale_of
 
-__all__ = ["GroupDifference", "Headline", "Link", "crosslag_headline", "direction_sentence", "fit_caveats",
+__all__ = ["GroupDifference", "Headline", "Link", "causal_headline", "crosslag_headline", "direction_sentence", "fit_caveats",
            "group_differences", "groups_sentences", "headline"]
 
 WITHIN_MODELS = ("riclpm", "dpm")
@@ -143,7 +143,10 @@ class Headline:
 def _size(link: Link) -> str:
     """``"0.12 SD, medium"``: the one rounded number per direction, and its size in words (Orth et al. 2022)."""
     word = effect_size_words(link.std).replace(" (for a cross-lagged effect)", "").replace("-sized", "")
-    return f"{abs(link.std):.2f} SD, {word}"
+    # Two decimals, or three when two would put the number on the other side of a benchmark (0.118 is medium,
+    # but "0.12" would read as large).
+    digits = 2 if effect_size_words(round(link.std, 2)) == effect_size_words(link.std) else 3
+    return f"{abs(link.std):.{digits}f} SD, {word}"
 
 
 def _change(link: Link, *, within: bool, tail: str = " at the next interview") -> str:
@@ -225,16 +228,9 @@ def groups_sentences(differences: Sequence[GroupDifference], *, x: str, y: str) 
             whom = join_words([f"in {group_phrase(d.grouping, d.strongest)}" for d in found])
             out.append(f"The link from {name_of(a)} to later {name_of(b)} is stronger {whom}.")
     if not out:
-        names = list(dict.fromkeys(_grouping_plural(d.grouping) for d in differences))
+        names = list(dict.fromkeys(grouping_plural(d.grouping) for d in differences))
         out.append(f"The links do not clearly differ between {join_words(names).replace(' and ', ' or ')}.")
     return tuple(out)
-
-
-def _grouping_plural(grouping: str) -> str:
-    words = name_of(grouping)
-    if grouping == "life_stage":
-        return "life stages"
-    return words + "s" if words.endswith("group") else words + " groups"
 
 
 def fit_caveats(*, fit: Mapping[str, Any] | None, converged: bool = True, admissible: bool = True) -> tuple[str, ...]:
@@ -302,7 +298,7 @@ def _group_caveats(differences: Sequence[GroupDifference]) -> list[str]:
     weak = [d for d in differences if d.differs and d.pvalue_holm is not None and not significant(d.pvalue_holm)]
     if not weak:
         return []
-    names = join_words(list(dict.fromkeys(_grouping_plural(d.grouping) for d in weak)))
+    names = join_words(list(dict.fromkeys(grouping_plural(d.grouping) for d in weak)))
     return [f"The difference between {names} is less certain once the number of groupings compared is allowed "
             f"for (Holm adjustment, {ALPHA:g} level)."]
 
@@ -401,3 +397,70 @@ def groups_headline(groups: Mapping[str, Any]) -> Headline:
     caveats = [*_group_caveats(diffs), "Groups are compared on links over time; a difference between groups does "
                "not by itself show why it arises."]
     return Headline(sentences=tuple(sentences), caveats=tuple(caveats))
+
+
+# -- the causal analysis --------------------------------------------------------------------------------------
+
+def _checks_sentence(refutations: Sequence[Mapping[str, Any]]) -> str:
+    if not refutations:
+        return ""
+    verdicts = [r.get("verdict") for r in refutations]
+    if all(v == "pass" for v in verdicts):
+        return "It passed every check run on it."
+    caution = [r for r in refutations if r.get("verdict") == "caution"]
+    failed = [str(r.get("title", r.get("name", ""))).lower() for r in refutations if r.get("verdict") == "fail"]
+    parts = []
+    if caution:
+        used = str((caution[0].get("result") or {}).get("benchmark_used") or "")
+        strong = (f"earlier {name_of(used[:-4])}" if used.endswith("_lag") else name_of(used)) if used else \
+            "the strongest measured one"
+        parts.append(f"an unmeasured common cause as strong as {strong} would remove or reverse it")
+    if failed:
+        parts.append(f"it failed the {join_words(failed)} check{'s' if len(failed) > 1 else ''}")
+    return f"Treat it with caution: {'; '.join(parts)}."
+
+
+def _causal_sentence(c: Mapping[str, Any]) -> str:
+    x, y = name_of(c["exposure"]), name_of(c["outcome"])
+    lo, hi, est = float(c["ci_lower"]), float(c["ci_upper"]), float(c["estimate"])
+    if not excludes_zero(lo, hi):
+        return f"The data do not show a clear effect of {x} on {y} at the next interview."
+    binary = (c.get("design") or {}).get("binary_threshold") is not None if isinstance(c.get("design"), Mapping) \
+        else False
+    more = "lower" if est > 0 else "higher"
+    sx, sy = scale_of(c["exposure"]), scale_of(c["outcome"])
+    if binary:
+        return (f"If no one had high {x}, {y} at the next interview would on average be about "
+                f"{readable(abs(est))} points {more}{f' ({sy})' if sy else ''}.")
+    return (f"If {x} were one point lower{f' ({sx})' if sx else ''}, {y} at the next interview would on average "
+            f"be about {readable(abs(est))} points {more}{f' ({sy})' if sy else ''}.")
+
+
+def causal_headline(causal: Mapping[str, Any]) -> Headline:
+    """The headline of a causal analysis (``CausalResults.to_dict()``): the effect, the checks, the assumption.
+
+    Parameters
+    ----------
+    causal : mapping
+        With ``exposure``, ``outcome``, ``estimate``, ``ci_lower``, ``ci_upper``, ``refutations`` and,
+        for both directions, ``reverse`` (the same keys).
+
+    Returns
+    -------
+    Headline
+        One sentence per direction, the checks' verdict in words; the caveat that this holds only
+        if nothing unmeasured drives both.
+    """
+    sentences = [_causal_sentence(causal)]
+    checks = _checks_sentence(causal.get("refutations") or ())
+    if checks:
+        sentences.append(checks)
+    reverse = causal.get("reverse")
+    if reverse:
+        sentences.append(_causal_sentence(reverse))
+        back = _checks_sentence(reverse.get("refutations") or ())
+        if back and back != checks:
+            sentences.append(back.replace("It passed", "That direction passed"))
+    caveats = ("This treats the link as a cause only under the assumptions listed, above all that nothing "
+               "unmeasured drives both; the data are observational, not an experiment.",)
+    return Headline(sentences=tuple(sentences), caveats=caveats)

@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from analysis.data.attrition import WEIGHTED_RETENTION_NOTE
-from analysis.interpret import EFFECT_SIZE_SOURCE, effect_size_scale, fit_words
-from analysis.naming import name_of
+from analysis.interpret import (EFFECT_SIZE_SOURCE, effect_size_meaning, effect_size_scale, fit_words, p_text,
+                                plain_numbers, readable)
+from analysis.naming import column_label, name_of, points_of, value_words
 from analysis.outputs import write_text_atomic
 from analysis.models.survey_design import design_sentence
+from analysis.reporting.between import (analysed_sentence, between_html, between_words, fit_flags,
+                                        fit_flags_html)
+from analysis.reporting.headline import Headline, causal_headline, crosslag_headline, groups_headline
 from analysis.reporting.methods import methods_html
-from analysis.reporting.pooling import pooling_html
+from analysis.reporting.tables import cell
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -26,22 +30,24 @@ h1{color:#1f4e79}h2{border-bottom:2px solid #1f4e79;padding-bottom:.2em;margin-t
 table{border-collapse:collapse;margin:.8em 0;font-size:.86em}th,td{border:1px solid #ccd;padding:.25em .5em;text-align:right}
 th{background:#eef3f8}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}
 .summary{background:#f4f8fb;border-left:4px solid #1f4e79;padding:.8em 1em}.warn{background:#fff6e5;border-left:4px solid #e0a000;
-padding:.5em 1em}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}img{max-width:100%}
+padding:.5em 1em}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}img{max-width:100%;height:auto}
+#headline{font-size:1.25em;line-height:1.4;font-weight:500;margin:.6em 0}.table{overflow-x:auto;max-width:100%}
+@media (max-width:600px){body{margin:1em auto}table{font-size:.78em}h1{font-size:1.4em}}
 """
 
 
-def _fmt(v: Any, digits: int = 3) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        if abs(v) >= 1e4:
-            return f"{v:,.1f}"
-        if v != 0 and abs(v) < 1e-3:
-            return f"{v:.3g}"
-        return f"{v:.{digits}f}"
-    return html.escape(str(v))
+def _fmt(v: Any, column: str = "", *, x: str | None = None, y: str | None = None) -> str:
+    """One cell for people (:func:`analysis.reporting.tables.cell`), escaped for HTML."""
+    return html.escape(cell(v, column, x=x, y=y))
+
+
+def _comparison_rows(rows: list[dict]) -> list[dict]:
+    """Model comparison rows with a ``status``: usable, or why not (not converged, negative df)."""
+    out = []
+    for r in rows:
+        flags = fit_flags({"df": r.get("df")}, converged=bool(r.get("converged")))
+        out.append({**r, "status": "; ".join(flags) if flags else "usable"})
+    return out
 
 
 def _audit(warnings: list[dict]) -> str:
@@ -53,8 +59,9 @@ def _audit(warnings: list[dict]) -> str:
             f"warning(s): read them before trusting the scores.</p><ul>{items}</ul>")
 
 
-def table_html(rows: list[dict], columns: list[str] | None = None, *, labels: dict[str, str] | None = None) -> str:
-    """An HTML table of ``rows`` (dicts), numbers rounded for reading and missing values shown as —.
+def table_html(rows: list[dict], columns: list[str] | None = None, *, labels: dict[str, str] | None = None,
+               x: str | None = None, y: str | None = None, csv: str | None = None) -> str:
+    """An HTML table of ``rows`` (dicts) for people: readable numbers, plain headings, — for missing values.
 
     Parameters
     ----------
@@ -63,7 +70,11 @@ def table_html(rows: list[dict], columns: list[str] | None = None, *, labels: di
     columns : list of str, optional
         Columns to show, in order (default: the keys of the first row).
     labels : dict, optional
-        Column headings to show instead of the keys.
+        Column headings to use instead of :func:`analysis.naming.column_label`.
+    x, y : str, optional
+        The two measures, to write ``x_to_y`` as "loneliness → later GHQ-12 distress".
+    csv : str, optional
+        The run's full-precision table (``tables/<name>.csv``), named under the table.
 
     Returns
     -------
@@ -74,9 +85,11 @@ def table_html(rows: list[dict], columns: list[str] | None = None, *, labels: di
         return "<p class='note'>(nothing to show)</p>"
     cols = columns or list(rows[0].keys())
     labels = labels or {}
-    head = "".join(f"<th>{html.escape(labels.get(c, c))}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{_fmt(r.get(c))}</td>" for c in cols) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    head = "".join(f"<th>{html.escape(labels.get(c, column_label(c)))}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(r.get(c), c, x=x, y=y)}</td>" for c in cols) + "</tr>"
+                   for r in rows)
+    note = (f"<p class='note'>Full precision, for analysts: <code>{html.escape(csv)}</code>.</p>" if csv else "")
+    return f"<div class='table'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{note}"
 
 
 def figure_html(folder: Path, figures: dict, name: str) -> str:
@@ -106,34 +119,79 @@ def figure_html(folder: Path, figures: dict, name: str) -> str:
     return f"<figure id='fig-{html.escape(name)}'>{img}<figcaption>{html.escape(info['caption'])}</figcaption></figure>"
 
 
-def _plain_summary(results: dict) -> str:
+def report_headline(results: dict) -> Headline | None:
+    """The headline of a run: its first cross-lagged model, with the group comparison of the same measures."""
+    cls = results.get("crosslag") or []
+    if cls:
+        cl = cls[0]
+        groups = next((g for g in results.get("groups", []) if (g["x"], g["y"]) == (cl["x"], cl["y"])), None)
+        return crosslag_headline(cl, groups)
+    if results.get("groups"):
+        return groups_headline(results["groups"][0])
+    return None
+
+
+def _main_points(results: dict, *, weight_rule: str | None = None) -> str:
+    """The main points after the headline, each one sentence or two (ONS bulletin style)."""
     items = []
     for cl in results.get("crosslag", []):
-        items.append(f"<p>{html.escape(cl['interpretation'])}</p>")
-    if results.get("crosslag"):
-        items.append(f"<p>{html.escape(design_sentence(results['crosslag'][0].get('design')))}</p>")
-    for g in results.get("groups", []):
-        for text in g["interpretations"].values():
-            items.append(f"<p>{html.escape(text)}</p>")
+        x, y, c = name_of(cl["x"]), name_of(cl["y"]), cl["crosslag"]
+        items.append(effect_size_meaning(c["x_to_y"]["std"], source=x, target=y))
+        words = fit_words(cl["fit"])
+        if words:
+            items.append(words.split(" With thousands")[0])
+        items += [between_words(cl)] if between_words(cl) else []
+        items.append(analysed_sentence(cl, persons=results["data"]["persons"], weight_rule=weight_rule))
+        items.append(design_sentence(cl.get("design")))
     for m in results.get("moderation", []):
-        items.append(f"<p>{html.escape(m['interpretation'])}</p>")
+        items.append(m["interpretation"])
     for c in results.get("causal", []):
-        if c.get("interpretation"):
-            items.append(f"<p>{html.escape(c['interpretation'])}</p>")
-    return "".join(items) or "<p>No models were requested in this run.</p>"
+        items.append("Causal analysis: " + causal_headline(c).text)
+    if not items:
+        return "<p>No models were requested in this run.</p>"
+    return "<ul>" + "".join(f"<li>{html.escape(plain_numbers(i))}</li>" for i in items if i) + "</ul>"
+
+
+def _estimate_note(cl: dict) -> str:
+    """What the estimates and the standardized values mean, with each scale's range."""
+    x, y = name_of(cl["x"]), name_of(cl["y"])
+    within = cl["model"] in ("riclpm", "dpm")
+    compared = "compared with the person's own usual level" if within else "compared with other people"
+    return (f"Estimate: how many points higher the later score is when the earlier score is one point higher, "
+            f"{compared}; {x} is measured in {points_of(cl['x'])} and {y} in {points_of(cl['y'])}. "
+            "Standardized: the same in standard deviations, comparable across measures (for cross-lagged "
+            f"effects about {effect_size_scale(leading_zero=False)}; {EFFECT_SIZE_SOURCE}). "
+            f"{analysed_sentence(cl)}")
+
+
+def _key_figure(folder: Path, figures: dict, results: dict) -> str:
+    """The figure that shows the answer: the forest plot by group, else the path diagram."""
+    for g in results.get("groups", []):
+        return figure_html(folder, figures, g["figure"])
+    for cl in results.get("crosslag", []):
+        return figure_html(folder, figures, cl["figure"])
+    return ""
 
 
 def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dict | None = None) -> str:
-    """The report as an HTML string."""
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(cfg.title)}</title>"
-             f"<style>{CSS}</style></head><body>", f"<h1>{html.escape(cfg.title)}</h1>"]
-    if cfg.description:
-        parts.append(f"<p>{html.escape(cfg.description)}</p>")
+    """The report as an HTML string: the headline first, then the key figure, the main points and the details."""
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+             f"<title>{html.escape(cfg.title)}</title><style>{CSS}</style></head><body>",
+             f"<h1>{html.escape(cfg.title)}</h1>"]
+    head = report_headline(results)
+    if head is not None:
+        parts.append(f"<p id='headline'>{html.escape(head.text)}</p>")
+        parts.append("<ul id='headline-caveats' class='note'>"
+                     + "".join(f"<li>{html.escape(c)}</li>" for c in head.caveats) + "</ul>")
     if cfg.data.synthetic is not None:
         parts.append("<p class='warn'>These results come from a <strong>synthetic</strong> cohort generated by the "
                      "workbench. They show how the analysis works; they say nothing about real people.</p>")
-    parts.append("<section id='summary'><h2>Summary in plain language</h2><div class='summary'>"
-                 + _plain_summary(results) + "</div></section>")
+    parts.append(_key_figure(folder, figures, results))
+    if cfg.description:
+        parts.append(f"<p class='note'>{html.escape(cfg.description)}</p>")
+    parts.append("<section id='summary'><h2>Main points</h2><div class='summary'>"
+                 + _main_points(results, weight_rule=cfg.survey.weight_rule if cfg.survey.weighted else None) + "</div></section>")
     data = results["data"]
     used = _constructs_used(results) or data["constructs"][:2]
     parts.append("<section id='data'><h2>The data</h2>"
@@ -154,52 +212,59 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
     for cl in results.get("crosslag", []):
         x, y = name_of(cl["x"]), name_of(cl["y"])
         c = cl["crosslag"]
-        rows = [{"direction": f"{x} → later {y}", **{k: c['x_to_y'][k] for k in ('est', 'se', 'ci_lower', 'ci_upper', 'pvalue', 'std')}},
-                {"direction": f"{y} → later {x}", **{k: c['y_to_x'][k] for k in ('est', 'se', 'ci_lower', 'ci_upper', 'pvalue', 'std')}}]
+        keys = ("est", "se", "ci_lower", "ci_upper", "pvalue", "std")
+        rows = [{"path": "x_to_y", **{k: c["x_to_y"][k] for k in keys}},
+                {"path": "y_to_x", **{k: c["y_to_x"][k] for k in keys}}]
+        within = cl["model"] in ("riclpm", "dpm")
+        compared = "compared with the person's own usual level" if within else "compared with other people"
+        tag = f"{cl['model']}_{cl['x']}_{cl['y']}"
         parts.append(f"<section id='crosslag'><h2>Which way? {html.escape(x)} and {html.escape(y)}</h2>"
-                     + figure_html(folder, figures, cl["figure"])
+                     + f"<p>{html.escape(plain_numbers(cl['interpretation']))}</p>"
+                     + (figure_html(folder, figures, cl["figure"]) if results.get("groups") else "")
                      + "<h3>Cross-lagged effects</h3>"
-                     + table_html(rows, labels={"est": "estimate", "se": "SE", "ci_lower": "95% CI low",
-                                               "ci_upper": "95% CI high", "pvalue": "p", "std": "standardized"})
-                     + "<p class='note'>Estimate: change in the later score for a one-point higher earlier score, "
-                       "compared with the person's own usual level. Standardized: the same in standard-deviation units "
-                       f"(about {effect_size_scale(leading_zero=False)} for cross-lagged effects; "
-                       f"{EFFECT_SIZE_SOURCE}).</p>")
+                     + table_html(rows, x=cl["x"], y=cl["y"], csv=f"tables/crosslag_{tag}.csv")
+                     + f"<p class='note'>{html.escape(_estimate_note(cl))}</p>"
+                     + between_html(cl))
         tests = []
         if c.get("direction_test"):
-            tests.append({"test": "x→y equals y→x (standardized)", **c["direction_test"]})
+            tests.append({"test": "the two directions are equally strong (standardized)", **c["direction_test"]})
         if c.get("time_invariance_test"):
-            tests.append({"test": "lags equal over waves (LRT)", **c["time_invariance_test"]})
-        parts.append(table_html(tests))
+            tests.append({"test": "the effects are the same at every interval (LRT)", **c["time_invariance_test"]})
+        parts.append(table_html(tests, [k for k in ("test", "chisq", "df", "pvalue") if tests and k in tests[0]]))
         f = cl["fit"]
         parts.append("<h3>How well the model fits</h3>" + table_html([{k: f.get(k) for k in (
             "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled", "cfi", "tli", "rmsea", "rmsea_ci_lower",
             "rmsea_ci_upper", "cfi_robust", "rmsea_robust", "srmr", "aic", "bic") if k in f}])
+            + fit_flags_html(cl)
             + f"<p class='note'>{html.escape(fit_words(f))}</p>")
         if cl.get("comparison"):
             parts.append("<h3 id='comparison'>Model comparison: CLPM, RI-CLPM and DPM</h3>"
-                         + table_html(cl["comparison"], ["model", "lags", "npar", "chisq", "df", "cfi", "rmsea",
-                                                         "aic", "bic", "note"])
+                         + table_html(_comparison_rows(cl["comparison"]), ["model", "lags", "status", "npar",
+                                                                           "chisq", "df", "cfi", "rmsea", "aic",
+                                                                           "bic", "note"],
+                                      csv=f"tables/model_comparison_{tag}.csv")
                          + "<p class='note'>Lower AIC/BIC is better. The CLPM does not separate stable differences "
                            "between people from changes within people.</p>")
         if cl.get("sensitivity"):
             parts.append("<h3 id='sensitivity'>Sensitivity analyses</h3>"
                          + table_html(cl["sensitivity"], ["method", "from", "to", "est", "se", "ci_lower",
-                                                          "ci_upper", "pvalue", "n_obs", "note"]))
+                                                          "ci_upper", "pvalue", "n_obs", "note"],
+                                      csv=f"tables/sensitivity_{tag}.csv"))
         parts.append("</section>")
     for g in results.get("groups", []):
         parts.append(f"<section id='groups'><h2>Who is most affected? Life stages and stigma</h2>"
-                     + figure_html(folder, figures, g["figure"])
+                     + "<p class='note'>The figure at the top of the report shows these estimates.</p>"
                      + table_html(g["table"], ["grouping", "group", "n", "path", "est", "ci_lower", "ci_upper",
-                                               "std", "suppressed"])
+                                               "std_all", "suppressed"], x=g["x"], y=g["y"],
+                                  csv=f"tables/groups_{g['x']}_{g['y']}.csv")
                      + "<h3>Tests of equal effects across groups</h3>"
-                     + table_html(g["tests"], labels={"pvalue_holm": "p (Holm, over groupings)"})
-                     + "".join(f"<p>{html.escape(t)}</p>" for t in g["interpretations"].values())
+                     + table_html(g["tests"], x=g["x"], y=g["y"], labels={"pvalue_holm": "p (Holm, over groupings)"})
+                     + "".join(f"<p>{html.escape(plain_numbers(t))}</p>" for t in g["interpretations"].values())
                      + "".join(f"<p class='warn'>{html.escape(k)}: {html.escape(v)}</p>" for k, v in g["failures"].items())
                      + "</section>")
     for m in results.get("moderation", []):
         parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"
-                     + table_html(m["marginal_effects"]) + f"<p>{html.escape(m['interpretation'])}</p>"
+                     + table_html(m["marginal_effects"], x=m["x"], y=m["y"]) + f"<p>{html.escape(plain_numbers(m['interpretation']))}</p>"
                      + "".join(f"<p class='warn'>{html.escape(n)}</p>" for n in m.get("notes", []))
                      + (f"<p class='note'>How the regressions used the survey design: {html.escape(m['design']['note'])}.</p>"
                         if (m.get("design") or {}).get("note") else "") + "</section>")
@@ -216,7 +281,6 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
     for c in results.get("causal", []):
         parts.append(f"<section id='causal'><h2>If {html.escape(name_of(c['exposure']))} were reduced… (causal analysis)</h2>"
                      + (blocks or {}).get(c.get("report_block", ""), "") + "</section>")
-    parts.append(pooling_html(folder, figures, results))
     parts.append("<section id='methods'><h2>Methods</h2>" + methods_html(cfg, results) + "</section>")
     disc = results["disclosure"]
     parts.append(f"<section id='disclosure'><h2>Disclosure control</h2><p>Cells and groups with fewer than "
@@ -268,7 +332,9 @@ def _descriptives(records: list[dict], constructs: list[str]) -> str:
     for row in out:
         for c in columns:
             row.setdefault(c, "—")
-    return table_html(out, [*keys, "respondents", *columns], labels={"life_stage": "life stage"})
+    labels = {"life_stage": "life stage", **{c: name_of(c) for c in constructs},
+              **{f"{c} (weighted)": f"{name_of(c)} (weighted)" for c in constructs}}
+    return table_html(out, [*keys, "respondents", *columns], labels=labels)
 
 
 #: Headings of the weighted attrition columns (the JSON keys stay as they are).

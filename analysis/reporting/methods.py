@@ -6,6 +6,8 @@ import html
 
 from analysis.models.survey_design import design_sentence
 
+_SHORT = {"riclpm": "RI-CLPM", "clpm": "CLPM", "dpm": "DPM"}
+
 REFERENCES = {
     "hamaker2015": "Hamaker, E. L., Kuiper, R. M., & Grasman, R. P. P. P. (2015). A critique of the cross-lagged panel "
                    "model. Psychological Methods, 20(1), 102–116.",
@@ -37,13 +39,13 @@ def methods_html(cfg, results: dict) -> str:
         paras.append(
             "Cross-lagged panel models were fitted by maximum likelihood with full-information maximum likelihood "
             "for missing waves (Enders & Bandalos 2001), so everyone with at least one observed score contributes. "
-            f"Model types: {', '.join(k.upper() for k in kinds)}. The random-intercept cross-lagged panel model "
+            f"Model types: {', '.join(_SHORT.get(k, k.upper()) for k in kinds)}. The random-intercept cross-lagged panel model "
             "(RI-CLPM; Hamaker et al. 2015; syntax as Mulder & Hamaker 2021) separates stable differences between "
             "people (random intercepts) from fluctuations within people, and estimates the lagged effects among the "
             "within-person parts. The dynamic panel model (DPM) treats person effects as fixed and correlated with the "
             "first wave (Allison et al. 2017). Lagged effects were constrained equal over waves unless stated, "
             "and that constraint was tested with a likelihood-ratio test. The estimation engine reproduces lavaan "
-            "(Rosseel 2012) to 1e-4 on reference models. Fit was judged with CFI, TLI, RMSEA and SRMR "
+            "(Rosseel 2012) to four decimal places on reference models. Fit was judged with CFI, TLI, RMSEA and SRMR "
             "(Hu & Bentler 1999); effect sizes follow Orth et al. (2022).")
         paras.append("Survey design: " + design_sentence(cl[0].get("design")) + (
             " Weights were rescaled to sum to the number of people analysed and enter the likelihood; standard "

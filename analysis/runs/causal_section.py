@@ -6,9 +6,14 @@ import html
 import warnings
 from typing import Any
 
+from analysis.interpret import plain_numbers
+from analysis.naming import name_of
 from analysis.outputs import json_safe
 from analysis.runs.config import CausalItem
 from analysis.runs.disclosure import suppress_listed
+
+
+VERDICTS = {"pass": "passed", "fail": "failed", "caution": "caution, not a pass"}
 
 
 def _table_html(frame) -> str:
@@ -51,12 +56,14 @@ def run_causal(ctx: Any, item: CausalItem) -> dict:
         warnings.simplefilter("ignore")
         res = fit_causal(ctx.panel, exposure=item.exposure, outcome=item.outcome, mediator=item.mediator,
                          mediator_role=item.stigma_role, direction=item.direction, n_boot=item.bootstrap,
+                         n_simulations=item.simulations,
                          seed=ctx.cfg.seed, **survey_options(ctx))
     tag = f"{item.exposure}_{item.outcome}"
     effects = ctx.table(f"causal_effects_{tag}", res.to_frame())
     refutations = ctx.table(f"causal_refutations_{tag}", res.refutation_table())
     ctx.figure(f"causal_graph_{tag}", res.draw_graph(),
-               caption=f"Causal graph: what is assumed to cause what ({item.exposure} and {item.outcome}).")
+               caption=f"Causal graph: what is assumed to cause what ({name_of(item.exposure)} and "
+                       f"{name_of(item.outcome)}); the arrows are assumptions, the numbers on them estimates.")
     out = res.to_dict()
     out["sample"], cells = protect_sample(out.get("sample") or {}, threshold=ctx.threshold)
     ctx.suppressed_cells += cells
@@ -65,8 +72,13 @@ def run_causal(ctx: Any, item: CausalItem) -> dict:
              f"<p><strong>Estimand:</strong> {html.escape(str(out.get('estimand', '')))}</p>",
              "<h3>Estimates</h3>", _table_html(effects),
              "<h3>Checks of the estimate (refutations)</h3>", _table_html(refutations),
-             "<ul>" + "".join(f"<li><strong>{html.escape(r['name'])}</strong> ({html.escape(r['verdict'])}): "
-                              f"{html.escape(r['words'])}</li>" for r in out.get("refutations", [])) + "</ul>",
+             "<p class='note'>A check passes only when its result supports the estimate: placebo exposures give "
+             "about zero, noise confounders and subsets barely move it, and neither a weak unmeasured confounder "
+             "nor one as strong as the strongest measured confounder would remove or reverse it (else "
+             "<em>caution</em>).</p>",
+             "<ul>" + "".join(f"<li><strong>{html.escape(r['title'])}</strong> ({html.escape(VERDICTS[r['verdict']])}): "
+                              f"{html.escape(plain_numbers(r['words']))}</li>" for r in out.get("refutations", []))
+             + "</ul>",
              "<h3>Assumptions</h3><ul>" + "".join(f"<li>{html.escape(str(a))}</li>" for a in out.get("assumptions", []))
              + "</ul>"]
     if res.reverse is not None:

@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.data.attrition import ATTRITION_DEPENDENT
 from analysis.outputs import json_safe, write_atomic
 from analysis.runs.config import AnalysisConfig, CausalItem, CrossLagItem, GroupsItem, ModerationItem
+from analysis.naming import name_of
 from analysis.runs.disclosure import panel_table_masks, scrub_text, suppress_counts
 
 
@@ -138,6 +139,8 @@ def survey_options(ctx: Context) -> dict:
 
 def crosslag(ctx: Context, item: CrossLagItem) -> dict:
     from analysis.models.crosslag import fit_crosslag
+    from analysis.models.crosslag_results import MODEL_NAMES
+    from analysis.reporting.between import between
     from analysis.reporting.path_diagram import path_diagram
 
     with warnings.catch_warnings():
@@ -154,11 +157,16 @@ def crosslag(ctx: Context, item: CrossLagItem) -> dict:
         ctx.table(f"model_comparison_{tag}", res.comparison)
     if res.sensitivity is not None:
         ctx.table(f"sensitivity_{tag}", res.sensitivity)
+    ri = between(out)
     fig = path_diagram(x=item.x, y=item.y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave),
                        ar_y=list(res.ar_y.by_wave), x_to_y=list(res.x_to_y.by_wave), y_to_x=list(res.y_to_x.by_wave),
-                       within=res.within_person)
-    ctx.figure(f"path_diagram_{tag}", fig, caption=f"Lagged effects between {item.x} and {item.y} "
-                                                   f"({item.model.upper()}, standardized).")
+                       within=res.within_person, between=None if ri is None else ri.correlation)
+    x, y = name_of(item.x), name_of(item.y)
+    ctx.figure(f"path_diagram_{tag}", fig, caption=(
+        f"Lagged effects between {x} and {y} ({MODEL_NAMES[item.model]}, standardized). Blue solid arrows: {x} → "
+        f"later {y} ({res.x_to_y.std:.2f} on average); orange dashed arrows: {y} → later {x} "
+        f"({res.y_to_x.std:.2f}); grey: how much each measure carries over to the next wave."
+        + ("" if ri is None else f" Lasting differences between people: correlation {ri.correlation:.2f}.")))
     out["figure"] = f"path_diagram_{tag}"
     out["summary_text"] = res.summary()
     return out
@@ -166,6 +174,7 @@ def crosslag(ctx: Context, item: CrossLagItem) -> dict:
 
 def groups(ctx: Context, item: GroupsItem) -> dict:
     from analysis.models.groups import compare_all_groupings
+    from analysis.reporting.figures import forest_caption
     from analysis.reporting.figures import forest_plot
 
     names = list(ctx.panel.groupings) if item.groupings == "all" else list(item.groupings)
@@ -183,8 +192,7 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
     ctx.table(f"group_tests_{tag}", tests)
     pairwise = pd.concat([c.pairwise.assign(grouping=g) for g, c in allg.comparisons.items()], ignore_index=True)
     ctx.table(f"group_pairs_{tag}", pairwise)
-    ctx.figure(f"forest_{tag}", forest_plot(safe, x=allg.x, y=allg.y, threshold=ctx.threshold), caption=f"Cross-lagged effects of {item.x} and {item.y} by "
-                                                            "life stage and stigma group (standardized, 95% CI).")
+    ctx.figure(f"forest_{tag}", forest_plot(safe, x=allg.x, y=allg.y, threshold=ctx.threshold), caption=forest_caption(allg.x, allg.y, tests))
     return {"x": item.x, "y": item.y, "table": records(safe), "tests": records(tests),
             "pairwise": records(pairwise), "failures": allg.failures,
             "interpretations": {g: c.interpretation() for g, c in allg.comparisons.items()},

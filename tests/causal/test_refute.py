@@ -95,7 +95,7 @@ def test_sensitivity_to_an_unobserved_confounder_fails_for_a_fragile_effect(simu
     r = res.refutation("unobserved_common_cause")
     assert r.verdict == "fail", r.words
     assert r.result["robustness_value_ci"] < 0.01 and "fragile" in r.words
-    assert not res.passed and "Checks failed" in res.interpretation()
+    assert not res.passed and "Checks not passed" in res.interpretation()
 
 
 def test_sensitivity_bound_flags_a_real_unmeasured_confounder():
@@ -153,3 +153,17 @@ def test_same_seed_same_checks(simulate):
 def test_unknown_refutation_is_a_usage_error(simulate):
     with pytest.raises(UsageError, match="unknown refutation"):
         fit_causal(simulate(n=50, seed=38), exposure="x", outcome="y", refutations=["bootstrap"])
+
+
+def test_a_confounder_as_strong_as_a_measured_one_that_overturns_the_estimate_is_no_pass():
+    from analysis.causal.refute import Refutation, _overturned
+
+    # The case: estimate 0.317, a confounder as strong as earlier distress would move it to -0.744.
+    reversed_ = {"adjusted_estimate": -0.744, "adjusted_ci_lower": -0.772, "adjusted_ci_upper": -0.716}
+    assert _overturned(0.317, reversed_)
+    assert _overturned(0.317, {"adjusted_estimate": 0.05, "adjusted_ci_lower": -0.01, "adjusted_ci_upper": 0.11})
+    assert not _overturned(0.317, {"adjusted_estimate": 0.25, "adjusted_ci_lower": 0.2, "adjusted_ci_upper": 0.3})
+    caution = Refutation(name="unobserved_common_cause", title="Unobserved common cause (sensitivity)", method="",
+                         estimate=0.317, new_effect=-0.744, passed=False, result={"caution": True})
+    assert caution.verdict == "caution" and caution.to_dict()["verdict"] == "caution"
+    assert Refutation(name="x", title="x", method="", estimate=1, new_effect=1, passed=False).verdict == "fail"

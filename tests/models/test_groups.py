@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import dataclasses
 import warnings
 
@@ -144,3 +146,16 @@ def test_compare_all_groupings_reports_progress_and_failures(monkeypatch):
     assert calls == [(0, 3, "life_stage"), (1, 3, "tiny"), (2, 3, "stigma")]
     assert res.comparisons == {"life_stage": "life_stage clpm", "stigma": "stigma clpm"}
     assert res.failures == {"tiny": "too few persons"}
+
+
+def test_all_groupings_summary_fits_on_a_screen_and_repr_is_one_line(mg_data):
+    from analysis.models.groups import AllGroupComparisons
+
+    one = compare_groups(mg_data, x="x", y="y", grouping="G", waves=WAVES)
+    allg = AllGroupComparisons(x="x", y="y", comparisons={"G": one}, failures={"tiny": "too few persons"})
+    text = allg.summary()
+    assert len(text.splitlines()) <= 40 and max(map(len, text.splitlines())) <= 110
+    assert "equal across groups" in text and "tiny: not compared (too few persons)" in text
+    assert not re.search(r"\de-\d", text)
+    assert repr(allg) == "AllGroupComparisons(x and y: G; failed: tiny)" and str(allg) == text
+    assert len(repr(one)) < 120 and "\n" not in repr(one)

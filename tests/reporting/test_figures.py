@@ -32,3 +32,27 @@ def test_forest_plot_has_a_row_per_group_and_a_panel_per_direction(tmp_path):
     assert (tmp_path / "forest.png").read_bytes()[:4] == b"\x89PNG"
     assert "<svg" in (tmp_path / "forest.svg").read_text()[:500]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_forest_plot_saves_where_a_script_asks_and_returns_the_figure(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nothing may be written anywhere else
+    fig = forest_plot(table(), x="loneliness", y="ghq", path=tmp_path / "out" / "forest")
+    assert fig.get_axes() and (tmp_path / "out" / "forest.png").is_file() and (tmp_path / "out" / "forest.svg").is_file()
+    forest_plot(table(), x="loneliness", y="ghq", path=tmp_path / "only.svg")
+    assert (tmp_path / "only.svg").is_file() and not (tmp_path / "only.png").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["only.svg", "out"]
+    forest_plot(table(), x="loneliness", y="ghq")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["only.svg", "out"]
+
+
+def test_directions_differ_by_colour_and_by_line_style_and_marker():
+    from analysis.reporting.figures import DIRECTION_STYLES
+
+    a, b = DIRECTION_STYLES["x_to_y"], DIRECTION_STYLES["y_to_x"]
+    assert a["color"] != b["color"] and a["ls"] != b["ls"] and a["marker"] != b["marker"]
+    # Okabe-Ito blue and vermillion: told apart by the common colour-vision deficiencies
+    assert {a["color"], b["color"]} == {"#0072B2", "#D55E00"}
+    fig = forest_plot(table(), x="loneliness", y="ghq")
+    styles = {ax.get_title(): {line.get_linestyle() for line in ax.get_lines() if len(line.get_xdata()) == 2}
+              for ax in fig.get_axes()}
+    assert len({frozenset(s) for s in styles.values()}) == 2

@@ -166,3 +166,41 @@ def test_no_exponent_or_raw_names_in_any_headline():
         text = h.summary()
         assert not re.search(r"\de[-+]?\d", text)
         assert "ghq_likert" not in text and "x_to_y" not in text and "_" not in text
+
+
+def _causal(est=0.32, lo=0.23, hi=0.40, verdicts=("pass", "pass", "pass", "pass"), reverse=None):
+    refs = [{"name": n, "title": n.replace("_", " "), "verdict": v,
+             "result": {"benchmark_used": "ghq_likert_lag"} if n == "unobserved_common_cause" else {}}
+            for n, v in zip(("placebo_treatment", "random_common_cause", "data_subset", "unobserved_common_cause"),
+                            verdicts)]
+    return {"exposure": X, "outcome": Y, "estimate": est, "ci_lower": lo, "ci_upper": hi, "refutations": refs,
+            "design": {"binary_threshold": None}, "reverse": reverse}
+
+
+def test_causal_headline_states_the_effect_with_both_scales_and_the_checks():
+    from analysis.reporting.headline import causal_headline
+
+    h = causal_headline(_causal())
+    assert h.sentences[0] == ("If loneliness were one point lower (UCLA-3, scored 3–9), GHQ-12 distress at the next "
+                              "interview would on average be about 0.32 points lower (GHQ-12, scored 0–36).")
+    assert h.sentences[1] == "It passed every check run on it."
+    assert "nothing unmeasured drives both" in h.caveats[0]
+
+
+def test_causal_headline_never_says_passed_when_the_confounder_bound_overturns_it():
+    from analysis.reporting.headline import causal_headline
+
+    h = causal_headline(_causal(verdicts=("pass", "pass", "pass", "caution")))
+    assert "passed" not in h.text
+    assert h.sentences[1] == ("Treat it with caution: an unmeasured common cause as strong as earlier GHQ-12 "
+                              "distress would remove or reverse it.")
+    failed = causal_headline(_causal(verdicts=("fail", "pass", "pass", "pass")))
+    assert "it failed the placebo treatment check" in failed.text
+
+
+def test_causal_headline_when_the_effect_is_not_clear_and_for_the_other_direction():
+    from analysis.reporting.headline import causal_headline
+
+    other = {**_causal(est=0.01, lo=-0.01, hi=0.03), "exposure": Y, "outcome": X}
+    h = causal_headline(_causal(reverse=other))
+    assert "The data do not show a clear effect of GHQ-12 distress on loneliness at the next interview." in h.text
