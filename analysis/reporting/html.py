@@ -22,6 +22,7 @@ from analysis.reporting.between import (analysed_sentence, between_html, between
 from analysis.reporting.headline import Headline, causal_headline, crosslag_headline, groups_headline
 from analysis.reporting.methods import methods_html
 from analysis.reporting.tables import cell
+from analysis.reporting.pooling import pooling_html
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -281,6 +282,7 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
     for c in results.get("causal", []):
         parts.append(f"<section id='causal'><h2>If {html.escape(name_of(c['exposure']))} were reduced… (causal analysis)</h2>"
                      + (blocks or {}).get(c.get("report_block", ""), "") + "</section>")
+    parts.append(pooling_html(folder, figures, results))
     parts.append("<section id='methods'><h2>Methods</h2>" + methods_html(cfg, results) + "</section>")
     disc = results["disclosure"]
     parts.append(f"<section id='disclosure'><h2>Disclosure control</h2><p>Cells and groups with fewer than "

@@ -125,8 +125,6 @@ class CausalItem(_Strict):
     bootstrap: int = Field(200, ge=0, le=10_000)
     #: Simulations per refutation check (the dashboard's report passes the page's, so both show one result).
     simulations: int = Field(30, ge=2, le=10_000)
-    #: Simulations per refutation check (the dashboard's report passes the page's, so both show one result).
-    simulations: int = Field(30, ge=2, le=10_000)
 
 
 class InvarianceItem(_Strict):
