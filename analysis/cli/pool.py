@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--y", help="with run folders holding several cross-lag results: the second construct")
     p.add_argument("--model", choices=("clpm", "riclpm", "dpm"),
                    help="with run folders holding several cross-lag results: the model")
+    p.add_argument("--groups", action="store_true",
+                   help="with crosslag --group results (e.g. --group life_stage): pool each group of each study as "
+                        "a study of its own, and each group across the studies")
     p.add_argument("--json", required=True, metavar="OUT", help="write the pooled results as JSON to this file")
     p.add_argument("--plot", metavar="OUT.png", help="also write the forest plot (PNG or SVG by extension)")
     p.set_defaults(run=run)
@@ -51,10 +54,16 @@ def run(args: argparse.Namespace) -> int:
                          "per result, in the same order.")
     if args.plot and Path(args.plot).suffix.lower() not in (".png", ".svg"):
         raise UsageError(f"--plot {args.plot}: the file name must end in .png or .svg.")
-    cohorts = read_cohorts(args.results, x=args.x, y=args.y, model=args.model)
-    if args.names:
-        cohorts = [replace(c, name=name) for c, name in zip(cohorts, args.names)]
-    res = pool_cohorts(cohorts, interval=args.interval)
+    notes: list[str] = []
+    if args.groups:
+        from analysis.pooling.cohorts import read_group_studies
+
+        cohorts, notes = read_group_studies(args.results, names=args.names)
+    else:
+        cohorts = read_cohorts(args.results, x=args.x, y=args.y, model=args.model)
+        if args.names:
+            cohorts = [replace(c, name=name) for c, name in zip(cohorts, args.names)]
+    res = pool_cohorts(cohorts, interval=args.interval, notes=notes)
     print(res.summary())
     write_json_atomic(args.json, res.to_dict())
     print(f"Results written to {args.json}")

@@ -27,6 +27,45 @@ MODEL_NAMES = {
 }
 
 
+def lag_matrix_of(sem: SEMResults, *, model: str, x: str, y: str, waves, group: str | None = None
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The lag matrix ``[[ar_x, y_to_x], [x_to_y, ar_y]]`` of a cross-lagged fit and the covariance of its entries.
+
+    ``group``: a group of a multigroup fit (:func:`analysis.models.groups.compare_groups`).
+    None when the lags are not held equal over waves (each interval has its own).
+    """
+    from analysis.models.builders import PanelDesign, lag_paths
+
+    design = PanelDesign(x=tuple(f"{x}_{w}" for w in waves), y=tuple(f"{y}_{w}" for w in waves))
+    rows = lag_paths(model, design)
+    idx = []
+    for key in LAG_ORDER:
+        positions = {sem.free_index(lhs, "~", rhs, group=group) for lhs, rhs in rows[key]}
+        if len(positions) != 1:
+            return None
+        idx.append(positions.pop())
+    theta = sem.params.to_numpy()
+    vcov = sem.vcov.to_numpy()
+    return theta[idx].reshape(2, 2), vcov[np.ix_(idx, idx)]
+
+
+def lag_matrix_dict(lag: tuple[np.ndarray, np.ndarray] | None, *, x: str, y: str, model: str) -> dict | None:
+    """The JSON block of a lag matrix (``crosslag.lag_matrix``): est, vcov, order, rows, columns, within_person."""
+    if lag is None:
+        return None
+    phi, vcov = lag
+    return {"order": list(LAG_ORDER), "rows": [x, y], "columns": [x, y], "est": json_safe(phi.tolist()),
+            "vcov": json_safe(vcov.tolist()), "within_person": model in ("riclpm", "dpm")}
+
+
+def group_lag_matrices(comparison: Any) -> dict[str, dict | None]:
+    """Each group's lag-matrix block of a group comparison (``crosslag --group``), for pooling life stages."""
+    return {lv: lag_matrix_dict(lag_matrix_of(comparison.sem, model=comparison.model, x=comparison.x,
+                                              y=comparison.y, waves=comparison.waves, group=lv),
+                                x=comparison.x, y=comparison.y, model=comparison.model)
+            for lv in comparison.levels}
+
+
 @dataclass(frozen=True)
 class PathSummary:
     """One lagged path (e.g. loneliness → later mental health), averaged over intervals if free."""
@@ -92,17 +131,7 @@ class CrossLagResults:
         within-person lags.  Pooling moves them to a common interval
         (:func:`analysis.pooling.convert`).
         """
-        from analysis.models.builders import PanelDesign, lag_paths
-
-        paths = (self.ar_x, self.y_to_x, self.x_to_y, self.ar_y)
-        if any(p is None or not p.time_invariant for p in paths):
-            return None
-        design = PanelDesign(x=tuple(f"{self.x}_{w}" for w in self.waves), y=tuple(f"{self.y}_{w}" for w in self.waves))
-        rows = lag_paths(self.model, design)
-        idx = [self.sem.free_index(rows[key][0][0], "~", rows[key][0][1]) for key in LAG_ORDER]
-        theta = self.sem.params.to_numpy()
-        vcov = self.sem.vcov.to_numpy()
-        return theta[idx].reshape(2, 2), vcov[np.ix_(idx, idx)]
+        return lag_matrix_of(self.sem, model=self.model, x=self.x, y=self.y, waves=self.waves)
 
     @property
     def within_person(self) -> bool:
@@ -183,13 +212,7 @@ class CrossLagResults:
         return out
 
     def _lag_matrix_dict(self) -> dict | None:
-        lag = self.lag_matrix()
-        if lag is None:
-            return None
-        phi, vcov = lag
-        return {"order": list(LAG_ORDER), "rows": [self.x, self.y], "columns": [self.x, self.y],
-                "est": json_safe(phi.tolist()), "vcov": json_safe(vcov.tolist()),
-                "within_person": self.within_person}
+        return lag_matrix_dict(self.lag_matrix(), x=self.x, y=self.y, model=self.model)
 
     def to_frame(self) -> pd.DataFrame:
         """Both cross-lagged paths in one tidy table (``est, se, ci_lower, ci_upper, pvalue, std_all``)."""

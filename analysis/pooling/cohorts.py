@@ -42,6 +42,7 @@ class CohortLags:
     vcov: np.ndarray = field(repr=False)
     model: str = "riclpm"
     source: str = ""
+    group: str | None = None  # the group (e.g. life stage) of a group comparison, when groups are pooled
 
     def __post_init__(self) -> None:
         check_lags(self.phi, self.vcov, where=self.source or self.name)
@@ -58,7 +59,7 @@ class CohortLags:
         perm = [3, 2, 1, 0]  # ar_x, y_to_x, x_to_y, ar_y -> ar_y, x_to_y, y_to_x, ar_x
         return CohortLags(name=self.name, x=self.y, y=self.x, interval_years=self.interval_years, n=self.n,
                           phi=self.phi[::-1, ::-1].copy(), vcov=self.vcov[np.ix_(perm, perm)],
-                          model=self.model, source=self.source)
+                          model=self.model, source=self.source, group=self.group)
 
 
 def check_lags(phi: Any, vcov: Any, *, where: str) -> None:
@@ -105,6 +106,42 @@ def from_result(result: Any, *, source: str, name: str | None = None) -> CohortL
                       phi=phi, vcov=vcov, model=str(result["model"]), source=source)
 
 
+def group_studies(result: Any, *, source: str, name: str | None = None) -> tuple[list[CohortLags], list[str]]:
+    """Each group of a ``crosslag --group`` result as a study of its own, and notes on groups left out.
+
+    A group with fewer than :data:`MIN_PERSONS` persons (or whose size is hidden) is left
+    out and named in a note.
+
+    Raises
+    ------
+    DataError
+        Naming ``source``: no group comparison with lag matrices in it, or lags that differ by wave.
+    """
+    whole = from_result(result, source=source, name=name)
+    lags = result.get("group_lag_matrices")
+    comparison = result.get("group_comparison") or {}
+    if not isinstance(lags, dict) or not lags:
+        raise DataError(f"{source} has no groups with lag matrices; run crosslag with --group GROUPING (e.g. "
+                        "life_stage) and --json to pool the groups.")
+    sizes = comparison.get("group_sizes") or {}
+    studies, notes = [], []
+    for level, lag in lags.items():
+        if lag is None:
+            raise DataError(f"{source}: group {level!r} has lags that differ by wave; fit the groups with lags equal "
+                            "over waves (--lags invariant).")
+        size = sizes.get(level)
+        if not isinstance(size, int) or size < MIN_PERSONS:
+            notes.append(f"Group {level!r} of {whole.name} has fewer than {MIN_PERSONS} persons (or its size is "
+                         "hidden) and is left out.")
+            continue
+        group_result = {**result, "crosslag": {**result["crosslag"], "lag_matrix": lag}, "fit": {"nobs": size}}
+        study = from_result(group_result, source=f"{source} ({level})", name=f"{whole.name} {level}")
+        studies.append(CohortLags(name=study.name, x=study.x, y=study.y, interval_years=study.interval_years,
+                                  n=study.n, phi=study.phi, vcov=study.vcov, model=study.model, source=study.source,
+                                  group=str(level)))
+    return studies, notes
+
+
 def read_cohorts(paths: Sequence[str | os.PathLike[str]], *, x: str | None = None, y: str | None = None,
                  model: str | None = None) -> list[CohortLags]:
     """Read cross-lag JSON files and run folders; one :class:`CohortLags` per file or folder.
@@ -123,6 +160,23 @@ def read_cohorts(paths: Sequence[str | os.PathLike[str]], *, x: str | None = Non
     for path in paths:
         cohorts.append(_read_one(Path(path), x=x, y=y, model=model))
     return align(cohorts)
+
+
+def read_group_studies(paths: Sequence[str | os.PathLike[str]], *, names: Sequence[str] | None = None
+                       ) -> tuple[list[CohortLags], list[str]]:
+    """Read ``crosslag --group --json`` files: each group of each file a study (see :func:`group_studies`).
+
+    ``names``: the cohorts' names, one per file (default: the ``cohort`` in each file).
+    """
+    studies, notes = [], []
+    for k, path in enumerate(paths):
+        file = Path(path)
+        if not file.is_file():
+            raise DataError(f"{file}: no such file; pooling groups needs the JSON files of crosslag --group.")
+        found, said = group_studies(_load_json(file), source=str(file), name=names[k] if names else None)
+        studies += found
+        notes += said
+    return align(studies), notes
 
 
 def align(cohorts: Sequence[CohortLags]) -> list[CohortLags]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -60,6 +60,8 @@ class PooledResults:
     pooled: dict[str, MetaResult]
     naive: dict[str, MetaResult]
     notes: tuple[str, ...] = ()
+    #: With studies that are groups (life stages) of cohorts: each group pooled across the cohorts.
+    by_group: dict[str, dict[str, MetaResult]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (f"PooledResults({self.x} and {self.y}, {len(self.cohorts)} studies at {self.interval_years:g} "
@@ -94,7 +96,14 @@ class PooledResults:
                 text += f"; the studies agree (p = {p_text(m.q_pvalue)} for differences, I² = {m.i2:.0f}%)"
             parts.append(text + ".")
         # The first direction follows the colon; the second is a sentence of its own.
-        return " ".join([parts[0], parts[1], parts[2][:1].upper() + parts[2][1:]])
+        text = " ".join([parts[0], parts[1], parts[2][:1].upper() + parts[2][1:]])
+        if self.by_group:
+            each = "; ".join(
+                f"{level}: {readable(m['x_to_y'].estimate)} (95% CI {readable(m['x_to_y'].ci_lower)} to "
+                f"{readable(m['x_to_y'].ci_upper)}{', the studies differ' if significant(m['x_to_y'].q_pvalue) else ''})"
+                for level, m in self.by_group.items())
+            text += f" Group by group, pooled across the studies, {x} → {y} {later}: {each}."
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe; the keys of the ``pool`` contract (issue 19), and more."""
@@ -103,6 +112,7 @@ class PooledResults:
             se = conv.se
             cohorts.append({
                 "name": c.name, "interval_years": c.interval_years, "n": c.n, "model": c.model, "source": c.source,
+                **({"group": c.group} if c.group is not None else {}),
                 **{p: {"est": float(c.phi[CELLS[p]]), "se": float(math.sqrt(c.vcov[_flat(p), _flat(p)]))}
                    for p in CELLS},
                 "converted": {p: {"est": float(conv.phi[CELLS[p]]), "se": float(se[CELLS[p]])} for p in CELLS},
@@ -112,6 +122,8 @@ class PooledResults:
             "interval_years": self.interval_years, "x": self.x, "y": self.y, "cohorts": cohorts,
             "pooled": {p: _meta_dict(m) for p, m in self.pooled.items()},
             "naive": {p: _meta_dict(m) for p, m in self.naive.items()},
+            **({"by_group": {lv: {p: _meta_dict(m) for p, m in ms.items()} for lv, ms in self.by_group.items()}}
+               if self.by_group else {}),
             "sentence": self.sentence(), "notes": list(self.notes), "methods": METHODS,
             "references": list(REFERENCES),
         })
@@ -158,7 +170,8 @@ class PooledResults:
         return forest_plot(self)
 
 
-def pool_cohorts(cohorts: Sequence[CohortLags], *, interval: float = 1.0, level: float = 0.95) -> PooledResults:
+def pool_cohorts(cohorts: Sequence[CohortLags], *, interval: float = 1.0, level: float = 0.95,
+                 notes: Sequence[str] = ()) -> PooledResults:
     """Put each study's lags on ``interval`` years and pool them across studies.
 
     Parameters
@@ -193,7 +206,15 @@ def pool_cohorts(cohorts: Sequence[CohortLags], *, interval: float = 1.0, level:
     naive = {p: random_effects([c.phi[CELLS[p]] for c in cohorts], [math.sqrt(c.vcov[_flat(p), _flat(p)])
                                                                       for c in cohorts], level=level)
              for p in DIRECTIONS}
-    notes = []
+    by_group: dict[str, dict[str, MetaResult]] = {}
+    for group in dict.fromkeys(c.group for c in cohorts if c.group is not None):
+        members = [conv for c, conv in zip(cohorts, converted) if c.group == group]
+        if len(members) >= 2:
+            by_group[group] = {p: random_effects([m.phi[CELLS[p]] for m in members], [m.se[CELLS[p]] for m in members],
+                                                 level=level) for p in DIRECTIONS}
+    notes = list(notes)
+    if any(c.group is not None for c in cohorts) and not by_group:
+        notes.append("No group is in two or more studies, so no group is pooled across studies on its own.")
     if any(c.model == "clpm" for c in cohorts):
         notes.append("Some studies' lags come from the CLPM, which mixes stable differences between people with "
                      "changes within them; the RI-CLPM's within-person lags suit a continuous-time reading better.")
@@ -202,7 +223,8 @@ def pool_cohorts(cohorts: Sequence[CohortLags], *, interval: float = 1.0, level:
     if len({c.name for c in cohorts}) < len(cohorts):
         notes.append("Two or more studies have the same name; the table lists them in the order given.")
     return PooledResults(interval_years=float(interval), x=cohorts[0].x, y=cohorts[0].y, cohorts=tuple(cohorts),
-                         converted=tuple(converted), pooled=pooled, naive=naive, notes=tuple(notes))
+                         converted=tuple(converted), pooled=pooled, naive=naive, notes=tuple(notes),
+                         by_group=by_group)
 
 
 def _flat(path: str) -> int:
