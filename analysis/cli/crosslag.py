@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.cli._parser import add_spec_and_data, comma_list
+from analysis.errors import UsageError
 
 HELP = "fit a cross-lagged panel model (CLPM, RI-CLPM or DPM) of two constructs"
 
@@ -41,9 +42,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="add fixed-effects, first-difference and mixed-model estimates for comparison")
     p.add_argument("--group", metavar="GROUPING",
                    help="compare the cross-lags across the groups of a grouping in the spec, e.g. life_stage "
-                        "(a person's group is taken at the first wave analysed)")
+                        "(a person's group is taken at the first wave analysed); two or three comma-separated "
+                        "groupings, e.g. life_stage,stigma_group, compare the cells of their crossing "
+                        "('16-29 × high') with tests of each grouping and of their interaction")
     p.add_argument("--exclude-groups", type=comma_list, default=[], metavar="LIST",
-                   help="with --group: group values to leave out on purpose (reported)")
+                   help="with --group: group values to leave out on purpose (reported); with crossed groupings "
+                        "cells ('65+ × high') or groups of one grouping ('65+')")
     p.add_argument("--unweighted", action="store_true",
                    help="ignore the spec's weights, PSUs and strata (unweighted, simple-random-sample SEs): "
                         "a sensitivity check; the output says so")
@@ -63,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     if args.exclude_groups and not args.group:
         raise UsageError("--exclude-groups leaves groups out of a comparison, so it needs --group GROUPING.")
     panel = load_panel(args.spec, data=args.data)
-    if args.group:  # a misspelt grouping or group is said before the fits, not after
+    crossed = _crossed_groupings(args.group, args.exclude_groups, panel) if args.group and "," in args.group else ()
+    if args.group and not crossed:  # a misspelt grouping or group is said before the fits, not after
         from analysis.data.panel import known_names
         from analysis.models.groups import group_levels
 
@@ -78,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(res.summary())
     comparison = None
+    if crossed:
+        return _run_crossed(args, panel, res, crossed)
     if args.group:
         from analysis.models.groups import compare_groups
 
@@ -103,6 +110,55 @@ def run(args: argparse.Namespace) -> int:
                                        ("grouping", "group_sizes", "not_grouped", "pairwise", "syntax", "fit", "warnings",
                                         "design", "notes")}
             out["notes"] = [*out.get("notes", []), *(n for n in block["notes"] if n not in out.get("notes", []))]
+        if args.unweighted:
+            out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
+                                               "design were not used.")
+        out["spec"] = str(args.spec)
+        out["data"] = str(args.data)
+        write_json_atomic(args.json, out)
+        print(f"Results written to {args.json}")
+    return 0
+
+
+#: Counts below this are not shown in a crossed comparison's output (the runs' default threshold).
+DISCLOSURE_THRESHOLD = 10
+
+
+def _crossed_groupings(text: str, exclude: list[str], panel) -> tuple[str, ...]:
+    """``--group a,b[,c]`` checked before any fit: two or three different known groupings, known exclusions."""
+    from analysis.models.crossed import check_groupings, crossed_cells
+
+    parts = [t.strip() for t in text.split(",")]
+    if not all(parts):
+        raise UsageError(f"--group {text!r} has an empty grouping name; list two or three groupings, "
+                         "e.g. life_stage,stigma_group.")
+    names = check_groupings(parts, panel.groupings)
+    crossed_cells(panel.long, names, exclude=exclude)  # a misspelt cell or group is said before the fits
+    return names
+
+
+def _run_crossed(args: argparse.Namespace, panel, res, groupings: tuple[str, ...]) -> int:
+    """Crossed groupings: the cells' cross-lags and factorial tests, with small counts not shown."""
+    from analysis.models.crossed import compare_crossed
+    from analysis.outputs import json_safe, write_json_atomic
+    from analysis.runs.disclosure import protect_results, scrub_text
+
+    comparison = compare_crossed(
+        panel, x=args.x, y=args.y, groupings=groupings, model=args.model, waves=args.waves or res.waves,
+        lags=args.lags, innovations=args.innovations, estimator=args.estimator,
+        exclude_groups=args.exclude_groups, survey="none" if args.unweighted else "spec",
+        weight_rule=args.weight_rule, allow_unequal_intervals=args.allow_unequal_intervals,
+    )
+    print(scrub_text(comparison.summary(), DISCLOSURE_THRESHOLD))
+    if args.json:
+        out = res.to_dict()
+        block, _ = protect_results(json_safe(comparison.to_dict()), DISCLOSURE_THRESHOLD)
+        out["groups"] = block["groups"]
+        out["group_tests"] = block["group_tests"]
+        out["group_comparison"] = {k: block[k] for k in
+                                   ("groupings", "levels", "group_sizes", "not_grouped", "multiple_testing", "syntax",
+                                    "fit", "warnings", "design", "notes")}
+        out["notes"] = [*out.get("notes", []), *(n for n in block["notes"] if n not in out.get("notes", []))]
         if args.unweighted:
             out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
                                                "design were not used.")
