@@ -53,7 +53,20 @@ class MetaResult:
     level: float
 
     def to_dict(self) -> dict:
+        """JSON-safe: every field, NaN as None."""
         return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in self.__dict__.items()}
+
+    def summary(self) -> str:
+        """The pooled estimate and its heterogeneity in a few lines."""
+        pct = f"{100 * self.level:g}%"
+        return (f"Random effects (REML), k = {self.k}: estimate {self.estimate:.4g} (SE {self.se:.3g}; {pct} CI "
+                f"{self.ci_lower:.4g} to {self.ci_upper:.4g}; p {self.pvalue:.3g})\n"
+                f"tau2 {self.tau2:.3g} (SE {self.se_tau2:.3g}), I2 {self.i2:.1f}%, H2 {self.h2:.3g}; "
+                f"Q({self.q_df}) = {self.q:.3f}, p {self.q_pvalue:.3g}\n"
+                f"{pct} prediction interval {self.pi_lower:.4g} to {self.pi_upper:.4g}\n")
+
+    def __repr__(self) -> str:
+        return f"MetaResult(k={self.k}, estimate={self.estimate:.4g}, se={self.se:.3g}, tau2={self.tau2:.3g})"
 
 
 def _remle_score(tau2: float, y: np.ndarray, v: np.ndarray) -> float:

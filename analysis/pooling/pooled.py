@@ -71,6 +71,10 @@ class PooledResults:
         """Whether the studies' effects on ``path`` differ (Cochran's Q test at the 5% level)."""
         return significant(self.pooled[path].q_pvalue)
 
+    @staticmethod
+    def _differ(m: MetaResult) -> bool:
+        return significant(m.q_pvalue)
+
     def sentence(self) -> str:
         """The answer in plain words: each direction across the studies, and whether the studies agree."""
         k = len(self.cohorts)
@@ -100,7 +104,7 @@ class PooledResults:
         if self.by_group:
             each = "; ".join(
                 f"{level}: {readable(m['x_to_y'].estimate)} (95% CI {readable(m['x_to_y'].ci_lower)} to "
-                f"{readable(m['x_to_y'].ci_upper)}{', the studies differ' if significant(m['x_to_y'].q_pvalue) else ''})"
+                f"{readable(m['x_to_y'].ci_upper)}{', the studies differ' if self._differ(m['x_to_y']) else ''})"
                 for level, m in self.by_group.items())
             text += f" Group by group, pooled across the studies, {x} → {y} {later}: {each}."
         return text

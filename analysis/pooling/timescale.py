@@ -37,6 +37,9 @@ class Converted:
     interval: float
     drift: np.ndarray
 
+    def __repr__(self) -> str:
+        return f"Converted(interval={self.interval:g}, phi={np.round(self.phi, 4).tolist()})"
+
     @property
     def se(self) -> np.ndarray:
         """Standard errors, shaped like ``phi``."""

@@ -38,3 +38,10 @@ def test_a_study_alone_or_a_bad_standard_error_is_one_sentence():
 def test_identical_studies_have_no_heterogeneity():
     res = random_effects([0.2, 0.2, 0.2], [0.05, 0.05, 0.05])
     assert res.tau2 == 0 and res.i2 == 0 and res.q == pytest.approx(0)
+
+
+def test_summary_and_repr_are_short():
+    res = random_effects([0.05, 0.20, 0.32, 0.11, -0.02], [0.03, 0.04, 0.05, 0.02, 0.06])
+    assert repr(res).startswith("MetaResult(k=5, estimate=") and len(repr(res)) < 100
+    text = res.summary()
+    assert "Random effects (REML), k = 5" in text and "Q(4) =" in text and len(text.splitlines()) == 3
