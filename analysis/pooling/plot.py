@@ -20,15 +20,19 @@ Z95 = 1.959963984540054
 TITLES = {"x_to_y": "{x} → {y} {later}", "y_to_x": "{y} → {x} {later}"}
 
 
-def forest_plot(res: PooledResults) -> Figure:
-    """Studies' converted effects (dot, 95% CI), the pooled estimate (diamond) and its prediction interval."""
+def forest_plot(res: PooledResults, *, threshold: int = 10) -> Figure:
+    """Studies' converted effects (dot, 95% CI), the pooled estimate (diamond) and its prediction interval.
+
+    A study's size below the disclosure ``threshold`` is shown as ``n<threshold``.
+    """
     from analysis.pooling.pooled import CELLS, DIRECTIONS, _later
 
     x, y = name_of(res.x), name_of(res.y)
     k = len(res.cohorts)
     fig = Figure(figsize=(10, 1.8 + 0.45 * (k + 2)), dpi=110)
     axes = fig.subplots(1, 2, sharey=True)
-    labels = [f"{c.name}  ({c.interval_years:g} y, n={c.n:,})" for c in res.cohorts] + ["Pooled (random effects)"]
+    labels = [f"{c.name}  ({c.interval_years:g} y, {f'n={c.n:,}' if c.n >= threshold else f'n<{threshold}'})"
+              for c in res.cohorts] + ["Pooled (random effects)"]
     for ax, path in zip(axes, DIRECTIONS):
         for i, conv in enumerate(res.converted):
             est, se = float(conv.phi[CELLS[path]]), float(conv.se[CELLS[path]])

@@ -148,13 +148,15 @@ class PooledResults:
                 "ci_lower": m.ci_lower, "ci_upper": m.ci_upper})
         return pd.DataFrame(rows)
 
-    def summary(self) -> str:
+    def summary(self, *, threshold: int = 10) -> str:
+        """The studies, the pooled table and the sentence as text (sizes below ``threshold`` not shown)."""
         lines = [f"Pooled cross-lags of {self.x} and {self.y} on a {self.interval_years:g}-year scale "
                  f"({len(self.cohorts)} studies)", ""]
         lines.append(f"{'study':<24}{'years':>6}{'n':>9}{'path':>8}{'raw':>9}{'converted':>11}{'se':>8}")
         for c, conv in zip(self.cohorts, self.converted):
             for p in DIRECTIONS:
-                lines.append(f"{c.name[:23]:<24}{c.interval_years:>6g}{c.n:>9,}{p:>8}{c.phi[CELLS[p]]:>9.3f}"
+                n = f"{c.n:,}" if c.n >= threshold else f"<{threshold}"
+                lines.append(f"{c.name[:23]:<24}{c.interval_years:>6g}{n:>9}{p:>8}{c.phi[CELLS[p]]:>9.3f}"
                              f"{conv.phi[CELLS[p]]:>11.3f}{conv.se[CELLS[p]]:>8.3f}")
         lines += ["", f"{'pooled':<10}{'est':>8}{'se':>8}{'95% CI':>20}{'tau2':>10}{'I2':>7}{'Q p':>8}{'95% PI':>20}"]
         for p in DIRECTIONS:
@@ -167,11 +169,12 @@ class PooledResults:
     def __str__(self) -> str:
         return self.summary()
 
-    def forest_plot(self):
-        """A forest plot per direction: studies and the pooled diamond (matplotlib ``Figure``)."""
+    def forest_plot(self, *, threshold: int = 10):
+        """A forest plot per direction: studies and the pooled diamond (matplotlib ``Figure``; sizes below
+        the disclosure ``threshold`` not shown)."""
         from analysis.pooling.plot import forest_plot
 
-        return forest_plot(self)
+        return forest_plot(self, threshold=threshold)
 
 
 def pool_cohorts(cohorts: Sequence[CohortLags], *, interval: float = 1.0, level: float = 0.95,

@@ -75,11 +75,11 @@ def run_pool(ctx: Any, item: PoolItem, panels: dict[str, Any]) -> dict:
     pooled = pool_cohorts(studies, interval=item.interval)
     tag = f"{item.x}_{item.y}"
     table = ctx.table(f"pooled_{tag}", pooled.to_frame(), counts=("n",))
-    ctx.figure(f"pooled_{tag}", pooled.forest_plot(),
+    ctx.figure(f"pooled_{tag}", pooled.forest_plot(threshold=ctx.threshold),
                caption=f"Cross-lagged effects of {item.x} and {item.y} in each study, moved to a "
                        f"{item.interval:g}-year interval, and pooled (random effects; diamond: 95% CI).")
     return {**pooled.to_dict(), "model": item.model, "table": records(table), "figure": f"pooled_{tag}",
-            "summary_text": pooled.summary()}
+            "summary_text": pooled.summary(threshold=ctx.threshold)}
 
 
 def run_pools(ctx: Any) -> tuple[list[dict], list[dict]]:

@@ -129,3 +129,18 @@ def test_bad_options_are_one_sentence(cli, tmp_path):
     (tmp_path / "empty_run").mkdir()
     assert "without results.json" in cli("pool", "--results", good, tmp_path / "empty_run", "--json", out).error
     assert not out.exists()
+
+
+def test_the_forest_plot_and_summary_hide_sizes_below_the_threshold():
+    from pooling_support import crosslag_result as make
+
+    from analysis.pooling import pool_cohorts
+    from analysis.pooling.cohorts import from_result
+
+    res = pool_cohorts([from_result(make(1, n=40, cohort="small"), source="a"),
+                        from_result(make(2, n=5000, cohort="big"), source="b")])
+    labels = [t.get_text() for t in res.forest_plot(threshold=50).axes[0].get_yticklabels()]
+    assert labels[0] == "small  (1 y, n<50)" and labels[1] == "big  (2 y, n=5,000)"
+    labels = [t.get_text() for t in res.forest_plot().axes[0].get_yticklabels()]
+    assert labels[0] == "small  (1 y, n=40)"
+    assert "     <50  x_to_y" in res.summary(threshold=50) and "      40  x_to_y" in res.summary()
