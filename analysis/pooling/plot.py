@@ -25,7 +25,7 @@ def forest_plot(res: PooledResults, *, threshold: int = 10) -> Figure:
 
     A study's size below the disclosure ``threshold`` is shown as ``n<threshold``.
     """
-    from analysis.pooling.pooled import CELLS, DIRECTIONS, _later
+    from analysis.pooling.pooled import CELLS, DIRECTIONS, later_words
 
     x, y = name_of(res.x), name_of(res.y)
     k = len(res.cohorts)
@@ -44,7 +44,7 @@ def forest_plot(res: PooledResults, *, threshold: int = 10) -> Figure:
                              closed=True, color="#b03a2e"))
         ax.plot([m.pi_lower, m.pi_upper], [yy, yy], color="#b03a2e", lw=1, ls=":")
         ax.axvline(0, color="#888888", lw=1, ls="--")
-        ax.set_title(TITLES[path].format(x=x, y=y, later=_later(res.interval_years)), fontsize=11)
+        ax.set_title(TITLES[path].format(x=x, y=y, later=later_words(res.interval_years)), fontsize=11)
         ax.set_xlabel("effect in score points (95% CI)")
         ax.grid(axis="x", color="#eeeeee")
     axes[0].set_yticks([*range(k), k + 0.3])

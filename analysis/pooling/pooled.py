@@ -79,7 +79,7 @@ class PooledResults:
         """The answer in plain words: each direction across the studies, and whether the studies agree."""
         k = len(self.cohorts)
         x, y = name_of(self.x), name_of(self.y)
-        later = _later(self.interval_years)
+        later = later_words(self.interval_years)
         parts = [f"Across {_COUNTS.get(k, str(k))} studies, with every effect put on a {_span(self.interval_years)} "
                  "interval:"]
         for path, src, dst in (("x_to_y", x, y), ("y_to_x", y, x)):
@@ -249,6 +249,7 @@ def _span(years: float) -> str:
     return "one-year" if years == 1 else f"{years:g}-year"
 
 
-def _later(years: float) -> str:
+def later_words(years: float) -> str:
+    """When the later wave is, in words: ``a year later``, ``two years later``, ``1.5 years later``."""
     words = {1: "a year later", 2: "two years later", 3: "three years later"}
     return words.get(years, f"{years:g} years later")
