@@ -87,7 +87,47 @@ GLOSSARY: dict[str, str] = {
     "Refutation": (
         "A check of a causal estimate: replace the exposure with random noise (the effect should vanish), "
         "add a made-up confounder or use random subsets (the estimate should barely move), and ask how "
-        "strong an unmeasured confounder would have to be to explain the effect away."),
+        "strong an unmeasured confounder would have to be to explain the effect away. A check passes only "
+        "when its result supports the estimate; *caution* means the check's own bounds question it."),
+    "Mediator": (
+        "A measure that may carry part of an effect, e.g. loneliness raising perceived stigma, which then "
+        "raises distress. The effect splits into a direct part and an indirect part through the mediator."),
+    "Bootstrap": (
+        "Re-running the analysis on many resamples of the people (drawn with replacement) to see how much "
+        "the estimate varies; the middle 95% of the resampled estimates is a 95% confidence interval."),
+    "Random intercept (between-person differences)": (
+        "Each person's lasting usual level of a measure. Its variance says how much people differ lastingly; "
+        "the correlation of the two random intercepts says whether people who are lonelier than others in "
+        "general also have more distress in general."),
+    "ICC": (
+        "Intraclass correlation: the share of a measure's variance that lies in lasting differences between "
+        "people (the rest is change within a person from wave to wave)."),
+    "Standard deviation (SD)": (
+        "The typical distance of a score from the average. Effects in SD units can be compared across "
+        "measures with different scales (UCLA-3 loneliness is scored 3–9, GHQ-12 distress 0–36)."),
+    "Effect size": (
+        f"How large a standardized cross-lagged effect is, by the benchmarks of {EFFECT_SIZE_SOURCE}: "
+        f"{effect_size_scale()}. Cross-lagged effects are small by nature, because each measure's own past "
+        "is held fixed."),
+    "df (degrees of freedom)": (
+        "How many separate pieces of information a test or model has left over. A model with negative df has "
+        "more unknowns than the data can tell apart: its numbers cannot be trusted."),
+    "Power": (
+        "The chance that a study of a given size finds a real effect of a given size (p below the chosen "
+        "level). 80% power means a real effect is missed one time in five."),
+    "Coverage": (
+        "How often a 95% confidence interval contains the true value in simulated studies; it should be "
+        "close to 95%."),
+    "MCSE": (
+        "Monte Carlo standard error: how much a simulated result (such as power) would vary if the "
+        "simulation were run again. More simulated studies make it smaller."),
+    "Survey weights and design": (
+        "Weights make the answers describe the population the survey samples; the sampling areas (PSUs) and "
+        "strata make the uncertainty honest. People with a zero weight (e.g. they left before the last wave "
+        "analysed) are not used."),
+    "MLR": (
+        "Maximum likelihood with robust standard errors and scaled tests, which allow for non-normal scores "
+        "and the survey design."),
 }
 
 

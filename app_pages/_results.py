@@ -169,8 +169,28 @@ def figure_png(key: tuple, draw: Callable[[], Any]) -> bytes:
     return _store.store().fetch("figure", key, render)
 
 
-def show_figure(key: tuple, draw: Callable[[], Any], alt: str) -> None:
-    st.image(figure_png(key, draw), width="stretch", alt=alt)
+def figure_svg(key: tuple, draw: Callable[[], Any]) -> bytes:
+    """The SVG of ``draw()``'s figure, drawn once per ``key`` and kept (for the download button)."""
+    def render() -> bytes:
+        import matplotlib as mpl
+
+        buffer = io.BytesIO()
+        with mpl.rc_context({"svg.hashsalt": "loneliness-workbench"}):
+            draw().savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        return buffer.getvalue()
+
+    return _store.store().fetch("figure-svg", key, render)
+
+
+def show_figure(key: tuple, draw: Callable[[], Any], alt: str, *, name: str = "figure") -> None:
+    """A figure with its alt text (the figure's message) and a download button for PNG and one for SVG."""
+    png = figure_png(key, draw)
+    st.image(png, width="stretch", alt=alt)
+    slug = "_".join(str(k) for k in key if isinstance(k, str))[:40].replace(" ", "_")
+    c1, c2 = st.columns(2)
+    c1.download_button("Download PNG", png, file_name=f"{name}.png", mime="image/png", key=f"png-{name}-{slug}")
+    c2.download_button("Download SVG", lambda: figure_svg(key, draw), file_name=f"{name}.svg",
+                       mime="image/svg+xml", key=f"svg-{name}-{slug}")
 
 
 @st.cache_resource(show_spinner=False)

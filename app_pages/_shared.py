@@ -167,6 +167,13 @@ def plain(text: str, p: Panel) -> str:
     return text
 
 
+def headline(h: Any, p: Panel) -> None:
+    """The answer first: a results page's headline (from :mod:`analysis.reporting.headline`) and its caveats."""
+    st.markdown(f"#### {plain(h.text, p)}")
+    for caveat in h.caveats:
+        st.caption(plain(caveat, p))
+
+
 def p_words(p: float) -> str:
     """A p-value in words (:func:`analysis.interpret.p_words`)."""
     return interpret.p_words(p)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.interpret import plain_numbers, readable
+from analysis.reporting.headline import causal_headline
 from analysis.models.survey_design import design_sentence
 from app_pages import _results, _shared
 from app_pages._glossary import tip
@@ -79,7 +81,7 @@ else:
 def show(r, which: str):
     """The estimates of one direction; returns the places where the words and the checks go."""
     words = st.empty()
-    words.info(r.interpretation())
+    words.info(plain_numbers(r.interpretation()))
     e = r.effect
     effects = [("Average effect", e, "Change in the outcome at the next wave per one point more exposure one wave "
                 "earlier.")]
@@ -88,10 +90,10 @@ def show(r, which: str):
                     ("Through stigma", r.indirect, "The part of the effect that runs through the stigma measure.")]
     cols = st.columns(len(effects) + 1)
     for col, (label, eff, note) in zip(cols, effects):
-        col.metric(label, f"{eff.estimate:+.3f}", help=tip("Causal effect"))
-        col.caption(f"{note} {eff.level:.0%} CI {eff.ci_lower:.3f} to {eff.ci_upper:.3f}"
+        col.metric(label, readable(eff.estimate), help=tip("Causal effect"))
+        col.caption(f"{note} {eff.level:.0%} CI {readable(eff.ci_lower)} to {readable(eff.ci_upper)}"
                     + ("." if eff.clear else "; it could be zero."))
-    cols[-1].metric("Standardized average effect", f"{e.std_estimate:+.3f}", help=tip("Standardized"))
+    cols[-1].metric("Standardized average effect", readable(e.std_estimate), help=tip("Standardized"))
     cols[-1].caption("The average effect in standard deviations of the outcome per standard deviation of the "
                      "exposure.")
     st.markdown(f"**What is estimated.** {e.estimand}")
@@ -100,7 +102,8 @@ def show(r, which: str):
     st.subheader("The assumed causal graph")
     _results.show_figure(("causal graph", _results.causal_key(ds, s, checks=False), which), r.draw_graph,
                         alt=f"The assumed causal graph of {name(r.exposure)} and later {name(r.outcome)}: arrows "
-                            "say what may cause what.")
+                            "say what may cause what; the estimates are on the arrows from the exposure.",
+                        name=f"causal_graph_{which}")
     st.caption("Arrows say what may directly cause what: these are assumptions, not findings. Thick arrows carry the "
                "estimates. Any unmeasured common cause of the exposure and the outcome is assumed absent.")
     st.subheader("Checks (refutations)", help=tip("Refutation"))
@@ -114,15 +117,16 @@ def show(r, which: str):
 
 
 def show_checks(r, words, checks) -> None:
-    words.info(r.interpretation())
+    words.info(plain_numbers(r.interpretation()))
     with checks:
         if not r.refutations:
             st.caption("No checks were run.")
         for ref in r.refutations:
-            (st.success if ref.passed else st.warning)(f"**{ref.title}: {'passed' if ref.passed else 'failed'}.** "
-                                                       f"{ref.words}")
+            shown = {"pass": "passed", "caution": "caution, not a pass", "fail": "failed"}[ref.verdict]
+            (st.success if ref.passed else st.warning)(f"**{ref.title}: {shown}.** {plain_numbers(ref.words)}")
 
 
+answer = st.container()  # the headline goes first, once the checks say how far it can be trusted
 st.header(f"{name(res.exposure)} → later {name(res.outcome)}")
 places = [show(res, "forward")]
 if res.reverse is not None:
@@ -139,3 +143,5 @@ if full is None:
 show_checks(full, *places[0])
 if full.reverse is not None:
     show_checks(full.reverse, *places[1])
+with answer:
+    _shared.headline(causal_headline(full.to_dict()), p)

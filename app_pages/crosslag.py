@@ -7,8 +7,12 @@ import time
 import pandas as pd
 import streamlit as st
 
-from analysis.interpret import (ALPHA, effect_size_scale, effect_size_words, excludes_zero, fit_rule, fit_verdict,
-                                number, star_levels)
+from analysis.interpret import (ALPHA, EFFECT_SIZE_SOURCE, effect_size_scale, effect_size_words, excludes_zero,
+                                fit_rule, fit_verdict, number, plain_numbers, readable, star_levels)
+from analysis.naming import scale_of
+from analysis.reporting.between import analysed_sentence, between, between_words, fit_flags
+from analysis.reporting.headline import crosslag_headline
+from analysis.reporting.tables import cell, for_people
 from analysis.models.crosslag_results import MODEL_NAMES
 from analysis.models.survey_design import design_sentence
 from analysis.reporting.path_diagram import path_diagram
@@ -91,18 +95,27 @@ if not res.sem.converged:
     st.warning("The model did not converge: the estimates below may be wrong. Try the CLPM, equal effects over "
                "time, or fewer waves.")
 
-# -- the answer in words and two numbers ---------------------------------------------------------------
-st.header("In plain words")
-st.info(_shared.plain(res.interpretation(), p))
+# -- the answer first: the headline, its caveats, then two numbers ------------------------------------------
+result = res.to_dict()
+_shared.headline(crosslag_headline(result), p)
+flags = fit_flags(result["fit"], converged=res.sem.converged, parameters=result["parameters"])
 cols = st.columns(2)
 for col, path, a, b in ((cols[0], res.x_to_y, X, Y), (cols[1], res.y_to_x, Y, X)):
-    col.metric(f"{a} → later {b} (standardized)", f"{path.std:+.3f}", help=tip("Standardized"))
+    col.metric(f"{a} → later {b} (standardized)", readable(path.std), help=tip("Standardized"))
     clear = excludes_zero(path.ci_lower, path.ci_upper)
     col.caption(f"A {effect_size_words(path.std)} effect: when {a} is one standard deviation higher than "
                 f"{'usual for that person' if res.within_person else 'average'}, {b} at the next wave is on average "
-                f"{abs(path.std):.3f} standard deviations {'higher' if path.std > 0 else 'lower'}. "
+                f"{readable(abs(path.std))} standard deviations {'higher' if path.std > 0 else 'lower'} "
+                f"({EFFECT_SIZE_SOURCE} benchmarks). "
                 + ("The 95% interval excludes zero." if clear else "The 95% interval includes zero, so it could be no "
                    "effect at all."))
+
+st.subheader("In detail")
+st.info(_shared.plain(plain_numbers(res.interpretation()), p))
+between_text = between_words(result)
+if between_text:
+    st.markdown(_shared.plain(between_text, p))
+st.caption(analysed_sentence(result, persons=int(p.long["id"].nunique())))
 
 # -- estimates table ---------------------------------------------------------------------------------------------
 st.header("Estimates")
@@ -115,8 +128,10 @@ for kind, path, a, b in (("cross-lagged", res.x_to_y, X, Y), ("cross-lagged", re
                  "95% CI from": path.ci_lower, "95% CI to": path.ci_upper, "p": path.pvalue,
                  "Standardized": path.std, "Std. 95% CI from": path.std_ci_lower, "Std. 95% CI to": path.std_ci_upper})
 table = pd.DataFrame(rows)
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[2:]})
+st.dataframe(for_people(table.rename(columns={"p": "pvalue"}), labels={"pvalue": "p"}), hide_index=True,
+             width="stretch")
+st.download_button("Download this table at full precision (CSV)", table.to_csv(index=False).encode(),
+                   file_name=f"crosslag_{res.model}_{res.x}_{res.y}.csv", mime="text/csv", key="cl_table_csv")
 st.caption(
     "**Estimate**: change in the later score, in its own points, for one point more on the earlier score"
     + (" than the person's usual level" if res.within_person else "") + ". "
@@ -130,19 +145,24 @@ if res.lags == "free":
         frames = [pd.DataFrame(list(path.by_wave)).assign(path=f"{a} → later {b}")
                   for path, a, b in ((res.x_to_y, X, Y), (res.y_to_x, Y, X))]
         columns = ["path", "from_wave", "to_wave", "est", "ci_lower", "ci_upper", "pvalue", "std"]
-        st.dataframe(pd.concat(frames)[columns], hide_index=True)
+        st.dataframe(for_people(pd.concat(frames)[columns]), hide_index=True)
         st.caption("One row per interval between waves; the table above shows their average.")
 
 # -- path diagram -------------------------------------------------------------------------------------------------
 st.header("Path diagram")
 value = st.radio("Numbers on the arrows", ["std", "est"], horizontal=True, key="cl_value",
                  format_func={"std": "standardized", "est": "in the measures' own points"}.get)
+ri = between(result)
 _results.show_figure(
     ("path diagram", _results.crosslag_key(ds, main), value),
     lambda: path_diagram(x=X, y=Y, waves=list(res.waves), ar_x=list(res.ar_x.by_wave), ar_y=list(res.ar_y.by_wave),
                          x_to_y=list(res.x_to_y.by_wave), y_to_x=list(res.y_to_x.by_wave),
-                         within=res.within_person, value=value),
-    alt=f"Path diagram of {X} and {Y} over waves {', '.join(res.waves)}, with the estimated effects on the arrows.")
+                         within=res.within_person, value=value, between=None if ri is None else ri.correlation),
+    alt=f"Path diagram of {X} and {Y} over waves {', '.join(res.waves)}: {X} → later {Y} "
+        f"{readable(res.x_to_y.std)} and {Y} → later {X} {readable(res.y_to_x.std)} (standardized, blue solid "
+        "and orange dashed arrows)" + ("" if ri is None else f"; lasting differences between people correlate "
+                                           f"{readable(ri.correlation)}") + ".",
+    name=f"path_diagram_{res.model}_{res.x}_{res.y}")
 st.caption("Boxes are the two measures at each wave" + (" (each person's departure from their own usual level)"
            if res.within_person else "") + ". Diagonal arrows are the cross-lagged effects, horizontal arrows "
            f"the stability of each measure; stars mark p-values below {star_levels()}.")
@@ -151,11 +171,14 @@ st.caption("Boxes are the two measures at each wave" + (" (each person's departu
 st.header("How well the model fits the data")
 f = res.sem.fit
 judgement = _shared.fit_words(f)
-(st.warning if fit_verdict(f) == "poor" else st.success)(judgement)
+if flags:  # never a green tick for a fit that did not converge, is not identified or is inadmissible
+    st.error(f"This fit should not be trusted: it {' and '.join(flags)}. {judgement}")
+else:
+    (st.warning if fit_verdict(f) == "poor" else st.success)(judgement)
 
 
 def fmt(v, digits: int = 3) -> str:
-    return "n/a" if v is None or v != v else f"{v:.{digits}f}"
+    return cell(v, "cfi") if digits == 3 and isinstance(v, float) and abs(v) < 1 else cell(v)
 
 
 indices = [
@@ -197,10 +220,14 @@ if full is not None and full.comparison is not None:
     st.subheader("Comparing model types")
     comp = full.comparison.copy()
     comp["model"] = comp["model"].map(lambda m: m.upper().replace("RICLPM", "RI-CLPM"))
-    keep = [c for c in ("model", "lags", "converged", "npar", "chisq", "df", "cfi", "rmsea", "srmr", "aic", "bic",
+    comp["status"] = [("; ".join(fit_flags({"df": d}, converged=bool(c))) or "usable")
+                      for d, c in zip(comp.get("df", [None] * len(comp)), comp["converged"])]
+    keep = [c for c in ("model", "lags", "status", "npar", "chisq", "df", "cfi", "rmsea", "srmr", "aic", "bic",
                         "note") if c in comp.columns]
-    st.dataframe(comp[keep], hide_index=True, width="stretch")
-    st.caption("One row per model fitted to the same data. **npar**: number of parameters; lower **AIC**/**BIC** "
+    st.dataframe(for_people(comp[keep].assign(model=full.comparison["model"])), hide_index=True, width="stretch")
+    st.caption("One row per model fitted to the same data. **Fit usable?**: a fit that did not converge or has "
+               "negative degrees of freedom (more unknowns than the data can tell apart) is not usable, whatever "
+               "its numbers. **Parameters**: how many the model estimates; lower **AIC**/**BIC** "
                "is better. The CLPM does not separate stable differences between people from changes within "
                "people; a much worse CLPM fit is a sign that such stable differences matter.")
 
@@ -211,6 +238,8 @@ if res.sem.warnings:
             st.markdown(f"- {w}")
 with st.expander("All parameters (for analysts)"):
     st.dataframe(res.sem.to_frame(), hide_index=True)
+    st.download_button("Download all parameters (CSV, full precision)", res.sem.to_frame().to_csv(index=False).encode(),
+                       file_name=f"parameters_{res.model}_{res.x}_{res.y}.csv", mime="text/csv", key="cl_params_csv")
     st.caption("The full lavaan-style parameter table: lhs op rhs, estimate, standard error, z, p, 95% CI and "
                "the fully standardized value (std_all).")
 with st.expander("The model in lavaan syntax"):

@@ -6,7 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis.interpret import ALPHA, effect_size_scale, number
-from analysis.reporting.figures import forest_plot
+from analysis.interpret import plain_numbers
+from analysis.reporting.figures import forest_caption, forest_plot
+from analysis.reporting.headline import groups_headline
+from analysis.reporting.tables import for_people
 
 from app_pages import _results, _shared
 from app_pages._glossary import tip
@@ -68,10 +71,14 @@ with _shared.friendly("comparing the groups"):
 X, Y = name(allg.x), name(allg.y)
 plain_group = {g: _shared.grouping_name(p, g) for g in p.groupings}
 
-# -- words -----------------------------------------------------------------------------------------------------------
-st.header("In plain words")
+# -- the answer first ------------------------------------------------------------------------------------------------
+table = allg.to_frame()
+tests = allg.tests()
+_shared.headline(groups_headline({"x": allg.x, "y": allg.y, "table": table.to_dict("records"),
+                                  "tests": tests.to_dict("records")}), p)
+st.subheader("In detail")
 for g, c in allg.comparisons.items():
-    st.info(_shared.plain(c.interpretation(), p))
+    st.info(_shared.plain(plain_numbers(c.interpretation()), p))
 for g, why in allg.failures.items():
     st.warning(f"{plain_group[g]} could not be compared: {_shared.tidy(why)}")
 
@@ -80,19 +87,17 @@ st.header("Effects in each group")
 value = st.radio("Scale", ["std_all", "est"], horizontal=True, key="gr_value", help=tip("Standardized"),
                  format_func={"std_all": "standardized (comparable across measures)",
                               "est": "in the measures' own points"}.get)
-table = allg.to_frame()
 _results.show_figure(("forest plot", key, value),
                     lambda: forest_plot(table.assign(grouping=table["grouping"].map(plain_group)), x=X, y=Y,
                                         value=value),
-                    alt=f"Forest plot of the cross-lagged effects between {X} and {Y} in each group, with 95% "
-                        "confidence intervals.")
+                    alt=_shared.plain(forest_caption(allg.x, allg.y, tests), p),
+                    name=f"forest_{allg.x}_{allg.y}")
 st.caption("Each dot is a group's cross-lagged effect and each line its 95% confidence interval; a line crossing "
            "the zero line means that group's effect could be zero. Overlapping lines alone do not show that groups "
            "are alike: the tests below compare them directly.")
 
 # -- tests -------------------------------------------------------------------------------------------------------------
 st.header("Do the groups differ?")
-tests = allg.tests()
 several = len(allg.comparisons) > 1
 rows = []
 for r in tests.itertuples(index=False):
@@ -103,8 +108,9 @@ for r in tests.itertuples(index=False):
                 f"(chi-square {r.chisq:.2f} on {r.df} df{', Holm-adjusted over the groupings' if several else ''}).")
     rows.append({"Grouping": plain_group[r.grouping], "Equal across groups?": TESTS[r.test].format(x=X, y=Y),
                  "Chi-square": r.chisq, "df": r.df, "p": r.pvalue, **({"p (Holm)": r.pvalue_holm} if several else {})})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("Chi-square", "p", "p (Holm)")})
+shown_tests = pd.DataFrame(rows)
+st.dataframe(for_people(shown_tests.rename(columns={"p": "pvalue", "p (Holm)": "pvalue_holm"}),
+                        labels={"pvalue": "p", "pvalue_holm": "p (Holm)"}), hide_index=True, width="stretch")
 st.caption("Each test asks whether an effect is the same in every group (likelihood-ratio test of the model with "
            "the effect held equal against the model with group-specific effects). **Chi-square** and **df**: the "
            f"test statistic and its degrees of freedom. **p**: below {number(ALPHA)} suggests the groups differ."
@@ -119,8 +125,11 @@ shown = shown[["grouping", "group", "n", "path", "est", "ci_lower", "ci_upper", 
                    "ci_lower": "95% CI from", "ci_upper": "95% CI to", "pvalue": "p", "std_all": "Standardized",
                    "std_all_ci_lower": "Std. 95% CI from", "std_all_ci_upper": "Std. 95% CI to"})
 stats = ["Estimate", "95% CI from", "95% CI to", "p", "Standardized", "Std. 95% CI from", "Std. 95% CI to"]
-st.dataframe(_shared.disclosure_safe(shown, ["People"], {"People": stats}), hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in stats})
+safe = _shared.disclosure_safe(shown, ["People"], {"People": stats})
+st.dataframe(for_people(safe.rename(columns={"p": "pvalue"}), labels={"pvalue": "p", "People": "People"}),
+             hide_index=True, width="stretch")
+st.download_button("Download the estimates at full precision (CSV)", safe.to_csv(index=False).encode(),
+                   file_name=f"groups_{allg.x}_{allg.y}.csv", mime="text/csv", key="gr_table_csv")
 st.caption("**People**: persons in the group (at their first wave analysed). **Estimate**: the group's cross-lagged "
            "effect in the measures' own points; **Standardized**: in standard deviations "
            f"(about {effect_size_scale()}). **95% CI**: values compatible with the data. Groups with fewer than "
@@ -132,10 +141,12 @@ with st.expander("Pairs of groups"):
     if len(pairs):
         pairs = pairs.assign(path=pairs["path"].map(lambda k: TESTS[k].format(x=X, y=Y)),
                              words=pairs["pvalue_holm"].map(_shared.p_words))
-        st.dataframe(pairs[["grouping", "path", "group_a", "group_b", "difference", "chisq", "pvalue", "pvalue_holm",
-                            "words"]], hide_index=True)
+        st.dataframe(for_people(pairs[["grouping", "path", "group_a", "group_b", "difference", "chisq", "pvalue",
+                                       "pvalue_holm", "words"]],
+                                labels={"path": "direction", "group_a": "first group", "group_b": "second group",
+                                        "words": "in words"}), hide_index=True)
         st.caption("Each pair of groups compared directly (Wald test). **difference**: first group's effect minus the "
-                   "second's, in points. **pvalue_holm**: adjusted for the number of pairs (Holm).")
+                   "second's, in points. **p (Holm-adjusted)**: adjusted for the number of pairs (Holm).")
 notes = [w for c in allg.comparisons.values() for w in c.warnings]
 if notes:
     with st.expander(f"Notes ({len(notes)})"):

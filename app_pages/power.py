@@ -15,6 +15,7 @@ import streamlit as st
 from analysis.errors import UsageError, WorkbenchError
 from analysis.interpret import ALPHA, effect_size_scale
 from analysis.power import PowerDesign, effects_grid
+from analysis.reporting.tables import for_people
 
 from app_pages import _results, _shared
 
@@ -107,11 +108,14 @@ for r in res.sample_size[res.sample_size["parameter"].isin(["cl_xy", "cl_yx"])].
     else:
         st.markdown(f"- **{r.path} = {r.true:g}** ({setting}): about **{int(r.n_required)} persons** "
                     f"reach power {res.target_power:g} ({r.how}).")
+POWER_LABELS = {"n": "people", "true": "true effect", "power_mcse": "power MCSE", "mean_se": "mean SE",
+                "emp_se": "empirical SE", "path": "direction"}
 _results.show_figure(("power curve", _results.power_key(design, s)), res.plot,
-                    alt="Power curves: the chance of finding each cross-lagged effect against the sample size.")
+                    alt="Power curves: the chance of finding each cross-lagged effect against the sample size; "
+                        "the horizontal line is the target power.", name="power_curve")
 table = res.table[res.table["parameter"].isin(["cl_xy", "cl_yx"])]
-st.dataframe(table[["n", "waves", "path", "true", "power", "power_mcse", "coverage", "bias", "mean_se",
-                    "emp_se", "converged", "failed"]], hide_index=True)
+st.dataframe(for_people(table[["n", "waves", "path", "true", "power", "power_mcse", "coverage", "bias", "mean_se",
+                               "emp_se", "converged", "failed"]], labels=POWER_LABELS), hide_index=True)
 st.download_button("Download the full table (CSV)", res.table.to_csv(index=False), "power.csv", "text/csv",
                    on_click="ignore")
 with st.expander("What do these numbers mean?"):
@@ -120,13 +124,13 @@ with st.expander("What do these numbers mean?"):
 - **power**: share of the {res.n_replicates} simulated studies in which the effect was significant
   (p < {res.alpha:g}). Power of {res.target_power:g} means a study like this finds a real effect of this size
   {res.target_power:.0%} of the time.
-- **power_mcse**: the Monte Carlo standard error: how much the power itself would vary if the simulation were
+- **power MCSE**: the Monte Carlo standard error: how much the power itself would vary if the simulation were
   run again; more simulated studies make it smaller.
 - **coverage**: how often the {1 - res.alpha:.0%} confidence interval contained the true effect; it should be
   close to {1 - res.alpha:.0%}.
 - **bias**: the average estimate minus the true effect. The CLPM ignores stable differences between people
   and is biased when they exist; unreliable measures bias both models.
-- **mean_se / emp_se**: the average reported standard error and the actual spread of the estimates; they
+- **mean SE / empirical SE**: the average reported standard error and the actual spread of the estimates; they
   should agree.
 - **failed**: simulated studies in which the model did not converge; they are left out and counted.
 - The sample size between two simulated sizes is interpolated; simulate at that size to confirm it.

@@ -45,7 +45,10 @@ if gr:
 left_out = []
 if ca and causal_supported:
     config["causal"] = [{"exposure": ca["exposure"], "outcome": ca["outcome"], "mediator": ca["mediator"],
-                         "stigma_role": ca["mediator_role"], "direction": ca["direction"], "bootstrap": ca["n_boot"]}]
+                         "stigma_role": ca["mediator_role"], "direction": ca["direction"], "bootstrap": ca["n_boot"],
+                         "simulations": ca["n_simulations"]}]
+    # The page's seed too (only the causal checks draw random numbers), so the report shows the page's numbers.
+    config["seed"] = int(ca["seed"])
     included.append(f"the causal analysis of {name(ca['exposure'])} and {name(ca['outcome'])}")
 elif ca:
     left_out.append("the causal analysis (the report cannot include it yet in this version)")

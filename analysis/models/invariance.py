@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from analysis.errors import UsageError
-from analysis.interpret import format_p, significant
+from analysis.interpret import format_p, p_text, significant
 from analysis.models.builders import Groups, Invariance, PanelDesign, build_syntax
 from analysis.models.intervals import check_intervals
 from analysis.models.panel_fit import fit_panel
@@ -70,11 +70,11 @@ class InvarianceResults:
                  + (f": {' and '.join(self.constructs)}" if self.constructs else "")
                  + (f", waves {', '.join(self.waves)}" if self.waves else ""), ""]
         lines.append(f"{'level':<12}{'npar':>6}{'chisq':>11}{'df':>6}{'cfi':>7}{'rmsea':>7}"
-                     f"{'chisq diff':>12}{'df diff':>9}{'p':>9}")
+                     f"{'chisq diff':>12}{'df diff':>9}{'p':>16}")
         for r in self.table.to_dict("records"):
             lines.append(f"{r['level']:<12}{r['npar']:>6}{fmt(r['chisq']):>11}{r['df']:>6}{fmt(r['cfi']):>7}"
                          f"{fmt(r['rmsea']):>7}{fmt(r['chisq_diff']):>12}{fmt(r['df_diff'], '.0f'):>9}"
-                         f"{fmt(r['pvalue'], '.3g'):>9}")
+                         f"{p_text(r['pvalue']) if r['pvalue'] is not None else '':>16}")
         return "\n".join([*lines, *[f"Note: {n}" for n in self.notes], "", self.interpretation()])
 
     def to_dict(self) -> dict[str, Any]:

@@ -122,3 +122,26 @@ def test_fit_a_model_then_compare_life_stages_in_chromium(server, tmp_path):
             browser.close()
     assert sorted(p.name for p in shots.glob("*.png")) == ["1-data.png", "2-crosslag.png", "3-groups.png",
                                                            "4-after-refresh.png"]
+
+
+def test_pages_fit_a_phone_and_a_desktop_without_sideways_scrolling(server):
+    """Each page at phone width (390 px) and desktop width: nothing wider than the window."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    overflow = "() => document.documentElement.scrollWidth - window.innerWidth"
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            for width, height in ((390, 844), (1400, 1000)):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                for path, done in (("", "Individual people's answers are not shown"), ("glossary", "Glossary"),
+                                   ("crosslag", "Fit model"), ("groups", "Compare groups")):
+                    page.goto(f"{server}/{path}")
+                    page.get_by_text(done).first.wait_for(timeout=120_000)
+                    if path == "crosslag":
+                        page.get_by_role("button", name="Fit model").click()
+                        page.get_by_text("The model in lavaan syntax").wait_for(timeout=120_000)
+                    page.wait_for_timeout(500)
+                    assert page.evaluate(overflow) <= 1, f"{path or 'data'} at {width} px scrolls sideways"
+                page.close()
+        finally:
+            browser.close()

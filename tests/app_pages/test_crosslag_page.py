@@ -46,8 +46,12 @@ def test_clpm_with_free_lags_and_model_comparison(app):
     assert not at.exception and not at.error
     assert "cross-lagged panel model (CLPM)" in joined(at, "info")
     frames = [d.value for d in at.dataframe]
-    comparison = next(f for f in frames if "aic" in f.columns)
+    comparison = next(f for f in frames if "AIC" in f.columns)
     assert {"CLPM", "RI-CLPM", "DPM"} <= set(comparison["model"])
+    assert set(comparison["fit usable?"]) <= {"usable"} or any("not identified" in v or "did not converge" in v
+                                                                for v in comparison["fit usable?"])
+    headline = next(m for m in joined(at, "markdown").splitlines() if m.startswith("#### "))
+    assert "usual" not in headline and "within" not in headline  # the CLPM compares people with each other
     assert "Are the effects the same at every interval?" in joined(at, "markdown")
 
 
@@ -88,3 +92,26 @@ def test_the_design_is_said_and_the_unweighted_check_is_one_click(app):
     at = _fit(at, weighted=False)
     assert not at.exception
     assert "Unweighted, with standard errors for a simple random sample" in joined(at, "caption")
+
+
+RAW = ("ghq_likert", "x_to_y", "y_to_x", "ci_lower", "ci_upper", "npar", "power_mcse", "std_all", "pvalue", "None")
+
+
+def test_the_answer_first_and_numbers_for_people(app):
+    import re
+
+    at = _fit(app("crosslag"), compare=True)
+    assert not at.exception
+    # The headline is the first thing after the form: before the metrics, tables and the path diagram.
+    first = next(m.value for m in at.markdown if m.value.startswith("#### "))
+    assert "loneliness" in first.lower() and "GHQ-12 distress" in first and len(first.split()) <= 61
+    assert [m.value for m in at.markdown].index(first) < [m.value for m in at.markdown].index(
+        next(m.value for m in at.markdown if m.value.startswith("**Is one direction stronger")))
+    text = joined(at, "markdown", "caption", "info", "success", "warning")
+    assert not re.search(r"\d(?:\.\d+)?e[-+]?\d", text), "no exponent notation on the page"
+    for frame in at.dataframe[:-1]:  # the last one is the analysts' full parameter table
+        cells = " ".join(str(v) for v in frame.value.to_numpy().ravel())
+        assert not re.search(r"\d(?:\.\d+)?e[-+]?\d", cells)
+        for raw in RAW:
+            assert raw not in frame.value.columns and raw not in cells, raw
+    assert any(getattr(b, "proto", b).label == "Download PNG" for b in at.get("download_button"))

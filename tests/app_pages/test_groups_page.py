@@ -31,7 +31,9 @@ def test_life_stage_comparison_in_words_plot_and_tables(app):
     assert "pair of links, taken together," in sentences[2]
     estimates = at.dataframe[1].value
     assert set(estimates["Group"]) == {"16-29", "30-64", "65+"}
-    assert (estimates["People"] >= 10).all()
+    assert (estimates["People"].str.replace(",", "").astype(int) >= 10).all()  # shown for people: "1,083"
+    headline = next(m for m in texts(at, "markdown") if m.startswith("#### "))
+    assert "The link" in headline and "ghq_likert" not in headline
     assert "cross-lagged effect" in joined(at, "caption")
 
 

@@ -39,8 +39,9 @@ def test_page_runs_a_tiny_design_and_shows_curve_and_table(results):
     assert not at.error
     assert len(at.dataframe) == 1
     shown = at.dataframe[0].value
-    assert set(shown["path"]) == {"x → y", "y → x"} and len(shown) == 4
-    assert set(shown["n"]) == {40, 80}
+    assert set(shown["direction"]) == {"x → y", "y → x"} and len(shown) == 4
+    assert set(shown["people"]) == {"40", "80"}  # shown for people; the CSV download keeps the numbers
+    assert "power_mcse" not in shown.columns and "power MCSE" in shown.columns
     assert any("persons" in m.value or "not reached" in m.value for m in at.markdown)
     assert at.get("imgs") or at.get("image"), "the power-curve figure is shown"
 

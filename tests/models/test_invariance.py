@@ -45,3 +45,20 @@ def test_across_groups_nests_metric_in_configural(mi_data):
 def test_single_indicator_designs_are_refused():
     with pytest.raises(UsageError):
         invariance_over_waves(pd.DataFrame(), PanelDesign(x=("a", "b", "c"), y=("d", "e", "f")))
+
+
+def test_summary_and_repr_are_short_and_say_p_for_people():
+    import pandas as pd
+
+    from analysis.models.invariance import InvarianceResults
+
+    table = pd.DataFrame([
+        {"level": "configural", "npar": 30, "chisq": 50.1, "df": 20, "cfi": 0.99, "rmsea": 0.02, "chisq_diff": None,
+         "df_diff": None, "pvalue": None},
+        {"level": "metric", "npar": 26, "chisq": 90.1, "df": 24, "cfi": 0.98, "rmsea": 0.03, "chisq_diff": 40.0,
+         "df_diff": 4, "pvalue": 4e-8}])
+    res = InvarianceResults(kind="waves", fits={}, table=table, constructs=("loneliness", "ghq_likert"))
+    assert repr(res) == "InvarianceResults(waves of loneliness and ghq_likert: configural, metric)"
+    text = res.summary()
+    assert len(text.splitlines()) < 15 and "less than 0.001" in text and "e-08" not in text
+    assert "(p < 0.001)" in res.interpretation()
