@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PIP_FLAGS ?= --disable-pip-version-check --no-input -q
 
-.PHONY: demo test test-fast notebooks venv lock clean app
+.PHONY: demo demo-pooled test test-fast notebooks venv lock clean app
 
 venv: $(STAMP)
 
@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: $(STAMP)
 	$(PY) -m analysis run analyses/demo.yaml --out runs
+
+# Pooling across studies with a known truth: yearly and two-yearly cohorts from one continuous-time model.
+demo-pooled: $(STAMP)
+	$(PY) -m analysis run analyses/demo_pooled.yaml --out runs
 
 # The dashboard, opening on the built-in synthetic cohort (http://localhost:8501).
 app: $(STAMP)
