@@ -101,3 +101,15 @@ def test_the_demo_config_loads_and_points_at_the_continuous_cohorts():
     assert cfg.resolve(cfg.data.spec).name == "synthetic_ct_ukhls.yaml"
     assert cfg.resolve(cfg.cohorts[0].spec).name == "synthetic_ct_elsa.yaml"
     assert cfg.pool[0].interval == 1
+
+
+@pytest.mark.slow
+def test_the_pooled_demo_recovers_the_one_year_truth_and_naive_pooling_does_not(tmp_path):
+    run = run_analysis(ROOT / "analyses" / "demo_pooled.yaml", out=tmp_path, quiet=True)
+    (block,) = json.loads((run.folder / "results.json").read_text())["pooling"]
+    truth = lags(DRIFT, 1.0)
+    for path, cell in (("x_to_y", (1, 0)), ("y_to_x", (0, 1))):
+        pooled, naive = block["pooled"][path], block["naive"][path]
+        assert abs(pooled["est"] - truth[cell]) < 3 * pooled["se"], (path, pooled, truth[cell])
+        assert abs(naive["est"] - truth[cell]) > 3 * pooled["se"] and naive["q_pvalue"] < 0.05 <= pooled["q_pvalue"]
+    assert "the studies differ" not in block["sentence"]
