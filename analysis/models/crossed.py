@@ -44,6 +44,8 @@ from analysis.models.survey_design import Design, Survey, WeightRule, resolve_de
 __all__ = ["CELL_SEP", "TEST_FAMILIES", "CrossedComparison", "CrossedTest", "compare_crossed", "crossed_cells"]
 
 TestFamily = Literal["omnibus", "main", "interaction"]
+INCOMPLETE = "not computed: the table of cells is incomplete"
+NOT_CONVERGED = "not computed: the restricted model did not converge"
 TEST_FAMILIES: tuple[TestFamily, ...] = ("omnibus", "main", "interaction")
 
 
@@ -275,18 +277,28 @@ def compare_crossed(
                 continue
             if not complete and hyp.kind != "omnibus":
                 found_tests.append(CrossedTest(hyp.kind, hyp.groupings, key, float("nan"), hyp.df, float("nan"),
-                                         float("nan"), "not computed: the table of cells is incomplete"))
+                                         float("nan"), INCOMPLETE))
                 continue
             contrast = hyp.contrast if complete else np.eye(G)[:-1] - np.eye(G)[1:]
             syntax = restricted_syntax(free_syntax, path=key, lags=lags, intervals=intervals, n_cells=G,
                                        basis=null_basis(contrast), anchor=design.x[0])
-            restricted = fit_panel(syntax, wide, group=column, group_levels=cells, se="none", **kw)
+            try:
+                restricted = fit_panel(syntax, wide, group=column, group_levels=cells, se="none", **kw)
+            except ConvergenceError:
+                found_tests.append(CrossedTest(hyp.kind, hyp.groupings, key, float("nan"), hyp.df, float("nan"),
+                                               float("nan"), NOT_CONVERGED))
+                continue
             t = lrt(restricted, free)
             found_tests.append(CrossedTest(hyp.kind, hyp.groupings, key, t.chisq, t.df, t.pvalue, float("nan"),
-                                     t.description))
+                                           t.description))
     found_tests = _with_holm(found_tests)
-    undefined = [t for t in found_tests if not np.isfinite(t.chisq) and t.description != "not computed: the table of "
-                 "cells is incomplete"]
+    failed = [t for t in found_tests if t.description == NOT_CONVERGED]
+    if failed:
+        note("The restricted model of the test(s) " + ", ".join(f"{t.name} ({t.path})" for t in failed) + " did not "
+             "converge, so they are reported as missing; the cells' own estimates are not affected (a model with "
+             "fewer waves or fewer cells may be estimable).")
+    undefined = [t for t in found_tests if not np.isfinite(t.chisq) and t.description not in (INCOMPLETE,
+                                                                                              NOT_CONVERGED)]
     if undefined:
         note("The test(s) " + ", ".join(f"{t.name} ({t.path})" for t in undefined) + " could not be computed (the "
              "scaled chi-square difference has a scaling factor that is not positive, as happens in small samples) "

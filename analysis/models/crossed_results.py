@@ -119,6 +119,14 @@ class CrossedComparison:
                 "(all cells equal, each grouping's main difference, the interaction"
                 + ("s" if len(self.groupings) == 3 else "") + ").")
 
+    def forest_plot(self, *, value: str = "std_all", path=None):
+        """Small multiples: one panel per level of the first grouping (see
+        :func:`analysis.reporting.crossed_plot.crossed_forest_plot`)."""
+        from analysis.reporting.crossed_plot import crossed_forest_plot
+
+        return crossed_forest_plot(self.to_frame(), x=self.x, y=self.y, groupings=self.groupings, value=value,
+                                   path=path)
+
     # -- tables and JSON -------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         """One row per cell and path: each grouping's level, estimate, CI, standardized value, cell size."""
@@ -239,6 +247,11 @@ class CrossedComparison:
                               "y->x chisq": u.chisq, "p_holm ": u.pvalue_holm})
         lines.append(pd.DataFrame(table).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
         lines += [f"Note: {n}" for n in self.notes]
-        lines += [f"Warning: {w}" for w in self.warnings if w not in self.notes][:5]
+        small = [w.split("'")[1] for w in self.warnings if w.startswith("The cell '") and "has only" in w]
+        if small:
+            lines.append(f"Warning: {len(small)} cell{'s have' if len(small) > 1 else ' has'} fewer than 200 persons "
+                         f"(imprecise estimates): {', '.join(small)}.")
+        lines += [f"Warning: {w}" for w in self.warnings
+                  if w not in self.notes and not (w.startswith("The cell '") and "has only" in w)][:5]
         lines += ["", self.interpretation()]
         return "\n".join(lines) + "\n"
