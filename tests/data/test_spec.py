@@ -263,3 +263,17 @@ def _waves_abcd(interval):
 ])
 def test_bad_interval_is_one_sentence_naming_the_key(mutate, expected):
     assert expected in _error(mutate)
+
+
+def test_a_bad_interval_is_exit_2_and_one_sentence_at_the_command_line(tmp_path, capsys):
+    from analysis.cli import main
+
+    data = _raw()
+    data["interval"] = {"b": 1, "c": "two"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["validate-spec", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err == (f"error: {bad}: interval: the years since the wave before wave 'c' should be a positive number, "
+                   "not 'two'.")
