@@ -67,8 +67,11 @@ def check_lags(phi: Any, vcov: Any, *, where: str) -> None:
     phi, vcov = np.asarray(phi, dtype=float), np.asarray(vcov, dtype=float)
     if phi.shape != (2, 2) or vcov.shape != (4, 4) or not (np.all(np.isfinite(phi)) and np.all(np.isfinite(vcov))):
         raise DataError(f"{where}: the lag matrix must be 2 x 2 numbers with a 4 x 4 covariance of its estimates.")
-    if np.max(np.abs(vcov - vcov.T)) > 1e-8 * max(1.0, float(np.max(np.abs(vcov)))) or \
-            np.min(np.linalg.eigvalsh((vcov + vcov.T) / 2)) < -1e-12 or np.min(np.diag(vcov)) <= 0:
+    # Relative tolerances: results.json keeps 10 significant digits, which may leave a singular covariance
+    # (strongly correlated estimates) a rounding error below zero.
+    scale = float(np.max(np.abs(vcov)))
+    if np.max(np.abs(vcov - vcov.T)) > 1e-8 * scale or np.min(np.diag(vcov)) <= 0 or \
+            np.min(np.linalg.eigvalsh((vcov + vcov.T) / 2)) < -1e-8 * scale:
         raise DataError(f"{where}: the covariance of the lag estimates is not a covariance matrix (symmetric, "
                         "positive variances); were the standard errors computed?")
 
