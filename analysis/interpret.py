@@ -34,7 +34,7 @@ __all__ = [
     "ALPHA", "EFFECT_SIZE_SOURCE", "EFFECT_SIZES", "FIT_ACCEPTABLE", "FIT_GOOD", "FIT_MISSING", "FIT_SOURCE",
     "RMSEA_POOR", "STAR_LEVELS", "FitVerdict", "effect_size_meaning", "effect_size_scale", "effect_size_words",
     "excludes_zero", "fit_problems", "fit_rule", "fit_verdict", "fit_words", "format_p", "number", "p_stars", "p_text", "p_words", "plain_numbers",
-    "readable", "significant", "star_levels",
+    "readable", "significant", "star_levels", "std_text",
 ]
 
 #: Conventional significance level.
@@ -295,6 +295,16 @@ def effect_size_words(std: float) -> str:
     if a < EFFECT_SIZES["large"]:
         return "medium-sized"
     return "large (for a cross-lagged effect)"
+
+
+def std_text(std: float) -> str:
+    """A standardized effect as shown beside its size word: two decimals, or three when two would cross a benchmark.
+
+    ``0.118`` is medium by :data:`EFFECT_SIZES` but would read "0.12", the large benchmark; it is shown
+    as ``"0.118"`` so the number and the word agree.  The sign is kept.
+    """
+    digits = 2 if effect_size_words(round(std, 2)) == effect_size_words(std) else 3
+    return f"{std:.{digits}f}"
 
 
 def effect_size_meaning(std: float, *, source: str, target: str) -> str:

@@ -144,3 +144,11 @@ def test_a_fit_with_negative_df_or_a_negative_variance_is_never_fine():
     assert fit_problems({"df": 3}, converged=False) == ("did not converge",)
     bad = [{"lhs": "RIx", "op": "~~", "rhs": "RIx", "est": -0.2}, {"lhs": "a", "op": "~~", "rhs": "b", "est": -1}]
     assert fit_problems({"df": 3}, converged=True, parameters=bad) == ("inadmissible (a negative variance)",)
+
+
+def test_std_text_agrees_with_the_size_word():
+    from analysis.interpret import std_text
+
+    assert std_text(0.118) == "0.118"  # medium; "0.12" would read as the large benchmark
+    assert std_text(0.098) == "0.10" and std_text(0.13) == "0.13" and std_text(-0.05) == "-0.05"
+    assert std_text(0.0296) == "0.030"  # very small, but "0.03" would read as small

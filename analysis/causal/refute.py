@@ -23,7 +23,8 @@
   (default 1%) of the remaining variance of both could not move the confidence
   interval to zero **and** a confounder as strong as the strongest measured one
   (usually the earlier outcome) would leave the estimate's sign and its interval
-  clear of zero; when only the second fails, the verdict is *caution*, never *pass*.  These bounds need a linear regression, so for a 0/1
+  clear of zero; when only the second fails, the verdict is *caution*, never *pass*.
+  These bounds need a linear regression, so for a 0/1
   exposure they are computed on the regression estimate of the same contrast.
 
 Each simulation draws from its own seed (``SeedSequence`` children), so the
@@ -173,16 +174,18 @@ def placebo(fit: DoWhyFit, frame: CausalFrame, *, seed: np.random.SeedSequence, 
     lo, hi = result["placebo_interval"]
     x = name_of(frame.source(frame.exposure))
     words = (f"Replacing {x} by a random reshuffle of itself ({len(draws)} times) gave an average effect of "
-             f"{readable(result['placebo_effect'])} ({level:.0%} placebo interval {readable(lo)} to {readable(hi)})")
+             f"{readable(result['placebo_effect'], digits=3)} ({level:.0%} placebo interval "
+             f"{readable(lo, digits=3)} to {readable(hi, digits=3)})")
     if passed:
         words += ": about zero, as it should be."
     else:
         words += ": away from zero, so the estimation produces an effect where there is none; do not trust it."
     as_large = result["placebo_as_large_as_estimate"]
     if as_large == 0:
-        words += f" The real estimate ({readable(est)}) is larger than every placebo estimate."
+        words += f" The real estimate ({readable(est, digits=3)}) is larger than every placebo estimate."
     else:
-        words += (f" {as_large} of {len(draws)} placebo estimates are at least as large as the real one ({readable(est)}), "
+        words += (f" {as_large} of {len(draws)} placebo estimates are at least as large as the real one "
+                  f"({readable(est, digits=3)}), "
                   "so the real effect does not stand out from chance.")
     return Refutation(
         name="placebo_treatment", title=TITLES["placebo_treatment"],
@@ -207,11 +210,12 @@ def _stability(name: str, draws: np.ndarray, *, est: float, se: float, tolerance
                what: str, method: str, extra: dict) -> Refutation:
     result = stability_verdict(draws, estimate=est, se=se, tolerance=tolerance)
     passed = result.pop("passed")
-    words = (f"{what} gave {readable(result['new_effect'])} on average (range {readable(result['min'])} to "
-             f"{readable(result['max'])}) against {readable(est)} on the full data, a shift of {result['shift_in_se']:.2f} "
+    words = (f"{what} gave {readable(result['new_effect'], digits=3)} on average (range "
+             f"{readable(result['min'], digits=3)} to {readable(result['max'], digits=3)}) against "
+             f"{readable(est, digits=3)} on the full data, a shift of {readable(result['shift_in_se'])} "
              "standard errors")
     words += (": the estimate barely moves, as it should." if passed else
-              f": more than the {readable(result['allowed_shift'])} allowed, so the estimate is fragile.")
+              f": more than the {readable(result['allowed_shift'], digits=3)} allowed, so the estimate is fragile.")
     return Refutation(name=name, title=TITLES[name], method=method, estimate=est, new_effect=result["new_effect"],
                       passed=passed, words=words, result={**result, **extra})
 
@@ -318,8 +322,9 @@ def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, 
     if strongest is not None:
         words += (f" For comparison, {strongest['label']} explains {strongest['r2_exposure']:.1%} of the remaining "
                   f"variance of {x} and {strongest['r2_outcome']:.1%} of later {y}; an unmeasured confounder as "
-                  f"strong as it would move the estimate to {readable(strongest['adjusted_estimate'])} "
-                  f"({level:.0%} CI {readable(strongest['adjusted_ci_lower'])} to {readable(strongest['adjusted_ci_upper'])}).")
+                  f"strong as it would move the estimate to {readable(strongest['adjusted_estimate'], digits=3)} "
+                  f"({level:.0%} CI {readable(strongest['adjusted_ci_lower'], digits=3)} to "
+                  f"{readable(strongest['adjusted_ci_upper'], digits=3)}).")
     overturned = strongest is not None and _overturned(est, strongest)
     passed = robust and not overturned
     if passed:
@@ -328,7 +333,8 @@ def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, 
     elif robust:
         words += (f" Caution (not a pass): a confounder explaining less than {threshold:.0%} of both could not "
                   f"remove the effect, but one as strong as {strongest['label']} would "
-                  + ("reverse it" if strongest["adjusted_estimate"] * est < 0 else "make it indistinguishable from zero")
+                  + ("reverse it" if strongest["adjusted_estimate"] * est < 0
+                     else "make it indistinguishable from zero")
                   + "; the estimate holds only if no unmeasured common cause is that strong.")
     else:
         words += (f" Fail: a confounder explaining less than {threshold:.0%} of both could make the effect "
@@ -336,7 +342,8 @@ def unobserved_common_cause(fit: DoWhyFit, frame: CausalFrame, *, level: float, 
     if survey is not None:
         words += " (Partial R² values of the survey-weighted regression.)"
     if not fit.total.method.startswith(LINEAR):
-        words += (f" (Computed on the regression estimate of the same contrast, {readable(est)}, because these bounds "
+        words += (f" (Computed on the regression estimate of the same contrast, {readable(est, digits=3)}, because "
+                  "these bounds "
                   "need a linear regression.)")
     return Refutation(
         name="unobserved_common_cause", title=TITLES["unobserved_common_cause"],

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.interpret import (EFFECT_SIZE_SOURCE, effect_size_words, excludes_zero, fit_problems, format_p, readable,
-                                significant)
+                                significant, std_text)
 from analysis.models.sem import SEMResults
 from analysis.naming import name_of, points_of
 from analysis.models.sem import SampleDesign, TestResult
@@ -153,7 +153,7 @@ class CrossLagResults:
                         f"People whose {src} is one point higher than others' tend to have {dst} at the next wave")
                 parts.append(
                     f"{lead} {readable(abs(path.est))} {unit} {direction} ({ci}); in standard-deviation units "
-                    f"{readable(path.std)}, a {effect_size_words(path.std)} effect ({EFFECT_SIZE_SOURCE}).")
+                    f"{std_text(path.std)}, a {effect_size_words(path.std)} effect ({EFFECT_SIZE_SOURCE}).")
             else:
                 parts.append(
                     f"The data do not show a clear link from {src} to later {dst}: the estimate is "

@@ -119,8 +119,8 @@ def group_size(n, threshold: int = 10) -> str:
 
 def forest_caption(x: str, y: str, tests: pd.DataFrame) -> str:
     """The forest plot's caption and alt text: what it shows and its message (which groupings differ)."""
-    differ = [grouping_plural(g) for g in dict.fromkeys(tests.loc[(tests["test"] == "x_to_y") & (tests["pvalue"] < 0.05),
-                                                          "grouping"])] if len(tests) else []
+    rows = (tests["test"] == "x_to_y") & (tests["pvalue"] < 0.05) if len(tests) else []
+    differ = [grouping_plural(g) for g in dict.fromkeys(tests.loc[rows, "grouping"])] if len(tests) else []
     message = (f" The link from {name_of(x)} to later {name_of(y)} differs between "
                f"{join_words(differ)}." if differ else " No grouping clearly differs in that direction.")
     return (f"Cross-lagged effects of {name_of(x)} and {name_of(y)} in each group (standardized, with 95% "

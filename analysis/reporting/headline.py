@@ -30,11 +30,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.interpret import ALPHA, effect_size_words, excludes_zero, fit_verdict, readable, significant
+from analysis.interpret import (ALPHA, effect_size_words, excludes_zero, fit_verdict, readable, significant,
+                                std_text)
 from analysis.naming import group_phrase, grouping_plural, join_words, name_of, scale_of
 
-__all__ = ["GroupDifference", "Headline", "Link", "causal_headline", "crosslag_headline", "direction_sentence", "fit_caveats",
-           "group_differences", "groups_sentences", "headline"]
+__all__ = ["GroupDifference", "Headline", "Link", "causal_headline", "crosslag_headline", "direction_sentence",
+           "fit_caveats", "group_differences", "groups_headline", "groups_sentences", "headline"]
 
 WITHIN_MODELS = ("riclpm", "dpm")
 
@@ -143,10 +144,7 @@ class Headline:
 def _size(link: Link) -> str:
     """``"0.12 SD, medium"``: the one rounded number per direction, and its size in words (Orth et al. 2022)."""
     word = effect_size_words(link.std).replace(" (for a cross-lagged effect)", "").replace("-sized", "")
-    # Two decimals, or three when two would put the number on the other side of a benchmark (0.118 is medium,
-    # but "0.12" would read as large).
-    digits = 2 if effect_size_words(round(link.std, 2)) == effect_size_words(link.std) else 3
-    return f"{abs(link.std):.{digits}f} SD, {word}"
+    return f"{std_text(abs(link.std))} SD, {word}"
 
 
 def _change(link: Link, *, within: bool, tail: str = " at the next interview") -> str:

@@ -204,3 +204,8 @@ def test_causal_headline_when_the_effect_is_not_clear_and_for_the_other_directio
     other = {**_causal(est=0.01, lo=-0.01, hi=0.03), "exposure": Y, "outcome": X}
     h = causal_headline(_causal(reverse=other))
     assert "The data do not show a clear effect of GHQ-12 distress on loneliness at the next interview." in h.text
+
+
+def test_the_rounded_effect_never_contradicts_its_size_word():
+    text = direction_sentence(link(std=0.118), CLEAR_YX, model="riclpm", direction_p=0.4)
+    assert "(0.118 SD, medium)" in text  # not "0.12 SD, medium": 0.12 is the large benchmark
