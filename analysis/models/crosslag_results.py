@@ -225,7 +225,10 @@ class CrossLagResults:
 
     def summary(self) -> str:
         fmt = lambda v: "NA" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"  # noqa: E731
-        lines = [f"{MODEL_NAMES[self.model]}: {self.x} and {self.y}, waves {', '.join(self.waves)}",
+        from analysis.reporting.headline import crosslag_headline  # the answer first, in the report's words
+
+        lines = [crosslag_headline(self.to_dict()).summary(), "",
+                 f"{MODEL_NAMES[self.model]}: {self.x} and {self.y}, waves {', '.join(self.waves)}",
                  f"Lags {'equal over waves' if self.lags == 'invariant' else 'wave-specific (averaged below)'}; "
                  f"N = {self.sem.fit['nobs']}; "
                  + ("; ".join(fit_problems(self.sem.fit, converged=self.sem.converged,
@@ -234,13 +237,14 @@ class CrossLagResults:
         lines.append(f"{'path':<34}{'est':>8}{'se':>8}{'95% CI':>20}{'p':>8}{'std':>8}")
         for name, p, a, b in (("x_to_y", self.x_to_y, self.x, self.y), ("y_to_x", self.y_to_x, self.y, self.x)):
             ci = f"[{fmt(p.ci_lower)}, {fmt(p.ci_upper)}]"
-            lines.append(f"{(a + ' -> ' + b)[:33]:<34}{fmt(p.est):>8}{fmt(p.se):>8}{ci:>20}{fmt(p.pvalue):>8}{fmt(p.std):>8}")
+            shown_p = "<0.001" if p.pvalue < 0.001 else fmt(p.pvalue)  # never "0.000"
+            lines.append(f"{(a + ' -> ' + b)[:33]:<34}{fmt(p.est):>8}{fmt(p.se):>8}{ci:>20}{shown_p:>8}{fmt(p.std):>8}")
         d = self.direction_test
         lines.append("")
-        lines.append(f"x->y vs y->x (standardized): chisq {d.chisq:.3f}, df {d.df}, p {d.pvalue:.3g}")
+        lines.append(f"x->y vs y->x (standardized): chisq {d.chisq:.3f}, df {d.df}, {format_p(d.pvalue)}")
         if self.time_invariance_test is not None:
             t = self.time_invariance_test
-            lines.append(f"Time-invariance of the lags (LRT): chisq {t.chisq:.3f}, df {t.df}, p {t.pvalue:.3g}")
+            lines.append(f"Time-invariance of the lags (LRT): chisq {t.chisq:.3f}, df {t.df}, {format_p(t.pvalue)}")
         f = self.sem.fit
         lines.append(f"Fit: chisq {f['chisq']:.2f} (df {f['df']}), CFI {f['cfi']:.3f}, RMSEA {f['rmsea']:.3f}, "
                      f"SRMR {f['srmr']:.3f}, AIC {f['aic']:.1f}, BIC {f['bic']:.1f}")
