@@ -32,16 +32,17 @@ def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: li
     x, y = name_of(x), name_of(y)
     fig = Figure(figsize=(max(6.0, 2.2 * T), 3.8), dpi=110)
     ax = fig.add_axes((0.02, 0.1, 0.96, 0.78))
-    ax.set_xlim(-0.6 if between is None else -1.1, T - 0.4)
+    ax.set_xlim(-0.6, T - 0.4)
     ax.set_ylim(-0.7, 1.7)
     ax.axis("off")
     ytop, ybot = 1.2, 0.0
-    prefix = "within " if within else ""
+    prefix = "within\n" if within else ""  # on its own line, so long names stay inside their boxes
     for t, w in enumerate(waves):
         for yy, name in ((ytop, x), (ybot, y)):
-            ax.add_patch(FancyBboxPatch((t - 0.32, yy - 0.17), 0.64, 0.34, boxstyle="round,pad=0.02",
+            ax.add_patch(FancyBboxPatch((t - 0.34, yy - 0.21), 0.68, 0.42, boxstyle="round,pad=0.02",
                                         fc="#e8f0f8", ec="#1f4e79", lw=1.2))
-            ax.text(t, yy, f"{prefix}{name}\nwave {w}", ha="center", va="center", fontsize=9)
+            ax.text(t, yy, f"{prefix}{name}\nwave {w}", ha="center", va="center", fontsize=8.5,
+                    linespacing=1.1)
 
     def arrow(x0, y0, x1, y1, label, color, offset, linestyle="solid"):
         ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12, lw=1.6,
@@ -55,17 +56,17 @@ def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: li
         return f"{v:.2f}{p_stars(d.get('pvalue'))}"
 
     for t in range(T - 1):
-        arrow(t + 0.33, ytop, t + 1 - 0.33, ytop, lab(ar_x[t]), "#444444", 0.12)
-        arrow(t + 0.33, ybot, t + 1 - 0.33, ybot, lab(ar_y[t]), "#444444", -0.12)
-        arrow(t + 0.2, ytop - 0.18, t + 1 - 0.2, ybot + 0.18, lab(x_to_y[t]), X_TO_Y_STYLE["color"], -0.16,
+        arrow(t + 0.35, ytop, t + 1 - 0.35, ytop, lab(ar_x[t]), "#444444", 0.14)
+        arrow(t + 0.35, ybot, t + 1 - 0.35, ybot, lab(ar_y[t]), "#444444", -0.14)
+        arrow(t + 0.2, ytop - 0.22, t + 1 - 0.2, ybot + 0.22, lab(x_to_y[t]), X_TO_Y_STYLE["color"], -0.16,
               X_TO_Y_STYLE["linestyle"])
-        arrow(t + 0.2, ybot + 0.18, t + 1 - 0.2, ytop - 0.18, lab(y_to_x[t]), Y_TO_X_STYLE["color"], 0.16,
+        arrow(t + 0.2, ybot + 0.22, t + 1 - 0.2, ytop - 0.22, lab(y_to_x[t]), Y_TO_X_STYLE["color"], 0.16,
               Y_TO_X_STYLE["linestyle"])
     kind = "standardized" if value == "std" else "in the measures' own points"
     fig.suptitle(f"Lagged effects between {x} and {y} ({kind})", fontsize=12)
     if between is not None and between == between:
-        ax.text(-0.55, (ytop + ybot) / 2, f"lasting\ndifferences\nbetween people:\ncorrelation\n{between:.2f}",
-                ha="left", va="center", fontsize=8.5, color="#333333")
+        fig.text(0.5, 0.885, f"Lasting differences between people (random intercepts) correlate {between:.2f}",
+                 ha="center", va="center", fontsize=9.5, color="#333333")
     fig.text(0.02, 0.02, f"Blue, solid: {x} → later {y}; orange, dashed: {y} → later {x}; grey: stability. "
                          "* p<.05, ** p<.01, *** p<.001.", fontsize=9, color="#333333")
     return fig
