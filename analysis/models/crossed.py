@@ -295,8 +295,9 @@ def compare_crossed(
     failed = [t for t in found_tests if t.description == NOT_CONVERGED]
     if failed:
         note("The restricted model of the test(s) " + ", ".join(f"{t.name} ({t.path})" for t in failed) + " did not "
-             "converge, so they are reported as missing; the cells' own estimates are not affected (a model with "
-             "fewer waves or fewer cells may be estimable).")
+             "converge, so they are reported as missing; the cells' own estimates are not affected. This happens when a cell's "
+             "model is barely identified (see the warnings: e.g. three waves in a small cell); more waves or larger "
+             "cells help.")
     undefined = [t for t in found_tests if not np.isfinite(t.chisq) and t.description not in (INCOMPLETE,
                                                                                               NOT_CONVERGED)]
     if undefined:
