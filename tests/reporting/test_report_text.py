@@ -85,3 +85,32 @@ def test_figures_have_alt_text_stating_their_message(report):
     alts = re.findall(r"<img alt='([^']*)'", report)
     assert alts and all(len(a.split()) >= 8 for a in alts)
     assert "name='viewport'" in report
+
+
+def test_a_comparison_fit_with_negative_df_is_not_usable():
+    from analysis.reporting.html import _comparison_rows, table_html
+
+    rows = [{"model": "riclpm", "lags": "invariant", "converged": True, "df": 33, "chisq": 73.8},
+            {"model": "dpm", "lags": "invariant", "converged": True, "df": -3, "chisq": 2e-11},
+            {"model": "clpm", "lags": "invariant", "converged": False, "df": 36, "chisq": 1254.0}]
+    status = [r["status"] for r in _comparison_rows(rows)]
+    assert status == ["usable", "not identified (-3 degrees of freedom)", "did not converge"]
+    text = visible_text(table_html(_comparison_rows(rows), ["model", "status", "df", "chisq"]))
+    assert "DPM" in text and "about 0" in text and "e-11" not in text and "fit usable?" in text
+
+
+def test_between_person_words_and_the_flag_for_a_negative_variance():
+    from analysis.reporting.between import between, between_html, fit_flags_html
+
+    params = [{"lhs": "RIx", "op": "~~", "rhs": "RIx", "est": 1.31}, {"lhs": "RIy", "op": "~~", "rhs": "RIy", "est": 24.6},
+              {"lhs": "RIx", "op": "~~", "rhs": "RIy", "est": 2.23}]
+    cl = {"x": "loneliness", "y": "ghq_likert", "parameters": params, "fit": {"df": 33}, "converged": True}
+    b = between(cl)
+    assert round(b.correlation, 2) == 0.39
+    text = visible_text(between_html(cl))
+    assert "People who are lonelier than others in general also tend to have more GHQ-12 distress in general" in text
+    assert "(UCLA-3, scored 3–9)" in text and "(GHQ-12, scored 0–36)" in text
+    assert fit_flags_html(cl) == ""
+    bad = {**cl, "parameters": [{**params[0], "est": -0.2}, *params[1:]]}
+    assert "inadmissible" in fit_flags_html(bad) and "could not be estimated" in between(bad).words()
+    assert between({"x": "a", "y": "b", "parameters": []}) is None  # the CLPM has no random intercepts
