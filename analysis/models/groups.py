@@ -308,18 +308,37 @@ def compare_groups(
         restricted = fit_panel(syntax_for(equal), wide, group=grouping, group_levels=levels, se="none", **kw)
         t = lrt(restricted, free)
         tests[name] = TestResult(t.chisq, t.df, t.pvalue, f"equal {name} across {grouping} groups ({t.description})")
-    undefined = [name for name, t in tests.items() if not np.isfinite(t.chisq)]
-    if undefined:
-        messages.append(f"The test(s) of equal {', '.join(undefined)} across {grouping} groups could not be computed "
-                        "(the scaled chi-square difference has a scaling factor that is not positive, as happens in "
-                        "small samples) and are reported as missing; compare the groups by their pairwise tests.")
-        notes.append(messages[-1])
+    for sentence in scaled_test_notes(tests, f"across {grouping} groups"):
+        messages.append(sentence)
+        notes.append(sentence)
     pairwise = _pairwise(free, rows, levels)
     return GroupComparison(
         grouping=grouping, model=model, x=x, y=y, waves=wave_list, lags=lags, syntax=free_syntax,
         levels=tuple(levels), sizes=sizes, not_grouped=not_grouped, sem=free, groups=per_group,
         group_tests=tests, pairwise=pairwise, warnings=tuple(messages), notes=tuple(notes),
     )
+
+
+def scaled_test_notes(tests: dict[str, TestResult], what: str) -> list[str]:
+    """Sentences for the output and JSON ``notes`` on scaled difference tests that needed the 2010 form or failed.
+
+    Under MLR the Satorra-Bentler (2001) scaled difference can have a scaling factor that
+    is not positive in small samples; :func:`analysis.models.sem.lrt` then uses the
+    Satorra-Bentler (2010) difference, and says so in the test's description.
+    """
+    out = []
+    sb2010 = [name for name, t in tests.items() if np.isfinite(t.chisq) and "(2010)" in t.description]
+    if sb2010:
+        out.append(f"The test(s) of equal {', '.join(sb2010)} {what} use the Satorra-Bentler (2010) scaled "
+                   "difference, because the simpler 2001 scaling factor was not positive (as happens in small "
+                   "samples); the 2010 form is built to be positive and answers the same question.")
+    undefined = [name for name, t in tests.items() if not np.isfinite(t.chisq)]
+    if undefined:
+        out.append(f"The test(s) of equal {', '.join(undefined)} {what} could not be computed (the scaled "
+                   "chi-square difference has no positive scaling factor, in the 2001 or the 2010 form, as can "
+                   "happen in small samples) and are reported as missing; compare the groups by their pairwise "
+                   "tests.")
+    return out
 
 
 def _pairwise(res: SEMResults, rows: dict[str, dict[str, list[int]]], levels: list[str]) -> pd.DataFrame:

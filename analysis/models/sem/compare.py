@@ -99,6 +99,10 @@ def lrt(restricted: SEMResults, full: SEMResults) -> TestResult:
     With MLR fits the Satorra–Bentler (2001) scaled difference is used, as
     lavaan's ``lavTestLRT`` does:
     ``c_d = (df0 c0 - df1 c1) / (df0 - df1)``, ``T_d = (T0 - T1) / c_d``.
+    When that ``c_d`` is not positive (small samples), the Satorra–Bentler (2010)
+    difference is used instead (:mod:`analysis.models.sem.difference`, lavaan's
+    ``method = "satorra.bentler.2010"``), and the description says so; when neither
+    can be had the statistic is NaN and the description says why.
     """
     f0, f1 = restricted.fit, full.fit
     if f0["nobs"] != f1["nobs"]:
@@ -117,6 +121,18 @@ def lrt(restricted: SEMResults, full: SEMResults) -> TestResult:
     if robust:
         c0, c1 = f0["chisq_scaling_factor"], f1["chisq_scaling_factor"]
         cd = (f0["df"] * c0 - f1["df"] * c1) / ddf
-        diff = diff / cd if cd > 0 else float("nan")
+        if not cd > 0:
+            from analysis.models.sem.difference import satorra_bentler_2010
+
+            sb = satorra_bentler_2010(restricted, full)
+            if sb.scaling_factor > 0:
+                diff = diff / sb.scaling_factor
+                return TestResult(diff, int(ddf), float(stats.chi2.sf(diff, ddf)),
+                                  "Satorra-Bentler (2010) scaled difference, as the 2001 scaling factor was not "
+                                  "positive")
+            return TestResult(float("nan"), int(ddf), float("nan"),
+                              "no scaled difference: the Satorra-Bentler (2001) scaling factor is not positive, and "
+                              f"the 2010 one cannot be computed ({sb.reason})")
+        diff = diff / cd
     return TestResult(diff, int(ddf), float(stats.chi2.sf(diff, ddf)),
                       "Satorra-Bentler (2001) scaled difference" if robust else "chi-square difference")
