@@ -7,6 +7,8 @@ import json
 
 import streamlit as st
 
+from analysis.reporting.html import report_headline
+
 from app_pages import _results, _shared
 
 ds, p = _shared.header(
@@ -75,6 +77,9 @@ with _shared.friendly("building the report"):
     rep = _results.report(ds, config)  # a progress bar follows the run's steps
 
 st.success(f"Report ready: {rep.name}. {rep.suppressed_cells} table cells were suppressed for disclosure control.")
+answer = report_headline(json.loads(rep.results_json))  # the report's own first paragraph
+if answer is not None:
+    _shared.headline(answer, p)
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Report (HTML)", rep.report_html, f"{rep.name}-report.html", "text/html", on_click="ignore",
                    type="primary")
