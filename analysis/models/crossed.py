@@ -122,9 +122,8 @@ def crossed_cells(wide: pd.DataFrame, groupings: Sequence[str], *,
     levels = {g: [lv for lv in levels[g] if lv not in excluded_levels[g]] for g in groupings}
     frame = pd.DataFrame(columns)
     complete = frame.notna().all(axis=1)
-    label = frame.astype(object).where(complete, None)
-    cell = label.apply(lambda r: CELL_SEP.join(r) if all(v is not None for v in r) else None, axis=1) \
-        if len(label) else pd.Series([], dtype=object)
+    first, *rest = groupings
+    cell = frame[first].str.cat([frame[g] for g in rest], sep=CELL_SEP).astype(object).where(complete, None)
     excluded = list(excluded_cells) + [c for c in all_cells if any(
         part in excluded_levels[g] for part, g in zip(c.split(CELL_SEP), groupings)) and c not in excluded_cells]
     kept_cells = [CELL_SEP.join(c) for c in itertools.product(*(levels[g] for g in groupings))]
