@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.interpret import (ALPHA, EFFECT_SIZE_SOURCE, effect_size_scale, effect_size_words, excludes_zero,
-                                fit_rule, fit_verdict, number, plain_numbers, readable, star_levels)
+                                fit_rule, fit_verdict, number, plain_numbers, readable, star_levels, std_text)
 from analysis.naming import scale_of
 from analysis.reporting.between import analysed_sentence, between, between_words, fit_flags
 from analysis.reporting.headline import crosslag_headline
@@ -101,11 +101,11 @@ _shared.headline(crosslag_headline(result), p)
 flags = fit_flags(result["fit"], converged=res.sem.converged, parameters=result["parameters"])
 cols = st.columns(2)
 for col, path, a, b in ((cols[0], res.x_to_y, X, Y), (cols[1], res.y_to_x, Y, X)):
-    col.metric(f"{a} → later {b} (standardized)", readable(path.std), help=tip("Standardized"))
+    col.metric(f"{a} → later {b} (standardized)", std_text(path.std), help=tip("Standardized"))
     clear = excludes_zero(path.ci_lower, path.ci_upper)
     col.caption(f"A {effect_size_words(path.std)} effect: when {a} is one standard deviation higher than "
                 f"{'usual for that person' if res.within_person else 'average'}, {b} at the next wave is on average "
-                f"{readable(abs(path.std))} standard deviations {'higher' if path.std > 0 else 'lower'} "
+                f"{std_text(abs(path.std))} standard deviations {'higher' if path.std > 0 else 'lower'} "
                 f"({EFFECT_SIZE_SOURCE} benchmarks). "
                 + ("The 95% interval excludes zero." if clear else "The 95% interval includes zero, so it could be no "
                    "effect at all."))
