@@ -294,6 +294,13 @@ class CausalResults:
                      "design is not an experiment.")
         return " ".join(parts)
 
+    def __repr__(self) -> str:
+        e = self.effect
+        passed = sum(r.passed for r in self.refutations)
+        return (f"CausalResults({self.exposure} -> {self.outcome}: {readable(e.estimate, digits=3)} "
+                f"[{readable(e.ci_lower, digits=3)}, {readable(e.ci_upper, digits=3)}]; checks passed "
+                f"{passed}/{len(self.refutations)}" + ("; both directions" if self.reverse is not None else "") + ")")
+
     def summary(self) -> str:
         """Text report: question, sample, effects, checks, assumptions and the interpretation."""
         def fmt(v: float | None) -> str:

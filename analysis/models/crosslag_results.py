@@ -223,6 +223,11 @@ class CrossLagResults:
                          "ci_lower": p.ci_lower, "ci_upper": p.ci_upper, "pvalue": p.pvalue, "std_all": p.std})
         return pd.DataFrame(rows)
 
+    def __repr__(self) -> str:
+        short = {"riclpm": "RI-CLPM", "clpm": "CLPM", "dpm": "DPM"}[self.model]
+        return (f"CrossLagResults({short} of {self.x} and {self.y}, waves {self.waves[0]}-{self.waves[-1]}: "
+                f"x->y {self.x_to_y.std:.3f}, y->x {self.y_to_x.std:.3f} standardized; N = {self.sem.fit['nobs']})")
+
     def summary(self) -> str:
         fmt = lambda v: "NA" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"  # noqa: E731
         from analysis.reporting.headline import crosslag_headline  # the answer first, in the report's words

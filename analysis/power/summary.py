@@ -161,6 +161,10 @@ class PowerResults:
             "folder": None if self.folder is None else str(self.folder), "notes": list(self.notes),
         }
 
+    def __repr__(self) -> str:
+        return (f"PowerResults({self.n_replicates} replicates per cell, {len(self.table)} rows, "
+                f"alpha {self.alpha:g}, target power {self.target_power:g})")
+
     def summary(self) -> str:
         """Plain-text report: what was simulated, power per setting, the sample sizes."""
         d = self.design

@@ -174,3 +174,9 @@ def test_synthetic_cohort_binary_often_lonely(cohort_panel):
     assert "propensity_score_weighting (survey-weighted)" in res.summary()
     assert res.effect.ci_lower > 0 and "at or above 6" in res.effect.estimand
     assert res.refutation("placebo_treatment").passed
+
+
+def test_repr_is_one_short_line(result):
+    text = repr(result)
+    assert text.startswith("CausalResults(x -> y: ") and "checks passed" in text
+    assert "\n" not in text and len(text) < 140

@@ -136,3 +136,10 @@ def test_confidence_intervals_cover_truth_at_nominal_rate():
     rate = hits / total
     # 120 intervals at 95%: the binomial standard error is 0.02; allow 3 of them.
     assert 0.89 <= rate <= 1.0, rate
+
+
+def test_repr_is_one_short_line_and_summary_answers_first(riclpm_fit):
+    text = repr(riclpm_fit)
+    assert text.startswith("CrossLagResults(RI-CLPM of x and y") and "\n" not in text and len(text) < 160
+    first = riclpm_fit.summary().splitlines()[0]
+    assert "x" in first and ("both ways" in first or "clear link" in first or "directions differ" in first)

@@ -70,4 +70,5 @@ def test_failed_replicates_are_counted_and_left_out():
     assert (first["replicates"], first["converged"], first["failed"], first["improper"]) == (4, 3, 1, 1)
     assert first["mean_est"] == pytest.approx(0.12)  # the failed replicate is not in the mean
     assert "did not converge" in res.summary()
+    assert repr(res).startswith("PowerResults(4 replicates per cell") and "\n" not in repr(res)
     assert res.to_dict()["failures"] == {"not_converged": 1}
