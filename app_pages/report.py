@@ -55,6 +55,15 @@ if ca and causal_supported:
 elif ca:
     left_out.append("the causal analysis (the report cannot include it yet in this version)")
 
+# The same weighting as on screen, so the report's numbers are the pages' numbers (groups are always weighted).
+weighting = {page: bool(v.get("weighted", True)) for page, v in (("Cross-lag", cl), ("Causal", ca)) if v}
+if weighting and not any(weighting.values()) and not gr:
+    config["survey"] = {"weighted": False}
+    included.append("unweighted estimates, as on the pages (the sensitivity check)")
+elif weighting and not all(weighting.values()):
+    unweighted = [page for page, w in weighting.items() if not w]
+    left_out.append(f"the unweighted check shown on the {' and '.join(unweighted)} page: the report uses the "
+                    "survey weights throughout, so those numbers differ from the page's")
 st.header("What the report will contain")
 for item in included:
     st.markdown(f"- {item}")
