@@ -223,3 +223,17 @@ def test_a_restricted_model_that_does_not_converge_is_a_missing_test_with_a_note
     assert np.isfinite(res.interaction("y_to_x").chisq)
     assert res.to_dict()["group_tests"]["interaction"]["x_to_y"]["pvalue"] is None
     assert "could not be tested" in res.interpretation()
+
+
+def test_all_cells_equal_is_compare_groups_test_over_the_cells_scaled_the_same_way(cells):
+    from analysis.models.groups import compare_groups
+
+    data = cells[(cells["life_stage"] != "30-64") & (cells["stigma_group"] != "medium")].copy()
+    res = crossed(data, model="clpm", estimator="mlr", tests=("omnibus",))
+    data["cell"] = data["life_stage"].astype(str) + " × " + data["stigma_group"].astype(str)
+    single = compare_groups(data.drop(columns=["life_stage", "stigma_group"]), x="L", y="M", grouping="cell",
+                            model="clpm", estimator="mlr", waves=list(WAVES))
+    for path in ("x_to_y", "y_to_x"):
+        mine, theirs = res.test("omnibus", path), single.group_tests[path]
+        assert mine.df == theirs.df == 3 and "Satorra-Bentler" in mine.description
+        assert mine.chisq == pytest.approx(theirs.chisq, rel=1e-6) and mine.pvalue == pytest.approx(theirs.pvalue, rel=1e-6)
