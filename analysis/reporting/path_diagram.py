@@ -20,18 +20,23 @@ Y_TO_X_STYLE = {"color": "#D55E00", "linestyle": (0, (4, 2))}
 
 def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: list[dict], x_to_y: list[dict],
                  y_to_x: list[dict], within: bool = True, value: str = "std",
-                 between: float | None = None) -> Figure:
+                 between: float | None = None, ax=None, path=None) -> Figure:
     """Boxes for x and y at each wave; arrows for the lagged effects, labelled with estimates.
 
     Each list holds one dict per interval with ``est``, ``std`` and ``pvalue``.  The two
     directions differ in colour (Okabe-Ito blue and vermillion) and line style (solid and
     dashed), so they can be told apart without colour.  ``between``: the correlation of
-    the random intercepts (RI-CLPM), written beside the boxes.
+    the random intercepts (RI-CLPM), written under the title.  ``ax``: draw into this matplotlib
+    axes (its figure is returned); ``path``: also save the figure there (PNG and SVG without a
+    suffix), so a script gets a file without knowing matplotlib.
     """
     T = len(waves)
     x, y = name_of(x), name_of(y)
-    fig = Figure(figsize=(max(6.0, 2.2 * T), 3.8), dpi=110)
-    ax = fig.add_axes((0.02, 0.1, 0.96, 0.78))
+    if ax is None:
+        fig = Figure(figsize=(max(6.0, 2.2 * T), 3.8), dpi=110)
+        ax = fig.add_axes((0.02, 0.1, 0.96, 0.78))
+    else:
+        fig = ax.figure
     ax.set_xlim(-0.6, T - 0.4)
     ax.set_ylim(-0.7, 1.7)
     ax.axis("off")
@@ -69,4 +74,12 @@ def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: li
                  ha="center", va="center", fontsize=9.5, color="#333333")
     fig.text(0.02, 0.02, f"Blue, solid: {x} → later {y}; orange, dashed: {y} → later {x}; grey: stability. "
                          "* p<.05, ** p<.01, *** p<.001.", fontsize=9, color="#333333")
+    if path is not None:
+        from pathlib import Path
+
+        from analysis.reporting.figures import save_figure
+
+        target = Path(path)
+        save_figure(fig, target.with_suffix("") if target.suffix else target,
+                    formats=(target.suffix[1:],) if target.suffix else ("png", "svg"))
     return fig

@@ -56,3 +56,18 @@ def test_directions_differ_by_colour_and_by_line_style_and_marker():
     styles = {ax.get_title(): {line.get_linestyle() for line in ax.get_lines() if len(line.get_xdata()) == 2}
               for ax in fig.get_axes()}
     assert len({frozenset(s) for s in styles.values()}) == 2
+
+
+def test_path_diagram_draws_into_a_given_axes_and_saves_where_asked(tmp_path):
+    from matplotlib.figure import Figure
+
+    from analysis.reporting.path_diagram import path_diagram
+
+    d = lambda v: [{"est": v, "std": v, "pvalue": 0.001}] * 2  # noqa: E731
+    fig = Figure()
+    ax = fig.add_subplot()
+    out = path_diagram(x="loneliness", y="ghq_likert", waves=["a", "b", "c"], ar_x=d(0.2), ar_y=d(0.3),
+                       x_to_y=d(0.12), y_to_x=d(0.1), between=0.39, ax=ax, path=tmp_path / "pd.svg")
+    assert out is fig and ax.patches and (tmp_path / "pd.svg").is_file() and not (tmp_path / "pd.png").exists()
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "orange, dashed" in texts and "correlate 0.39" in texts
