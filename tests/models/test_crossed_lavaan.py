@@ -28,7 +28,7 @@ FIXTURE_TESTS = {"omnibus": ("omnibus", ()), "main_life_stage": ("main", ("life_
 
 
 def fixture(case: str) -> dict:
-    return json.loads((REFERENCE / "lavaan" / f"{case}.json").read_text())
+    return json.loads((REFERENCE / "crossed" / f"{case}.json").read_text())
 
 
 @pytest.fixture(scope="module")

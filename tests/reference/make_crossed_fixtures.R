@@ -23,7 +23,7 @@
 # With free lags b is each cell's mean over the 3 intervals. lavTestLRT(constrained, free) gives the
 # test (its default method: the Satorra-Bentler 2001 scaled difference under MLR).
 #
-# Outputs: tests/reference/lavaan/crossed_riclpm_{ml,mlr,free_lags_ml}.json
+# Outputs: tests/reference/crossed/crossed_riclpm_{ml,mlr,free_lags_ml}.json
 #   cells: cell label -> x_to_y / y_to_x {est, se} (free lags: the mean over intervals, a := parameter)
 #   fit: chisq, df, logl (and chisq.scaling.factor under MLR); lrt: test -> {path -> {chisq_diff, df_diff,
 #   pvalue, constraints}}. Deterministic; doubles written with %.17g by fixture_helpers.R's writer.
@@ -38,7 +38,7 @@ script_dir <- local({
   if (length(f)) dirname(normalizePath(f)) else "tests/reference"
 })
 source(file.path(script_dir, "fixture_helpers.R"))
-out_dir <- file.path(script_dir, "lavaan")
+out_dir <- file.path(script_dir, "crossed")
 
 dat <- read.csv(file.path(script_dir, "data", "crossed_cells.csv"), stringsAsFactors = FALSE, check.names = FALSE)
 stages <- c("16-29", "30-64", "65+")
