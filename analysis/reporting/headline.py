@@ -18,7 +18,8 @@ The rules
   the CLPM compares people with each other ("than others"), never "than usual".
 * Groups: a grouping differs on a direction when the test of equal effects across
   its groups has p < .05; the group with the largest standardized effect is named
-  ("stronger in people aged 16–29").  When the difference does not survive the Holm
+  ("stronger in people aged 16–29"), for at most two groupings (the smallest p-values;
+  "and 1 more grouping" for the rest).  When the difference does not survive the Holm
   adjustment over groupings, the caveats say so.
 * Caveats: not converged, not identified (negative degrees of freedom) or poor fit
   (Hu & Bentler 1999) are said first; association is not proof of cause always.
@@ -38,6 +39,8 @@ __all__ = ["GroupDifference", "Headline", "Link", "causal_headline", "crosslag_h
            "fit_caveats", "group_differences", "groups_headline", "groups_sentences", "headline"]
 
 WITHIN_MODELS = ("riclpm", "dpm")
+#: A headline is read in one breath: at most this many words (ONS main points are a sentence each).
+MAX_WORDS = 60
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,8 @@ def direction_sentence(x_to_y: Link, y_to_x: Link, *, model: str, direction_p: f
             f"{_change(y_to_x, within=within)} ({_size(y_to_x)}).")
 
 
-def groups_sentences(differences: Sequence[GroupDifference], *, x: str, y: str) -> tuple[str, ...]:
+def groups_sentences(differences: Sequence[GroupDifference], *, x: str, y: str,
+                     max_named: int = 2) -> tuple[str, ...]:
     """For whom: one sentence per direction that differs between groups, or one saying none does.
 
     Parameters
@@ -211,6 +215,8 @@ def groups_sentences(differences: Sequence[GroupDifference], *, x: str, y: str) 
         One per grouping and direction compared.
     x, y : str
         Column names of the two measures.
+    max_named : int, default 2
+        Groupings named per direction (the clearest differences); the rest are counted.
 
     Returns
     -------
@@ -223,7 +229,12 @@ def groups_sentences(differences: Sequence[GroupDifference], *, x: str, y: str) 
     for path, a, b in (("x_to_y", x, y), ("y_to_x", y, x)):
         found = [d for d in differences if d.path == path and d.differs]
         if found:
-            whom = join_words([f"in {group_phrase(d.grouping, d.strongest)}" for d in found])
+            # At most two groups by name (the clearest differences), so the headline stays short.
+            named = sorted(found, key=lambda d: d.pvalue)[:max_named]
+            named = [d for d in found if d in named]
+            rest = len(found) - len(named)
+            whom = join_words([f"in {group_phrase(d.grouping, d.strongest)}" for d in named]
+                              + ([f"{rest} more grouping{'s' if rest > 1 else ''}"] if rest else []))
             out.append(f"The link from {name_of(a)} to later {name_of(b)} is stronger {whom}.")
     if not out:
         names = list(dict.fromkeys(grouping_plural(d.grouping) for d in differences))
@@ -284,8 +295,10 @@ def headline(*, x_to_y: Link, y_to_x: Link, model: str, direction_p: float | Non
     Headline
     """
     x, y = x_to_y.source, x_to_y.target
-    sentences = [direction_sentence(x_to_y, y_to_x, model=model, direction_p=direction_p),
-                 *groups_sentences(differences, x=x, y=y)]
+    first = direction_sentence(x_to_y, y_to_x, model=model, direction_p=direction_p)
+    sentences = [first, *groups_sentences(differences, x=x, y=y)]
+    if len(" ".join(sentences).split()) > MAX_WORDS:  # many groupings differ: name one per direction
+        sentences = [first, *groups_sentences(differences, x=x, y=y, max_named=1)]
     caveats = list(fit_caveats(fit=fit, converged=converged, admissible=admissible))
     caveats += _group_caveats(differences)
     caveats.append(_cause_caveat(model))

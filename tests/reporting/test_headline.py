@@ -209,3 +209,19 @@ def test_causal_headline_when_the_effect_is_not_clear_and_for_the_other_directio
 def test_the_rounded_effect_never_contradicts_its_size_word():
     text = direction_sentence(link(std=0.118), CLEAR_YX, model="riclpm", direction_p=0.4)
     assert "(0.118 SD, medium)" in text  # not "0.12 SD, medium": 0.12 is the large benchmark
+
+
+def test_at_most_two_groups_are_named_so_the_headline_stays_short():
+    diffs = [diff(p=0.01), diff("stigma_group", p=0.03, std={"low": 0.1, "high": 0.16}),
+             diff("discrimination_group", p=0.002, std={"none": 0.05, "frequent": 0.12}),
+             diff("diagnosed_condition", p=0.04, std={"none": 0.05, "common mental disorder": 0.12})]
+    h = headline(x_to_y=CLEAR_XY, y_to_x=CLEAR_YX, model="riclpm", direction_p=0.39, differences=diffs)
+    # Two named would make 63 words: one is named and the others counted.
+    assert h.sentences[1] == ("The link from loneliness to later GHQ-12 distress is stronger in people with frequent "
+                              "experience of discrimination and 3 more groupings.")
+    assert h.words <= 60
+    from analysis.reporting.headline import groups_sentences
+
+    two = groups_sentences(diffs, x=X, y=Y)
+    assert two[0].endswith("stronger in people aged 16–29, in people with frequent experience of discrimination "
+                           "and 2 more groupings.")
