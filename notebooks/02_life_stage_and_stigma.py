@@ -48,6 +48,7 @@ print(by_stage.summary())
 
 # %%
 everything = compare_all_groupings(panel, x="loneliness", y="ghq_likert")
+print(everything.summary())  # one screen: each group's standardized effects and the tests; repr is one line
 everything.tests()
 
 # %%

@@ -364,6 +364,12 @@ def _pairwise(res: SEMResults, rows: dict[str, dict[str, list[int]]], levels: li
     return pd.DataFrame(out)
 
 
+def _signed(v: float) -> str:
+    """``+0.12`` / ``-0.05``; a value that rounds to zero is `` 0.00``, never ``-0.00``."""
+    text = f"{v:+.2f}"
+    return " 0.00" if text in ("+0.00", "-0.00") else text
+
+
 @dataclass(frozen=True)
 class AllGroupComparisons:
     """Cross-lagged effects across every grouping (life stages and each stigma measure)."""
@@ -403,14 +409,16 @@ class AllGroupComparisons:
 
         frame, tests = self.to_frame(), self.tests()
         x, y = name_of(self.x), name_of(self.y)
+        a_b, b_a = f"{x} → {y}", f"{y} → {x}"
+        w = max(len(a_b), len(b_a), 22)
         lines = [f"Cross-lagged effects by group: {x} and {y} ({len(self.comparisons)} groupings)", "",
-                 f"{'grouping / group':<34}{'n':>7}  {x[:14] + ' → ' + y[:14]:>31}  {y[:14] + ' → ' + x[:14]:>31}"]
+                 f"{'grouping / group':<34}{'n':>7}  {a_b:>{w}}  {b_a:>{w}}"]
         for g, comp in self.comparisons.items():
             lines.append(name_of(g))
             for level in comp.levels:
                 a, b = comp.groups[level]["x_to_y"], comp.groups[level]["y_to_x"]
-                cell = lambda p: f"{p.std:+.2f} [{p.std_ci_lower:+.2f}, {p.std_ci_upper:+.2f}]"  # noqa: E731
-                lines.append(f"  {str(level)[:32]:<32}{comp.sizes[level]:>7,}  {cell(a):>31}  {cell(b):>31}")
+                cell = lambda p: f"{_signed(p.std)} [{_signed(p.std_ci_lower)}, {_signed(p.std_ci_upper)}]"  # noqa: E731
+                lines.append(f"  {str(level)[:32]:<32}{comp.sizes[level]:>7,}  {cell(a):>{w}}  {cell(b):>{w}}")
             t = tests[tests["grouping"] == g].set_index("test")
             lines.append("  equal across groups: " + "; ".join(
                 f"{'x→y' if k == 'x_to_y' else 'y→x' if k == 'y_to_x' else 'both'} p {p_text(t.loc[k, 'pvalue'])}"
