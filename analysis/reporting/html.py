@@ -33,7 +33,9 @@ th{background:#eef3f8}td:first-child,th:first-child{text-align:left}.note{color:
 .summary{background:#f4f8fb;border-left:4px solid #1f4e79;padding:.8em 1em}.warn{background:#fff6e5;border-left:4px solid #e0a000;
 padding:.5em 1em}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}img{max-width:100%;height:auto}
 #headline{font-size:1.25em;line-height:1.4;font-weight:500;margin:.6em 0}.table{overflow-x:auto;max-width:100%}
-@media (max-width:600px){body{margin:1em auto}table{font-size:.78em}h1{font-size:1.4em}}
+figure{overflow-x:auto;max-width:100%}code{overflow-wrap:anywhere}
+@media (max-width:600px){body{margin:1em auto}table{font-size:.78em}h1{font-size:1.4em}
+figure img{max-width:none;width:640px}}
 """
 
 

@@ -114,3 +114,21 @@ def test_between_person_words_and_the_flag_for_a_negative_variance():
     bad = {**cl, "parameters": [{**params[0], "est": -0.2}, *params[1:]]}
     assert "inadmissible" in fit_flags_html(bad) and "could not be estimated" in between(bad).words()
     assert between({"x": "a", "y": "b", "parameters": []}) is None  # the CLPM has no random intercepts
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")
+def test_the_report_fits_a_phone_and_a_desktop_without_sideways_scrolling(report, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page_file = tmp_path / "report.html"
+    page_file.write_text(report)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                     args=["--headless=new", "--no-sandbox", "--disable-gpu"])
+        try:
+            for width in (390, 1400):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(page_file.as_uri())
+                assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 1, width
+                assert page.locator("#headline").is_visible()
+        finally:
+            browser.close()
