@@ -97,3 +97,17 @@ def test_models_not_nested_parameter_by_parameter_get_no_2010_difference():
     got = satorra_bentler_2010(clpm, riclpm)
     assert np.isnan(got.scaling_factor) and np.isnan(got.chisq)
     assert "not nested parameter by parameter" in got.reason
+
+
+def test_lrt_falls_back_on_lavaans_2010_value_when_the_2001_factor_is_not_positive(case):
+    """The fallback path on every case: the models' own scaling factors made non-positive (as the engine stores a
+    factor that is not positive: NaN), so the 2001 form has none; lrt must then give lavaan's 2010 test."""
+    import dataclasses
+
+    fx, m1, m0 = case
+    broken = {k: dataclasses.replace(m, fit={**m.fit, "chisq_scaling_factor": float("nan")}) for k, m in
+              (("m1", m1), ("m0", m0))}
+    t = lrt(broken["m0"], broken["m1"])
+    assert "(2010)" in t.description and "2001 scaling factor was not positive" in t.description
+    assert close(t.chisq, fx["sb2010"]["stat"]) and close(t.pvalue, fx["sb2010"]["pvalue"]), (t, fx["sb2010"])
+    assert t.df == fx["sb2010"]["df"]
