@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 
 import streamlit as st
 
 from analysis.reporting.html import report_headline
 
 from app_pages import _results, _shared
+from app_pages._progress import duration_words
 
 ds, p = _shared.header(
     "Report and downloads",
@@ -75,17 +77,31 @@ st.caption(f"Disclosure control: every table cell about fewer than {_shared.THRE
            "downloads. Individual records are never included.")
 
 config = json.loads(json.dumps(config))  # as remembered (and compared) across a browser refresh
-if st.button("Build the report", type="primary"):
+pressed = st.button("Build the report", type="primary")
+if pressed:
     _shared.remember("report", ds, {"config": config})
 wanted = _shared.recall("report", ds)
 if not wanted or wanted.get("config") != config:
     st.info("Press **Build the report** to run the analyses above and prepare the downloads.")
     st.stop()
 
-with _shared.friendly("building the report"):
-    rep = _results.report(ds, config)  # a progress bar follows the run's steps
+# After a page switch or a browser refresh the report built for these settings comes from the server's
+# cache; a build takes minutes, so it runs only when the button is pressed, never on opening the page.
+rep = _results.cached("report", _results.report_key(ds, config))
+elapsed = None
+if rep is None and not pressed:
+    st.info("The report for these settings is no longer kept on the server (or its build was stopped). Press "
+            "**Build the report** to build it again.")
+    st.stop()
+if rep is None:
+    with _shared.friendly("building the report"):
+        started = time.perf_counter()
+        rep = _results.report(ds, config)  # a progress bar follows the run's steps
+        elapsed = time.perf_counter() - started
 
 st.success(f"Report ready: {rep.name}. {rep.suppressed_cells} table cells were suppressed for disclosure control.")
+st.caption(f"Built in {duration_words(elapsed)}." if elapsed is not None else
+           "Shown from the cache: built earlier for these settings and data, nothing was run again.")
 answer = report_headline(json.loads(rep.results_json))  # the report's own first paragraph
 if answer is not None:
     _shared.headline(answer, p)

@@ -73,3 +73,51 @@ def test_exports_follow_the_disclosure_threshold(app, runs, monkeypatch):
     # A zero count discloses nobody and stays (hcond17 is asked at the first interview only).
     assert len(hidden) and (hidden["n"].isna() | (hidden["n"] == 0)).all() and hidden["mean"].isna().all()
     assert (table.loc[~table["suppressed"], "n"].fillna(0).pipe(lambda n: (n == 0) | (n >= 10))).all()
+
+
+def refreshed(at, page: str):
+    """A new session opened at ``at``'s address, as a browser refresh (or a bookmark) does."""
+    from app_support import APP
+    from streamlit.testing.v1 import AppTest
+
+    new = AppTest.from_file(str(APP), default_timeout=120)
+    new.query_params = dict(at.query_params)
+    new.switch_page(f"app_pages/{page}.py")
+    return new.run()
+
+
+def test_a_refresh_shows_the_built_report_from_the_cache(app, runs):
+    at = app("crosslag")
+    at.button[0].click().run()
+    at.switch_page("app_pages/report.py").run()
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert len(runs) == 1
+    ready = joined(at, "success")
+    headline = joined(at, "markdown")
+
+    at = refreshed(at, "report")  # a new session with the same address: no button pressed
+    assert not at.exception and not at.error
+    assert "Report ready" in joined(at, "success") and joined(at, "success") == ready
+    assert "Press **Build the report**" not in joined(at, "info")
+    assert "Shown from the cache" in joined(at, "caption")
+    assert [d.proto.label for d in at.get("download_button")] == [
+        "Report (HTML)", "Tables (CSV, zip)", "Results (JSON)", "Manifest (JSON)"]
+    assert joined(at, "markdown") == headline, "the same plan and headline as before the refresh"
+    assert len(runs) == 1, "nothing rebuilt"
+
+
+def test_a_report_no_longer_kept_is_rebuilt_only_when_asked(app, runs):
+    from app_pages import _store
+
+    at = app("report")
+    at.button[0].click().run()
+    assert "Built in" in joined(at, "caption") and len(runs) == 1
+    _store.store()._values.pop("report")  # dropped from the server's cache (as the oldest of many is)
+
+    at = refreshed(at, "report")
+    assert not at.exception and not at.error
+    assert "no longer kept on the server" in joined(at, "info") and not at.success
+    assert len(runs) == 1, "opening the page builds nothing"
+    at.button[0].click().run()
+    assert "Report ready" in joined(at, "success") and len(runs) == 2
