@@ -49,10 +49,19 @@ def _check_observed(elements: Sequence[Element], observed: Sequence[str]) -> Non
 
 
 def _apply_modifiers(df: pd.DataFrame, elements: Sequence[Element], ngroups: int) -> pd.DataFrame:
-    """Apply fixed values, start values and labels (``lavaanify``'s modifier step)."""
-    df["label"] = ""
+    """Apply fixed values, start values and labels (``lavaanify``'s modifier step).
+
+    The columns are filled as arrays and assigned once (a ``df.loc`` write per element cost
+    0.1-0.2 s for a 14-wave RI-CLPM, built twice per fit)."""
+    element = df["element"].to_numpy()
+    order = np.argsort(element, kind="stable")  # rows of each element, in table order
+    bounds = np.searchsorted(element[order], np.arange(len(elements) + 1))
+    free = df["free"].to_numpy().copy()
+    ustart = df["ustart"].to_numpy(dtype=float).copy()
+    label = np.full(len(df), "", dtype=object)
+    touched = {"free": False, "ustart": False}
     for k, el in enumerate(elements):
-        rows = np.flatnonzero(df["element"].to_numpy() == k)
+        rows = order[bounds[k]:bounds[k + 1]]
         mods = el.modifiers
         for name, values in (("fixed", mods.fixed), ("start", mods.start), ("label", mods.label)):
             if values is not None and len(values) not in (1, ngroups):
@@ -62,13 +71,20 @@ def _apply_modifiers(df: pd.DataFrame, elements: Sequence[Element], ngroups: int
                 )
         per_group = lambda values: list(values) * ngroups if len(values) == 1 else list(values)  # noqa: E731
         if mods.fixed is not None:
-            fixed = np.array(per_group(mods.fixed))
-            df.loc[df.index[rows], "free"] = np.where(np.isnan(fixed), 1, 0)
-            df.loc[df.index[rows], "ustart"] = fixed
+            fixed = np.array(per_group(mods.fixed), dtype=float)
+            free[rows] = np.where(np.isnan(fixed), 1, 0)
+            ustart[rows] = fixed
+            touched["free"] = touched["ustart"] = True
         if mods.start is not None:
-            df.loc[df.index[rows], "ustart"] = per_group(mods.start)
+            ustart[rows] = np.asarray(per_group(mods.start), dtype=float)
+            touched["ustart"] = True
         if mods.label is not None:
-            df.loc[df.index[rows], "label"] = per_group(mods.label)
+            label[rows] = per_group(mods.label)
+    if touched["free"]:
+        df["free"] = free
+    if touched["ustart"]:
+        df["ustart"] = ustart
+    df["label"] = label.astype(str) if len(df) else label
     return df.drop(columns="element")
 
 
