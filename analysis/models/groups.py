@@ -120,18 +120,32 @@ class GroupComparison:
                 f"{self.model})")
 
     def summary(self) -> str:
-        lines = [f"Cross-lagged effects by {self.grouping} ({self.model.upper()}, {self.x} and {self.y}, "
-                 f"waves {', '.join(self.waves)})", ""]
-        lines.append(self.to_frame().drop(columns=["grouping", "from", "to"]).to_string(
-            index=False, float_format=lambda v: f"{v:.3f}"))
-        lines.append("")
+        """One screen for reading: numbers by :func:`analysis.interpret.readable` (never exponent notation or
+        "0.000"), p-values by :func:`~analysis.interpret.p_text`; ``to_frame()`` and ``pairwise`` keep full
+        precision for analysts."""
+        from analysis.reporting.tables import cell, for_people
+
+        x, y = self.x, self.y
+        lines = [f"Cross-lagged effects by {name_of(self.grouping)} ({self.model.upper()}, {name_of(x)} and "
+                 f"{name_of(y)}, waves {', '.join(self.waves)})", ""]
+        rows = [{"group": r["group"], "people": cell(r["n"]), "direction": cell(r["path"], "path", x=x, y=y),
+                 "estimate": cell(r["est"]), "SE": cell(r["se"]),
+                 "95% CI": f"{cell(r['ci_lower'])} to {cell(r['ci_upper'])}", "p": cell(r["pvalue"], "pvalue"),
+                 "standardized (95% CI)": f"{cell(r['std_all'])} ({cell(r['std_all_ci_lower'])} to "
+                                          f"{cell(r['std_all_ci_upper'])})"}
+                for r in self.to_frame().to_dict("records")]
+        lines += [pd.DataFrame(rows).to_string(index=False), ""]
         for k, tst in self.group_tests.items():
-            lines.append(f"Equal across groups, {k}: chisq {tst.chisq:.3f}, df {tst.df}, p {tst.pvalue:.3g}")
+            what = "both directions" if k == "omnibus" else cell(k, "path", x=x, y=y)
+            lines.append(f"Equal across groups, {what}: chi-square {cell(tst.chisq)}, df {tst.df}, "
+                         f"{format_p(tst.pvalue)}")
         if len(self.pairwise):
-            lines += ["", "Pairs of groups (Wald; Holm-adjusted p within each path):",
-                      self.pairwise.to_string(index=False, float_format=lambda v: f"{v:.3f}")]
+            lines += ["", "Pairs of groups (Wald; Holm-adjusted p within each direction):",
+                      for_people(self.pairwise, x=x, y=y).to_string(index=False)]
         if self.not_grouped:
-            lines.append(f"\n{self.not_grouped} persons have no {self.grouping} value and are not in this comparison.")
+            # A count below the disclosure threshold (10, the runs' default) is not written out.
+            count = f"{self.not_grouped:,}" if self.not_grouped >= 10 else "Fewer than 10"
+            lines.append(f"\n{count} persons have no {name_of(self.grouping)} value and are not in this comparison.")
         lines += [f"Note: {n}" for n in self.notes]
         lines += [f"Warning: {w}" for w in self.warnings if w not in self.notes]
         lines += ["", self.interpretation()]

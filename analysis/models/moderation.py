@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError
-from analysis.interpret import significant
+from analysis.interpret import format_p, readable, significant
 from analysis.models.builders import PanelDesign
 from analysis.models.intervals import _skipped, check_intervals, wave_steps
 from analysis.models.sensitivity import design_info, design_note, lagged_long, weight_and_cov
@@ -70,10 +70,10 @@ class ModerationResults:
         if significant(row.pvalue):
             verb = "stronger" if row.est > 0 else "weaker"
             return (f"The link from {x} to later {y} is {verb} for people with more {m} "
-                    f"(interaction {row.est:.3g}, p = {row.pvalue:.2g}): {low.est:.3g} at low and {high.est:.3g} "
-                    f"at high {m}. This describes who shows the stronger link, not why.")
+                    f"(interaction {readable(row.est)}, {format_p(row.pvalue)}): {readable(low.est)} at low and "
+                    f"{readable(high.est)} at high {m}. This describes who shows the stronger link, not why.")
         return (f"The data do not show that {m} changes the link from {x} to later {y} "
-                f"(interaction {row.est:.3g}, p = {row.pvalue:.2g}).")
+                f"(interaction {readable(row.est)}, {format_p(row.pvalue)}).")
 
 
 def check_waves(panel, waves: Sequence[str], *, x: str, y: str, moderator: str,

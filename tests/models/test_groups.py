@@ -159,3 +159,24 @@ def test_all_groupings_summary_fits_on_a_screen_and_repr_is_one_line(mg_data):
     assert not re.search(r"\de-\d", text) and "-0.00" not in text
     assert repr(allg) == "AllGroupComparisons(x and y: G; failed: tiny)" and str(allg) == text
     assert len(repr(one)) < 120 and "\n" not in repr(one)
+
+
+def test_summary_writes_numbers_for_people_and_tables_keep_full_precision(mg_data):
+    from analysis.models.sem import TestResult
+
+    one = compare_groups(mg_data, x="x", y="y", grouping="G", waves=WAVES)
+    level = one.levels[0]
+    tiny = dataclasses.replace(one.groups[level]["x_to_y"], est=3.72e-05, se=0.00012, ci_lower=-0.0002,
+                               ci_upper=-0.00004, pvalue=2e-9, std=-0.00003)
+    extreme = dataclasses.replace(
+        one, groups={**one.groups, level: {**one.groups[level], "x_to_y": tiny}},
+        group_tests={**one.group_tests, "x_to_y": TestResult(chisq=41.7, df=1, pvalue=3.72e-05)},
+        pairwise=one.pairwise.assign(pvalue=0.0, pvalue_holm=1e-12, difference=-0.00001), not_grouped=3)
+    text = extreme.summary()
+    assert not re.search(r"\de[-+]?\d", text), text
+    assert not re.search(r"(?<![\d.])-?0\.000(?!\d*[1-9])", text), text  # no "0.000" or "-0.000"
+    assert "less than 0.001" in text and "p < 0.001" in text and "about 0" in text
+    assert "x → later y" in text and "x_to_y" not in text and "ci_lower" not in text
+    assert "Fewer than 10 persons" in text and "3 persons" not in text
+    # analysts' tables keep every digit
+    assert extreme.to_frame().loc[0, "est"] == 3.72e-05 and extreme.pairwise["pvalue_holm"].iloc[0] == 1e-12

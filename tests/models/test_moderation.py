@@ -179,3 +179,27 @@ def test_two_waves_are_one_sentence_not_a_linearmodels_error(stigma_panel):
     with pytest.raises(DataError, match="at least three waves.*the waves given are 1, 2"):
         moderation(wide, PanelDesign(x=("L_1", "L_2"), y=("M_1", "M_2")), x="L", y="M",
                    moderator="perceived_stigma")
+
+
+@pytest.mark.parametrize("est, p, shown", [
+    (3.72e-05, 2e-9, "interaction about 0, p < 0.001"),
+    (0.1234, 0.04, "interaction 0.12, p = 0.040"),
+    (-0.00046, 0.5, "interaction -0.00046, p = 0.50"),
+])
+def test_interpretation_writes_plain_numbers(est, p, shown):
+    import re
+
+    from analysis.models.moderation import ModerationResults
+
+    interaction = pd.DataFrame({"path": ["x_to_y", "y_to_x"], "est": [est, 0.01], "se": [0.01, 0.01],
+                                "pvalue": [p, 0.5], "n_obs": [5000, 5000]})
+    effects = pd.DataFrame({"path": ["x_to_y"] * 3, "level": ["low", "medium", "high"],
+                            "moderator_value": [-1.0, 0.0, 1.0], "est": [-0.00002, 0.05, 1.5e-7],
+                            "se": [0.01] * 3, "ci_lower": [0.0] * 3, "ci_upper": [0.1] * 3, "pvalue": [0.5] * 3})
+    text = ModerationResults(moderator="perceived_stigma", x="loneliness", y="ghq_likert",
+                             interaction=interaction, marginal_effects=effects).interpretation()
+    assert shown in text, text
+    assert not re.search(r"\de[-+]?\d", text) and "ghq_likert" not in text
+    assert not re.search(r"(?<![\d.])-?0\.000(?!\d*[1-9])", text), "no '0.000' or '-0.000'"
+    if p < 0.05:
+        assert "about 0 at low and about 0 at high" in text
