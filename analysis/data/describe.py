@@ -306,21 +306,32 @@ def render_text(description: dict[str, Any]) -> str:
         for c, s in d["constructs"].items():
             mean = "" if s["mean"] is None else f"{s['mean']:.2f}"
             sd = "" if s["sd"] is None else f"{s['sd']:.2f}"
-            row[c] = f"{s['n']} / {mean} / {sd}"
+            row[c] = "hidden" if s["n"] is None else f"{s['n']} / {mean} / {sd}"
+        if d["n_respondents"] is None:
+            row["respondents"] = "hidden"
         rows.append(row)
     lines += ["Respondents and constructs per wave (n / mean / sd; blank = not asked):",
               _table(pd.DataFrame(rows).fillna("")), ""]
-    reasons = pd.DataFrame(description["missing_by_reason"]).fillna(0).astype(int)
+    by_reason = description["missing_by_reason"]
+    reasons = pd.DataFrame({w: {r: ("hidden" if n is None else int(n)) for r, n in v.items()}
+                            for w, v in by_reason.items()}).fillna(0)
     lines += ["Values made missing, by reason (summed over columns):",
               reasons.to_string() if len(reasons) else "(none)", ""]
     attrition = pd.DataFrame(description["attrition"])
-    lines += ["Attrition:", _table(attrition.round({c: 1 for c in attrition.columns if c.endswith("_pct")})), ""]
+    attrition = attrition.round({c: 1 for c in attrition.columns
+                                 if c.endswith("_pct") and pd.api.types.is_numeric_dtype(attrition[c])})
+    lines += ["Attrition:", _table(attrition.astype(object).where(attrition.notna(), "hidden")), ""]
     if "weighted_retention_pct" in attrition.columns:
         lines += [WEIGHTED_RETENTION_NOTE, ""]
     if "design" in description:
         lines += [description["design"]["summary"], ""]
     if description["absent_waves"] or description["notes"]:
         lines += ["Notes:", *[f"- {n}" for n in description["notes"]]]
+    if "disclosure" in description:
+        t = description["disclosure"]["threshold"]
+        lines += [f"Counts of fewer than {t} people (and counts that would give them back) are shown as "
+                  f"'hidden' ({description['disclosure']['cells_suppressed']} cells); the threshold is "
+                  "--threshold.", ""]
     if description.get("audit"):
         lines += ["Warnings (the spec against the files' own labels):",
                   *[f"- {w['message']}" for w in description["audit"]]]

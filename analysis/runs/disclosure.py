@@ -190,6 +190,12 @@ def panel_table_masks(descriptives: pd.DataFrame, attrition: pd.DataFrame, *, th
         if prev is None and {"from_first_wave", "respondents"} <= set(key):
             # At the first wave everyone is from the first wave: the two columns are equal.
             sums.append(Sum(parts=(key["from_first_wave"],), total=key["respondents"]))
+        elif {"from_first_wave", "respondents"} <= set(key):
+            # Later, the respondents are those from the first wave plus people who joined since (shown
+            # nowhere, often none): a cell of its own, or from_first_wave would give back hidden respondents.
+            joiners = ("a", i, "joined_since")
+            values[joiners] = max(values[key["respondents"]] - values[key["from_first_wave"]], 0)
+            sums.append(Sum(parts=(key["from_first_wave"], joiners), total=key["respondents"]))
         prev = key
     if "respondents" in cols:
         sums.append(Sum(parts=tuple(("a", i, "respondents") for i in range(len(attr))),
