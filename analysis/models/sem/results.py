@@ -206,6 +206,23 @@ class SEMResults:
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        """One line: estimator, the model's first statements, N, free parameters, chi-square on df, convergence."""
+        lines = [ln.split("#")[0].strip() for ln in self.model.splitlines()]
+        lines = [ln for ln in lines if ln]
+        model = "; ".join(lines)
+        model = model if len(model) <= 32 else model[:31].rstrip() + "…"
+        f, o = self.fit, self.options
+        n = f.get("nobs")
+        size = "N = ?" if n is None else f"N = {int(n):,}" if n >= 10 else "N < 10"  # disclosure threshold
+        chisq = f.get("chisq")
+        chisq = "NA" if chisq is None or not math.isfinite(float(chisq)) else f"{float(chisq):.2f}"
+        groups = f" in {len(self.group_labels)} groups" if len(self.group_labels) > 1 else ""
+        estimator = o["estimator"].upper() + ("/FIML" if o["missing"] == "fiml" else "")
+        statements = f" ({len(lines)} lines)" if len(lines) > 1 else ""
+        return (f"SEMResults({estimator} of {model!r}{statements}: {size}{groups}, npar {f.get('npar')}, "
+                f"chisq {chisq} on {f.get('df')} df, {'converged' if self.converged else 'NOT converged'})")
+
     def _repr_html_(self) -> str:
         fit_rows = "".join(
             f"<tr><th>{html.escape(k)}</th><td>{'' if json_safe(self.fit.get(k)) is None else round(float(self.fit[k]), 4)}</td></tr>"

@@ -151,3 +151,17 @@ def test_wald_and_defined_parameters(hs):
     test = res.wald("c1 == c2")
     assert test.df == 1
     assert test.chisq == pytest.approx((row.est / row.se) ** 2, rel=1e-6)
+
+
+def test_repr_is_one_short_line(hs):
+    res = SEM(HS).fit(hs)
+    assert repr(res) == ("SEMResults(ML of 'visual =~ x1 + x2 + x3; textual…' (3 lines): N = 301, npar 21, "
+                         "chisq 85.31 on 24 df, converged)")
+    missing = hs.copy()
+    missing.loc[:20, "x1"] = np.nan
+    robust = SEM("visual =~ x1 + x2 + x3  # one factor\n").fit(missing, estimator="mlr", group="school")
+    text = repr(robust)
+    assert text.startswith("SEMResults(MLR/FIML of 'visual =~ x1 + x2 + x3': N = 301 in 2 groups, npar ")
+    assert text.endswith(" df, converged)") and "\n" not in text and len(text) < 120
+    not_converged = dataclasses.replace(res, converged=False, fit={**res.fit, "nobs": 7, "chisq": float("nan")})
+    assert repr(not_converged).endswith(": N < 10, npar 21, chisq NA on 24 df, NOT converged)")
