@@ -410,11 +410,12 @@ class AllGroupComparisons:
                 table.loc[m, "pvalue_holm"] = holm(table.loc[m, "pvalue"].to_numpy())
         return table
 
-    def forest_plot(self, *, value: str = "std_all", path=None):
-        """Forest plot of every group's effects; ``path`` also saves it (PNG and SVG without a suffix)."""
+    def forest_plot(self, *, value: str = "std_all", ax=None, path=None):
+        """Forest plot of every group's effects; ``ax`` draws into given matplotlib axes, ``path`` also saves
+        it (PNG and SVG without a suffix)."""
         from analysis.reporting.figures import forest_plot
 
-        return forest_plot(self.to_frame(), x=self.x, y=self.y, value=value, path=path)
+        return forest_plot(self.to_frame(), x=self.x, y=self.y, value=value, ax=ax, path=path)
 
     def summary(self) -> str:
         """One screen: per grouping, each group's standardized effects and the tests of equal effects."""

@@ -26,7 +26,7 @@ DIRECTION_STYLES = {"x_to_y": {"color": "#0072B2", "ls": "-", "marker": "o"},
 
 
 def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
-                title: str | None = None, threshold: int = 10, path=None) -> Figure:
+                title: str | None = None, threshold: int = 10, ax=None, path=None) -> Figure:
     """Forest plot of group-specific cross-lagged effects, one panel per direction.
 
     Parameters
@@ -40,6 +40,11 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
         Disclosure threshold: a group of fewer persons (or whose ``n`` is blanked, as in a
         run's suppressed table) is labelled "n<threshold" (or "n hidden") and its effects are
         not drawn, so the figure shows nothing a table would blank.
+    ax : matplotlib Axes or a sequence of them, optional
+        Draw into this axes (both directions in it, side by side in each group's row, told apart by
+        colour, line style, marker and a legend), or into one axes per direction, instead of a new
+        figure; the title goes on the axes and the figure's layout is left to the caller.  The axes'
+        figure is returned.
     path : str or Path, optional
         Also save the figure there (PNG and SVG beside each other when no suffix is given;
         else the suffix's format), so a script gets a file without knowing matplotlib.
@@ -62,8 +67,25 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
         sub = table[(table["grouping"] == g) & (table["path"] == paths[0])]
         labels += [(g, str(lv), group_size(n, threshold)) for lv, n in zip(sub["group"], sub["n"])]
     height = 1.2 + 0.32 * (len(labels) + len(groupings))
-    fig = Figure(figsize=(10, max(3.0, height)), dpi=110)
-    axes = fig.subplots(1, len(paths), sharey=True, squeeze=False)[0]
+    if ax is None:
+        given = None
+    elif hasattr(ax, "plot"):  # one Axes
+        given = [ax]
+    else:  # a list, tuple or array of Axes (as plt.subplots returns)
+        given = list(getattr(ax, "flat", ax))
+    if given is None:
+        fig = Figure(figsize=(10, max(3.0, height)), dpi=110)
+        axes = fig.subplots(1, len(paths), sharey=True, squeeze=False)[0]
+    elif len(given) in (1, len(paths)):
+        axes = given * len(paths) if len(given) == 1 else given
+        fig = axes[0].figure
+    else:
+        from analysis.errors import UsageError
+
+        raise UsageError(f"forest_plot(ax=...) takes one matplotlib axes or one per direction ({len(paths)}), "
+                         f"not {len(given)}.")
+    together = given is not None and len(given) == 1 and len(paths) > 1
+    dodge = {"x_to_y": -0.15, "y_to_x": 0.15} if together else {}
     ypos, ticks, ticklabels = {}, [], []
     pos = 0.0
     for g in groupings:
@@ -81,12 +103,13 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
     for ax, path in zip(axes, paths):
         sub = table[table["path"] == path]
         for row in sub.itertuples(index=False):
-            yy = ypos[(row.grouping, str(row.group))]
+            yy = ypos[(row.grouping, str(row.group))] + dodge.get(path, 0.0)
             style = DIRECTION_STYLES[path]
             ax.plot([getattr(row, lo), getattr(row, hi)], [yy, yy], color=style["color"], ls=style["ls"], lw=2)
             ax.plot([getattr(row, value)], [yy], style["marker"], color=style["color"], ms=7)
         ax.axvline(0, color="#888888", lw=1, ls="--")
-        ax.set_title(PATH_TITLES[path].format(x=x, y=y), fontsize=12, color=DIRECTION_STYLES[path]["color"])
+        if not together:
+            ax.set_title(PATH_TITLES[path].format(x=x, y=y), fontsize=12, color=DIRECTION_STYLES[path]["color"])
         ax.tick_params(axis="x", labelsize=10)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.set_xlabel("standardized effect (95% CI)" if value == "std_all" else "effect in score points (95% CI)")
@@ -96,18 +119,41 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
     for t, lab in zip(axes[0].get_yticklabels(), ticklabels):
         if not lab.startswith("   "):
             t.set_fontweight("bold")
+    heading = title or f"Cross-lagged effects of {x} and {y} by group"
+    if given is not None:  # the caller's figure: title and legend on the axes, the layout left to the caller
+        for a in dict.fromkeys(axes):
+            a.set_ylim(pos, 0)  # first grouping at the top
+        for a in axes[1:]:
+            if a is not axes[0]:
+                a.set_yticks(ticks)
+                a.tick_params(axis="y", labelleft=False)
+        if together:
+            from matplotlib.lines import Line2D
+
+            axes[0].set_title(heading, fontsize=12)
+            axes[0].legend(handles=[Line2D([], [], color=DIRECTION_STYLES[p]["color"], ls=DIRECTION_STYLES[p]["ls"],
+                                           marker=DIRECTION_STYLES[p]["marker"], label=PATH_TITLES[p].format(x=x, y=y))
+                                    for p in paths], fontsize=9, loc="best")
+        _save(fig, save_to)
+        return fig
     axes[0].invert_yaxis()
-    fig.suptitle(title or f"Cross-lagged effects of {x} and {y} by group", fontsize=12)
+    fig.suptitle(heading, fontsize=12)
     fig.text(0.01, 0.005, "Markers: estimates; lines: 95% confidence intervals (blue solid and orange dashed: the two "
              "directions). Associations over time, not proof of cause.", fontsize=9, color="#333333")
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
-    if save_to is not None:
-        from pathlib import Path
-
-        target = Path(save_to)
-        formats = (target.suffix[1:],) if target.suffix else ("png", "svg")
-        save_figure(fig, target.with_suffix("") if target.suffix else target, formats=formats)
+    _save(fig, save_to)
     return fig
+
+
+def _save(fig: Figure, path) -> None:
+    """Save ``fig`` at ``path`` if given: PNG and SVG without a suffix, else the suffix's format."""
+    if path is None:
+        return
+    from pathlib import Path
+
+    target = Path(path)
+    formats = (target.suffix[1:],) if target.suffix else ("png", "svg")
+    save_figure(fig, target.with_suffix("") if target.suffix else target, formats=formats)
 
 
 def group_size(n, threshold: int = 10) -> str:

@@ -71,3 +71,33 @@ def test_path_diagram_draws_into_a_given_axes_and_saves_where_asked(tmp_path):
     assert out is fig and ax.patches and (tmp_path / "pd.svg").is_file() and not (tmp_path / "pd.png").exists()
     texts = " ".join(t.get_text() for t in fig.texts)
     assert "orange, dashed" in texts and "correlate 0.39" in texts
+
+
+def test_forest_plot_draws_into_a_given_axes_and_saves_where_asked(tmp_path):
+    import pytest
+    from matplotlib.figure import Figure
+
+    from analysis.errors import UsageError
+
+    fig = Figure()
+    fig.add_subplot(2, 1, 1)  # the script's own layout: another panel above
+    ax = fig.add_subplot(2, 1, 2)
+    out = forest_plot(table(), x="loneliness", y="ghq_likert", ax=ax, path=tmp_path / "forest.svg")
+    assert out is fig and len(fig.get_axes()) == 2 and not fig.texts, "nothing drawn outside the given axes"
+    assert (tmp_path / "forest.svg").is_file() and not (tmp_path / "forest.png").exists()
+    assert ax.get_title() == "Cross-lagged effects of loneliness and GHQ-12 distress by group"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["loneliness → later GHQ-12 distress", "GHQ-12 distress → later loneliness"]
+    intervals = [line for line in ax.get_lines() if len(line.get_xdata()) == 2 and line.get_xdata()[0] != 0]
+    assert len(intervals) == 10 and {line.get_linestyle() for line in intervals} == {"-", "--"}
+    rows = sorted({line.get_ydata()[0] for line in intervals})
+    assert len(rows) == 10, "the two directions of a group side by side, not on top of each other"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert any("16-29" in lab for lab in labels) and ax.get_ylim()[0] > ax.get_ylim()[1], "first group on top"
+
+    fig2 = Figure()
+    pair = fig2.subplots(1, 2)  # one axes per direction, as plt.subplots gives them
+    assert forest_plot(table(), x="loneliness", y="ghq", ax=pair) is fig2
+    assert [a.get_title() for a in pair] == ["loneliness → later ghq", "ghq → later loneliness"]
+    with pytest.raises(UsageError, match="one per direction"):
+        forest_plot(table(), x="loneliness", y="ghq", ax=Figure().subplots(1, 3))
