@@ -21,7 +21,9 @@ memory to finished results (our ``fit_seconds``); CPU seconds of our fit are pri
 Cases are ``WAVES:N[:mlr][:3g]`` (``3g``: three groups of N/3, free parameters per group).
 
 Run: ``.venv/bin/python benchmarks/sem_scattered.py [--cases 5:20000 14:20000] [--repeat 3]
-[--lavaan-repeat 1] [--no-lavaan] [--no-openmx] [--r-timeout S] [--json OUT]``.  An R contender that
+[--lavaan-repeat 1] [--no-lavaan] [--no-openmx] [--r-timeout S] [--json OUT]``.
+``--floor`` instead prints the floor: FLOPs of one log-likelihood-and-gradient evaluation of each
+case (direct per-pattern formulas) against this CPU's one-thread ``dgemm`` rate and our CPU time.  An R contender that
 takes longer than ``--r-timeout`` seconds is stopped and reported as ``> S``.  To time an older engine, copy this file
 into that tree's ``benchmarks/`` and run it there with ``--no-lavaan``.
 """
@@ -261,6 +263,46 @@ def agreement(res, lav: dict, groups: int) -> tuple[float, float]:
     return est_d, se_d
 
 
+def floor(cases: list[dict]) -> None:
+    """FLOPs per likelihood-and-gradient evaluation against what this CPU does (one thread)."""
+    from threadpoolctl import threadpool_limits
+
+    from analysis.models.sem.objectives import objective
+
+    with threadpool_limits(1):
+        a = np.random.default_rng(0).random((2000, 2000))
+        a @ a
+        c0 = time.process_time()
+        for _ in range(3):
+            a @ a
+        rate = 3 * 2 * 2000 ** 3 / (time.process_time() - c0)
+    print(f"dgemm 2000 x 2000, one thread: {rate / 1e9:.1f} GFLOP/s")
+    print("| case | patterns | mean k | FLOPs per evaluation | our CPU per evaluation | rate | time at dgemm speed |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for case in cases:
+        waves = case["waves"]
+        design = PanelDesign(x=tuple(f"x{t}" for t in range(1, waves + 1)),
+                             y=tuple(f"y{t}" for t in range(1, waves + 1)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = SEM(build_syntax("riclpm", design, lags="free"), defaults="lavaan").fit(
+                simulate(case["n"], waves), missing="fiml", se="none")
+        problem, theta = res._internal.problem, res._internal.theta
+        ks = np.array([len(pat.observed) for g in problem.data.groups for pat in g.patterns], dtype=float)
+        gs = problem.structure.groups[0]
+        # Cholesky k^3/3, inverse k^3, quadratic forms 2k^2, the gradient's W M W 4k^3; the model's
+        # implied moments 6 nv^3 + 6 nv^2 p.
+        flops = float(np.sum(ks ** 3 / 3 + ks ** 3 + 2 * ks ** 2 + 4 * ks ** 3)) + 6 * gs.n ** 3 + 6 * gs.n ** 2 * gs.p
+        with threadpool_limits(1):
+            objective(theta, problem)
+            c0 = time.process_time()
+            for _ in range(20):
+                objective(theta, problem)
+            sec = (time.process_time() - c0) / 20
+        print(f"| {case['label']} | {ks.size} | {ks.mean():.1f} | {flops / 1e6:.1f} M | {sec * 1e3:.2f} ms | "
+              f"{flops / sec / 1e9:.2f} GFLOP/s | {flops / rate * 1e3:.3f} ms |", flush=True)
+
+
 def r_seconds(out) -> tuple[float | None, str]:
     """Median seconds of an R contender and how to print them."""
     if out is None:
@@ -280,7 +322,11 @@ def main() -> None:
     ap.add_argument("--no-openmx", action="store_true")
     ap.add_argument("--r-timeout", type=float, default=1800.0)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--floor", action="store_true", help="print FLOPs per evaluation against this CPU, and stop")
     args = ap.parse_args()
+    if args.floor:
+        floor([parse_case(c) for c in args.cases])
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
