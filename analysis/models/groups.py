@@ -345,7 +345,7 @@ def scaled_test_notes(tests: dict[str, TestResult], what: str) -> list[str]:
     if sb2010:
         out.append(f"The test(s) of equal {', '.join(sb2010)} {what} use the Satorra-Bentler (2010) scaled "
                    "difference, because the simpler 2001 scaling factor was not positive (as happens in small "
-                   "samples); the 2010 form is built to be positive and answers the same question.")
+                   "samples); the 2010 form answers the same question and is positive in most such cases.")
     undefined = [name for name, t in tests.items() if not np.isfinite(t.chisq)]
     if undefined:
         out.append(f"The test(s) of equal {', '.join(undefined)} {what} could not be computed (the scaled "
