@@ -114,6 +114,7 @@ class ModerationItem(_Strict):
     y: str
     moderator: str
     waves: list[str] | None = None
+    allow_unequal_intervals: bool = False
 
 
 class CausalItem(_Strict):

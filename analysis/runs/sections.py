@@ -214,7 +214,7 @@ def moderation(ctx: Context, item: ModerationItem) -> dict:
     values = first_wave_values(ctx.panel.long, item.moderator, list(waves))
     wide = wide.assign(**{item.moderator: ids.map(values).to_numpy() if ids is not None else np.nan})
     res = run_moderation(wide, design, x=item.x, y=item.y, moderator=item.moderator, survey=survey,
-                         panel=ctx.panel, waves=waves)
+                         panel=ctx.panel, waves=waves, allow_unequal_intervals=item.allow_unequal_intervals)
     tag = f"{item.x}_{item.y}_{item.moderator}"
     ctx.table(f"moderation_{tag}", res.interaction)
     ctx.table(f"marginal_effects_{tag}", res.marginal_effects)
