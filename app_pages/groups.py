@@ -10,6 +10,7 @@ from analysis.interpret import plain_numbers
 from analysis.reporting.figures import forest_caption, forest_plot
 from analysis.reporting.headline import groups_headline
 from analysis.reporting.tables import for_people
+from analysis.runs.disclosure import hide_group_sizes
 
 from app_pages import _results, _shared
 from app_pages._glossary import tip
@@ -117,6 +118,8 @@ st.caption("Each test asks whether an effect is the same in every group (likelih
            + (" **p (Holm)**: adjusted for testing several groupings." if several else ""))
 
 st.subheader("Estimates by group")
+table, _ = hide_group_sizes(table, {g: c.not_grouped for g, c in allg.comparisons.items()},
+                            threshold=_shared.THRESHOLD)
 shown = table.assign(grouping=table["grouping"].map(plain_group),
                      path=[f"{name(a)} → later {name(b)}" for a, b in zip(table["from"], table["to"])])
 shown = shown[["grouping", "group", "n", "path", "est", "ci_lower", "ci_upper", "pvalue", "std_all", "std_all_ci_lower",

@@ -322,3 +322,44 @@ def suppress_listed(counts: Sequence[int], *, threshold: int, total_shown: bool 
     hidden = {i for i, v in values.items() if is_small(v, threshold)}
     return hidden | secondary(values, [Sum(parts=tuple(values), shown_total=total_shown)], hidden,
                               threshold=threshold)
+
+
+def hide_group_sizes(table: pd.DataFrame, not_grouped: Mapping[str, int], *, threshold: int,
+                     grouping: str = "grouping", group: str = "group", n: str = "n") -> tuple[pd.DataFrame, int]:
+    """Blank group sizes that would give back the persons without a group (secondary suppression).
+
+    A grouping's group sizes plus the persons without a group value add up to the
+    persons analysed, which another output (the cross-lagged model's N) shows.  When
+    1 to ``threshold - 1`` persons have no group, the smallest group's size (or more,
+    until the hidden parts reach ``threshold``) is blanked as well.  Only the sizes are
+    blanked: the group's estimates are about at least 20 persons and stay.
+
+    Parameters
+    ----------
+    table
+        One row per grouping, group (and path): ``grouping``, ``group`` and ``n`` columns.
+    not_grouped
+        Per grouping, the persons analysed without a value of it.
+
+    Returns
+    -------
+    (table, cells)
+        A copy with the hidden sizes as missing, and the number of sizes hidden (rows).
+    """
+    out = table.copy()
+    cells = 0
+    for name, missing in not_grouped.items():
+        if not is_small(missing, threshold):
+            continue
+        rows = out[grouping] == name
+        sizes = out.loc[rows].drop_duplicates(group).set_index(group)[n]
+        sizes = sizes[pd.notna(sizes)]
+        labels = list(sizes.index)
+        counts = [int(v) for v in sizes] + [int(missing)]
+        hidden = suppress_listed(counts, threshold=threshold) - {len(labels)}
+        for i in sorted(hidden):
+            mask = rows & (out[group] == labels[i])
+            out[n] = out[n].astype(object)
+            out.loc[mask, n] = None
+            cells += int(mask.sum())
+    return out, cells

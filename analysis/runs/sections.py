@@ -175,6 +175,7 @@ def crosslag(ctx: Context, item: CrossLagItem) -> dict:
 def groups(ctx: Context, item: GroupsItem) -> dict:
     from analysis.models.groups import compare_all_groupings
     from analysis.reporting.figures import forest_caption
+    from analysis.runs.disclosure import hide_group_sizes
     from analysis.reporting.figures import forest_plot
 
     names = list(ctx.panel.groupings) if item.groupings == "all" else list(item.groupings)
@@ -184,6 +185,9 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
                                      waves=item.waves, lags=item.lags,
                                      allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
     table = allg.to_frame()
+    table, hidden = hide_group_sizes(table, {g: c.not_grouped for g, c in allg.comparisons.items()},
+                                     threshold=ctx.threshold)
+    ctx.suppressed_cells += hidden
     tag = f"{item.x}_{item.y}"
     safe = ctx.table(f"groups_{tag}", table, counts=("n",),
                      dependent={"n": ("est", "se", "ci_lower", "ci_upper", "pvalue", "std_all", "std_all_ci_lower",

@@ -167,3 +167,24 @@ def test_persons_without_a_life_stage_cannot_be_had_from_the_waves_total():
     also_desc, _ = panel_table_masks(desc, attr.assign(respondents=995, new=995), threshold=T, persons=995,
                                      person_waves=995)
     assert not any(m.any() for m in also_desc.values())
+
+
+def test_group_sizes_do_not_give_back_the_persons_without_a_group():
+    """Life stages 500 + 2,000 + 40 and 5 persons without one (their sum, 2,545, is the model's N shown elsewhere)."""
+    import pandas as pd
+
+    from analysis.runs.disclosure import hide_group_sizes
+
+    rows = [("life_stage", g, n, p) for g, n in (("16-29", 500), ("30-64", 2000), ("65+", 40))
+            for p in ("x_to_y", "y_to_x")]
+    rows += [("stigma_group", g, n, p) for g, n in (("low", 1200), ("high", 1345)) for p in ("x_to_y", "y_to_x")]
+    table = pd.DataFrame(rows, columns=["grouping", "group", "n", "path"]).assign(est=0.1)
+    safe, cells = hide_group_sizes(table, {"life_stage": 5, "stigma_group": 0}, threshold=10)
+    hidden = safe[safe["n"].isna()]
+    assert set(hidden["group"]) == {"65+"} and cells == 2  # the smallest group, both its rows
+    assert safe["est"].notna().all()  # the estimates stay
+    shown = safe[(safe["grouping"] == "life_stage") & safe["n"].notna()].drop_duplicates("group")["n"].sum()
+    assert 2545 - shown == 45  # the model's N less the sizes shown: 65+ and the 5 together, not the 5
+    assert safe[safe["grouping"] == "stigma_group"]["n"].notna().all()
+    untouched, none = hide_group_sizes(table, {"life_stage": 12}, threshold=10)
+    assert none == 0 and untouched["n"].notna().all()
