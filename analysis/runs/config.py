@@ -10,6 +10,7 @@ Example::
       - {x: loneliness, y: ghq_likert, model: riclpm, lags: invariant, sensitivity: true}
     groups:
       - {x: loneliness, y: ghq_likert, groupings: all}
+      - {x: loneliness, y: ghq_likert, crossed: [life_stage, stigma_group]}   # cells 16-29 × high, ...
     moderation:
       - {x: loneliness, y: ghq_likert, moderator: perceived_stigma}
     causal:
@@ -36,7 +37,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from analysis.data.spec_load import load_yaml
 from analysis.errors import SpecError
@@ -100,13 +101,52 @@ class CrossLagItem(_Strict):
 
 
 class GroupsItem(_Strict):
+    """Groups compared: each of ``groupings`` on its own, or the cells of ``crossed`` groupings.
+
+    ``crossed: [life_stage, stigma_group]`` (two or three groupings, or one string
+    ``life_stage,stigma_group``) fits one multigroup model over the cells of the
+    cross-classification (``16-29 × high``) with tests of all cells equal, each
+    grouping's main difference and the interaction (issue 20);
+    ``exclude_groups`` leaves out cells or groups of the crossing on purpose.
+    """
+
     x: str
     y: str
     groupings: list[str] | Literal["all"] = "all"
+    crossed: list[str] | None = None
+    exclude_groups: list[str] = []
     model: Literal["clpm", "riclpm", "dpm"] = "riclpm"
     waves: list[str] | None = None
     lags: Literal["free", "invariant"] = "invariant"
     allow_unequal_intervals: bool = False
+
+    @field_validator("crossed", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        # "life_stage,stigma_group", as the CLI's --group takes it.
+        return [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _crossing(self) -> "GroupsItem":
+        if self.crossed is None:
+            if self.exclude_groups:
+                raise ValueError("exclude_groups leaves out cells of crossed groupings; give it together with "
+                                 "'crossed' (e.g. crossed: [life_stage, stigma_group])")
+            return self
+        names = self.crossed
+        if not 2 <= len(names) <= 3:
+            raise ValueError(f"crossed lists two or three groupings to cross (e.g. [life_stage, stigma_group]), "
+                             f"not {len(names)}")
+        if not all(names):
+            raise ValueError("crossed has an empty grouping name; list two or three groupings, e.g. "
+                             "[life_stage, stigma_group]")
+        twice = [g for k, g in enumerate(names) if g in names[:k]]
+        if twice:
+            raise ValueError(f"crossed names the grouping {twice[0]!r} twice; cross two or three different groupings")
+        if "groupings" in self.model_fields_set:
+            raise ValueError("give either 'groupings' (each grouping compared on its own) or 'crossed' (the cells of "
+                             "crossed groupings compared), not both; use two items for both")
+        return self
 
 
 class ModerationItem(_Strict):

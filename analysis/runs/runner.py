@@ -160,12 +160,20 @@ def _run_into(cfg: AnalysisConfig, folder: Path, *, quiet: bool) -> tuple[dict, 
             "panel_sha256": sections.panel_hash(panel),
         }
         ctx = sections.Context(cfg=cfg, panel=panel, folder=folder, threshold=threshold)
+        # A misspelt crossed grouping or cell is said before any model is fitted.
+        for k, item in enumerate(cfg.groups):
+            if item.crossed is not None:
+                sections.check_crossed(ctx, item, f"groups[{k}]")
         results: dict[str, Any] = {"title": cfg.title, "data": sections.describe(ctx)}
         progress.step("Describing the data")
         for item in cfg.crosslag:
             progress.step(f"Cross-lagged model: {item.x} and {item.y} ({item.model})")
             results.setdefault("crosslag", []).append(sections.crosslag(ctx, item))
         for item in cfg.groups:
+            if item.crossed is not None:  # the cells of crossed groupings (issue 20)
+                progress.step(f"Comparing the cells of {' × '.join(item.crossed)}: {item.x} and {item.y}")
+                results.setdefault("crossed_groups", []).append(sections.crossed_groups(ctx, item))
+                continue
             progress.step(f"Comparing groups: {item.x} and {item.y}")
             results.setdefault("groups", []).append(sections.groups(ctx, item))
         for item in cfg.moderation:

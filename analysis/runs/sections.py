@@ -204,6 +204,88 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
             "figure": f"forest_{tag}"}
 
 
+#: Columns of a crossed comparison's cells table computed from the cell's persons.
+CROSSED_DEPENDENT = ("est", "se", "ci_lower", "ci_upper", "pvalue", "std_all", "std_all_ci_lower", "std_all_ci_upper")
+
+
+def check_crossed(ctx: Context, item: GroupsItem, where: str) -> tuple[str, ...]:
+    """A groups item's ``crossed`` groupings (and cells to exclude) checked against the panel before any fit.
+
+    Raises
+    ------
+    SpecError
+        One sentence naming the config file and the key (``groups[1].crossed``, ``groups[1].exclude_groups``).
+    """
+    from analysis.errors import DataError, SpecError, UsageError
+    from analysis.models.crossed import check_groupings, crossed_cells
+
+    def said(key: str, exc: Exception) -> SpecError:
+        text = str(exc).replace("exclude_groups (--exclude-groups) names", "it names")
+        return SpecError(f"{ctx.cfg.source or '<config>'}: {where}.{key}: {text[0].lower()}{text[1:]}")
+
+    try:
+        names = check_groupings(list(item.crossed or ()), ctx.panel.groupings)
+    except (DataError, UsageError) as exc:
+        raise said("crossed", exc) from None
+    try:
+        crossed_cells(ctx.panel.long, names, exclude=item.exclude_groups)
+    except (DataError, UsageError) as exc:
+        raise said("exclude_groups", exc) from None
+    return names
+
+
+def crossed_groups(ctx: Context, item: GroupsItem) -> dict:
+    """Crossed groupings (issue 20): the cells' cross-lags, the factorial tests, the small-multiples figure.
+
+    The JSON block has compare_crossed's ``groups`` (keyed by cell label, each with ``n``
+    and both directions) and ``group_tests`` (``omnibus``, ``main``, ``interaction``), with
+    ``interpretation`` and ``notes``; cell sizes hidden in the table are hidden here too.
+    """
+    from analysis.models.crossed import compare_crossed
+    from analysis.reporting.crossed_plot import crossed_forest_plot
+    from analysis.runs.disclosure import hide_group_sizes, is_small
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = compare_crossed(ctx.panel, x=item.x, y=item.y, groupings=tuple(item.crossed or ()), model=item.model,
+                              waves=item.waves, lags=item.lags, exclude_groups=item.exclude_groups,
+                              allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
+    tag = f"{item.x}_{item.y}_{'_'.join(res.groupings)}"
+    table = res.to_frame()
+    # The cells' sizes plus the persons without a cell add up to the persons analysed (issue 17).
+    table, hidden = hide_group_sizes(table.assign(grouping="cells"), {"cells": res.not_grouped},
+                                     threshold=ctx.threshold, group="cell")
+    table = table.drop(columns="grouping")
+    ctx.suppressed_cells += hidden
+    safe = ctx.table(f"crossed_{tag}", table, counts=("n",), dependent={"n": CROSSED_DEPENDENT})
+    tests = res.tests_frame()
+    ctx.table(f"crossed_tests_{tag}", tests)
+    x, y = name_of(item.x), name_of(item.y)
+    first = name_of(res.groupings[0])
+    ctx.figure(f"crossed_forest_{tag}", crossed_forest_plot(safe, x=item.x, y=item.y, groupings=res.groupings,
+                                                              threshold=ctx.threshold), caption=(
+        f"Cross-lagged effects of {x} and {y} in each cell of {' × '.join(name_of(g) for g in res.groupings)}"
+        f" (standardized, 95% confidence intervals): one panel per {first} group, so the pattern can be compared "
+        f"across panels. Blue solid: {x} → later {y}; orange dashed: {y} → later {x}. "
+        f"{res.interpretation().split(' p-values are')[0]}"))
+    block = res.to_dict()
+    shown = safe.drop_duplicates("cell").set_index("cell")["n"]
+    for c in list(block["groups"]):
+        raw = res.sizes[c]
+        if is_small(raw, ctx.threshold):  # a cell under the threshold: neither its size nor its estimates
+            block["groups"][c] = {"n": None, "x_to_y": None, "y_to_x": None, "suppressed": True}
+            block["group_sizes"][c] = None
+        elif pd.isna(shown.get(c)):  # its size would give back the persons without a cell
+            block["groups"][c]["n"] = None
+            block["group_sizes"][c] = None
+    return {"x": item.x, "y": item.y, "model": item.model, "groupings": block["groupings"],
+            "levels": block["levels"], "groups": block["groups"], "group_tests": block["group_tests"],
+            "multiple_testing": block["multiple_testing"], "group_sizes": block["group_sizes"],
+            "not_grouped": block["not_grouped"], "fit": block["fit"], "design": block["design"],
+            "interpretation": res.interpretation(), "notes": block["notes"], "warnings": block["warnings"],
+            "table": records(safe), "tests": records(tests), "figure": f"crossed_forest_{tag}"}
+
+
 def moderation(ctx: Context, item: ModerationItem) -> dict:
     from analysis.models.crosslag import wide_design
     from analysis.models.moderation import first_wave_values, moderation as run_moderation
