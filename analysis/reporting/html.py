@@ -265,6 +265,11 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
                      + "".join(f"<p>{html.escape(plain_numbers(t))}</p>" for t in g["interpretations"].values())
                      + "".join(f"<p class='warn'>{html.escape(k)}: {html.escape(v)}</p>" for k, v in g["failures"].items())
                      + "</section>")
+    if results.get("crossed_groups"):  # issue 20: the cells of crossed groupings
+        from analysis.reporting.crossed_report import crossed_html
+
+        parts.append("<section id='crossed'><h2>Who is most affected? Groupings crossed</h2>"
+                     + "".join(crossed_html(folder, figures, c) for c in results["crossed_groups"]) + "</section>")
     for m in results.get("moderation", []):
         parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"
                      + table_html(m["marginal_effects"], x=m["x"], y=m["y"]) + f"<p>{html.escape(plain_numbers(m['interpretation']))}</p>"
@@ -304,7 +309,8 @@ def _count(value: int | None, results: dict) -> str:
 
 def _constructs_used(results: dict) -> list[str]:
     names: list[str] = []
-    for key, fields in (("crosslag", ("x", "y")), ("groups", ("x", "y")), ("moderation", ("x", "y", "moderator"))):
+    for key, fields in (("crosslag", ("x", "y")), ("groups", ("x", "y")), ("crossed_groups", ("x", "y")),
+                         ("moderation", ("x", "y", "moderator"))):
         for item in results.get(key, []):
             names += [item[f] for f in fields if f in item]
     return list(dict.fromkeys(names))

@@ -62,6 +62,13 @@ def methods_html(cfg, results: dict) -> str:
                      "compared by likelihood-ratio tests with models holding one or both cross-lagged effects equal "
                      "across groups, and by Wald tests for pairs of groups with Holm (1979) adjustment. Each person's "
                      "group is the one at the first wave analysed.")
+    if results.get("crossed_groups"):
+        paras.append("Crossed groupings were compared with one multigroup model over the cells of the "
+                     "cross-classification (e.g. life stage × stigma group), each cell with its own lagged effects. "
+                     "For each direction, likelihood-ratio tests of linear equality constraints on the cell effects "
+                     "asked whether the effect is the same in every cell, whether it differs by each grouping "
+                     "(averaged over the other) and whether the differences by one grouping are the same at every "
+                     "level of the other (the interaction); Holm (1979) adjustment within each direction.")
     if results.get("moderation"):
         paras.append("Stigma as a continuous moderator was examined with fixed-effects regressions including the "
                      "interaction of the lagged predictor with the person's stigma score, with person-clustered "

@@ -266,8 +266,8 @@ def crossed_groups(ctx: Context, item: GroupsItem) -> dict:
                                                               threshold=ctx.threshold), caption=(
         f"Cross-lagged effects of {x} and {y} in each cell of {' × '.join(name_of(g) for g in res.groupings)}"
         f" (standardized, 95% confidence intervals): one panel per {first} group, so the pattern can be compared "
-        f"across panels. Blue solid: {x} → later {y}; orange dashed: {y} → later {x}. "
-        f"{res.interpretation().split(' p-values are')[0]}"))
+        f"across panels. Blue solid: {x} → later {y}; orange dashed: {y} → later {x}. Cells of fewer than "
+        f"{ctx.threshold} persons are not drawn."))
     block = res.to_dict()
     shown = safe.drop_duplicates("cell").set_index("cell")["n"]
     for c in list(block["groups"]):

@@ -1,0 +1,102 @@
+"""The report's subsection on crossed groupings (issue 20): the answer in words, the figure, the tests, the notes.
+
+Reads a run's ``crossed_groups`` block (:func:`analysis.runs.sections.crossed_groups`),
+which has passed disclosure control already.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from analysis.interpret import p_text, plain_numbers, readable
+from analysis.naming import grouping_plural, join_words, name_of
+
+CELL_SEP = " × "
+#: compare_crossed's warning on a cell under 200 persons.
+_SMALL = re.compile(r"^The cell '(.+)' has only (\d[\d,]*) persons; its estimates will be imprecise")
+
+
+def test_label(kind: str, groupings: list[str], key: str = "") -> str:
+    """What one test asks, in words.
+
+    Parameters
+    ----------
+    kind : {"omnibus", "main", "interaction", "additive", "interactions"}
+        The test family (``interactions``: one interaction of three groupings, ``key``
+        joining its groupings with " × ").
+    groupings : list of str
+        The crossed groupings, in order.
+    key : str
+        The grouping of a main difference, or the groupings of one interaction.
+    """
+    if kind == "omnibus":
+        return "The effect is the same in every cell"
+    if kind == "main":
+        others = join_words([grouping_plural(g) for g in groupings if g != key])
+        return f"No difference between {grouping_plural(key)} (averaged over the {others})"
+    if kind == "additive":
+        return "No interaction: each grouping's differences are the same at every level of the others"
+    parts = key.split(CELL_SEP) if key else list(groupings)
+    if len(parts) == 2:
+        return (f"No interaction: the differences between {grouping_plural(parts[1])} are the same in all "
+                f"{grouping_plural(parts[0])}")
+    return f"No three-way interaction of {join_words([name_of(g) for g in parts])}"
+
+
+def test_rows(block: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per test with both directions' chi-square and Holm-adjusted p-value, for people."""
+    tests = block.get("group_tests") or {}
+    groupings = list(block.get("groupings") or [])
+    found: list[tuple[str, dict]] = []
+    if "omnibus" in tests:
+        found.append((test_label("omnibus", groupings), tests["omnibus"]))
+    for g, pair in (tests.get("main") or {}).items():
+        found.append((test_label("main", groupings, g), pair))
+    for key, pair in (tests.get("interactions") or {}).items():
+        found.append((test_label("interactions", groupings, key), pair))
+    if "interaction" in tests:
+        kind = "interaction" if len(groupings) == 2 else "additive"
+        found.append((test_label(kind, groupings), tests["interaction"]))
+    rows = []
+    for label, pair in found:
+        xy, yx = pair.get("x_to_y") or {}, pair.get("y_to_x") or {}
+        rows.append({"test": label, "df": readable(xy.get("df", yx.get("df"))),
+                     "xy_chisq": readable(xy.get("chisq")), "xy_p": p_text(xy.get("pvalue_holm")),
+                     "yx_chisq": readable(yx.get("chisq")), "yx_p": p_text(yx.get("pvalue_holm"))})
+    return rows
+
+
+def crossed_html(folder: Path, figures: dict, block: dict[str, Any]) -> str:
+    """The subsection: the interpretation first, the small-multiples figure, the tests, the notes."""
+    from analysis.reporting.html import figure_html, table_html
+
+    x, y = name_of(block["x"]), name_of(block["y"])
+    groupings = list(block.get("groupings") or [])
+    title = " × ".join(name_of(g) for g in groupings)
+    tag = block["figure"].removeprefix("crossed_forest_")
+    labels = {"test": "Test (likelihood ratio)", "df": "df",
+              "xy_chisq": f"{x} → later {y}: χ²", "xy_p": "p (Holm)",
+              "yx_chisq": f"{y} → later {x}: χ²", "yx_p": "p (Holm) "}
+    notes = list(block.get("notes", []))
+    others = [w for w in block.get("warnings", []) if w not in notes]
+    small = [m for m in (_SMALL.match(w) for w in others) if m]
+    others = [w for w in others if not _SMALL.match(w)]
+    if small:  # one sentence for the cells under 200 persons, as the summary gives them
+        notes.append(f"{len(small)} cell{'s have' if len(small) > 1 else ' has'} fewer than 200 persons, so "
+                     f"{'their' if len(small) > 1 else 'its'} estimates are imprecise: "
+                     + ", ".join(f"{m.group(1)} ({m.group(2)} persons)" for m in small) + ".")
+    return (f"<section id='crossed-{html.escape(tag)}' class='crossed'><h3>For whom, exactly? {html.escape(title)}"
+            "</h3>"
+            + f"<p class='crossed-interpretation'>{html.escape(plain_numbers(block['interpretation']))}</p>"
+            + figure_html(folder, figures, block["figure"])
+            + "<h4>Tests of equal effects across the cells</h4>"
+            + table_html(test_rows(block), ["test", "df", "xy_chisq", "xy_p", "yx_chisq", "yx_p"], labels=labels,
+                         csv=f"tables/crossed_tests_{tag}.csv")
+            + (f"<p class='note'>{html.escape(block['multiple_testing'])} Each cell's estimates and size are in "
+               f"<code>tables/crossed_{html.escape(tag)}.csv</code>.</p>" if block.get("multiple_testing") else "")
+            + "".join(f"<p class='warn'>{html.escape(plain_numbers(n))}</p>" for n in notes)
+            + "".join(f"<p class='note'>{html.escape(plain_numbers(w))}</p>" for w in others)
+            + "</section>")
