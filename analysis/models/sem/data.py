@@ -9,6 +9,8 @@ Complete data are the special case of a single pattern.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -203,7 +205,51 @@ def sample_from_moments(mean: np.ndarray, cov: np.ndarray, ov_names: tuple[str, 
     return SampleData(ov_names=tuple(ov_names), groups=(group,), group_var=None, missing="fiml")
 
 
+_PREPARED: OrderedDict[tuple, SampleData] = OrderedDict()
+_PREPARED_SIZE = 4
+
+
 def prepare_data(
+    data: pd.DataFrame,
+    ov_names: list[str] | tuple[str, ...],
+    *,
+    group: str | None,
+    group_levels: list | None = None,
+    missing: Literal["fiml", "listwise"],
+    complete_vars: tuple[str, ...] = (),
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+) -> SampleData:
+    """Select, check and summarise the observed variables of each group (see :func:`_prepare_data`).
+
+    The summary of the most recent data sets is remembered, keyed by a hash of the columns used and
+    the options, so fitting several models to one data set (crosslag's comparison fits, group and
+    invariance comparisons) summarises the missing-data patterns once; ``SampleData`` is immutable.
+    """
+    cols = [c for c in dict.fromkeys([*ov_names, group, weights, cluster, strata]) if c is not None]
+    try:
+        rows = pd.util.hash_pandas_object(data[cols], index=False).to_numpy()
+    except (KeyError, TypeError, ValueError):  # a missing column or an unhashable cell: said by the summary
+        rows = None
+    if rows is None:
+        return _prepare_data(data, ov_names, group=group, group_levels=group_levels, missing=missing,
+                             complete_vars=complete_vars, weights=weights, cluster=cluster, strata=strata)
+    key = (hashlib.sha1(rows.tobytes()).hexdigest(), tuple(cols), tuple(ov_names), group,
+           None if group_levels is None else repr(list(group_levels)), missing, tuple(complete_vars), weights,
+           cluster, strata)
+    if key in _PREPARED:
+        _PREPARED.move_to_end(key)
+        return _PREPARED[key]
+    sample = _prepare_data(data, ov_names, group=group, group_levels=group_levels, missing=missing,
+                           complete_vars=complete_vars, weights=weights, cluster=cluster, strata=strata)
+    _PREPARED[key] = sample
+    if len(_PREPARED) > _PREPARED_SIZE:
+        _PREPARED.popitem(last=False)
+    return sample
+
+
+def _prepare_data(
     data: pd.DataFrame,
     ov_names: list[str] | tuple[str, ...],
     *,
