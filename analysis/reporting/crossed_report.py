@@ -16,7 +16,8 @@ from analysis.naming import grouping_plural, join_words, name_of
 
 CELL_SEP = " × "
 #: compare_crossed's warning on a cell under 200 persons.
-_SMALL = re.compile(r"^The cell '(.+)' has only (\d[\d,]*) persons; its estimates will be imprecise")
+_SMALL = re.compile(r"^The cell '(.+)' has (?:only )?(\d[\d,]*|fewer than \d+) persons; its estimates will be "
+                    "imprecise")
 
 
 def test_label(kind: str, groupings: list[str], key: str = "") -> str:
@@ -80,8 +81,9 @@ def crossed_html(folder: Path, figures: dict, block: dict[str, Any]) -> str:
     labels = {"test": "Test (likelihood ratio)", "df": "df",
               "xy_chisq": f"{x} → later {y}: χ²", "xy_p": "p (Holm)",
               "yx_chisq": f"{y} → later {x}: χ²", "yx_p": "p (Holm) "}
-    notes = list(block.get("notes", []))
-    others = [w for w in block.get("warnings", []) if w not in notes]
+    # A count scrubbed at the start of a sentence ("fewer than 10 persons miss ...") gets its capital back.
+    notes = [n[:1].upper() + n[1:] for n in block.get("notes", [])]
+    others = [w[:1].upper() + w[1:] for w in block.get("warnings", []) if w not in block.get("notes", [])]
     small = [m for m in (_SMALL.match(w) for w in others) if m]
     others = [w for w in others if not _SMALL.match(w)]
     if small:  # one sentence for the cells under 200 persons, as the summary gives them

@@ -143,7 +143,7 @@ class GroupsItem(_Strict):
         twice = [g for k, g in enumerate(names) if g in names[:k]]
         if twice:
             raise ValueError(f"crossed names the grouping {twice[0]!r} twice; cross two or three different groupings")
-        if "groupings" in self.model_fields_set:
+        if "groupings" in self.model_fields_set and self.groupings != "all":  # "all", the default, as a manifest records it
             raise ValueError("give either 'groupings' (each grouping compared on its own) or 'crossed' (the cells of "
                              "crossed groupings compared), not both; use two items for both")
         return self

@@ -252,12 +252,15 @@ def crossed_groups(ctx: Context, item: GroupsItem) -> dict:
                               allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
     tag = f"{item.x}_{item.y}_{'_'.join(res.groupings)}"
     table = res.to_frame()
+    # A cell under the threshold loses its estimates too, whatever hides its size first.
+    small = np.array([is_small(v, ctx.threshold) for v in table["n"]], dtype=bool)
     # The cells' sizes plus the persons without a cell add up to the persons analysed (issue 17).
     table, hidden = hide_group_sizes(table.assign(grouping="cells"), {"cells": res.not_grouped},
                                      threshold=ctx.threshold, group="cell")
     table = table.drop(columns="grouping")
     ctx.suppressed_cells += hidden
-    safe = ctx.table(f"crossed_{tag}", table, counts=("n",), dependent={"n": CROSSED_DEPENDENT})
+    safe = ctx.table(f"crossed_{tag}", table, counts=("n",), dependent={"n": CROSSED_DEPENDENT},
+                     also={"n": small})
     tests = res.tests_frame()
     ctx.table(f"crossed_tests_{tag}", tests)
     x, y = name_of(item.x), name_of(item.y)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,15 +13,15 @@ import yaml
 
 from analysis.errors import SpecError
 from analysis.interpret import plain_numbers
-from analysis.runs import load_config, run_analysis
+from analysis.runs import load_config, run_analysis, verify_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "data_specs" / "synthetic.yaml"
 TAG = "loneliness_ghq_likert_life_stage_stigma_group"
 
 
-def crossed_config(tmp_path: Path, n: int = 1500, **item) -> Path:
-    cfg = {"title": "Crossed run",
+def crossed_config(tmp_path: Path, n: int = 1500, threshold: int = 10, **item) -> Path:
+    cfg = {"title": "Crossed run", "output": {"disclosure_threshold": threshold},
            "data": {"spec": str(SPEC), "synthetic": {"cohort": "ukhls", "n": n, "waves": 4, "seed": 3}},
            "groups": [{"x": "loneliness", "y": "ghq_likert", "crossed": ["life_stage", "stigma_group"], **item}],
            "seed": 1}
@@ -32,7 +33,8 @@ def crossed_config(tmp_path: Path, n: int = 1500, **item) -> Path:
 @pytest.fixture(scope="module")
 def crossed_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("crossed")
-    return run_analysis(crossed_config(tmp), out=tmp / "runs", quiet=True)
+    # A threshold of 100 persons: two cells (97 and 95 persons) are suppressed, the others shown.
+    return run_analysis(crossed_config(tmp, threshold=100), out=tmp / "runs", quiet=True)
 
 
 def test_results_json_has_the_crossed_contract(crossed_run):
@@ -42,8 +44,14 @@ def test_results_json_has_the_crossed_contract(crossed_run):
     assert block["groupings"] == ["life_stage", "stigma_group"]
     cells = [f"{a} × {b}" for a in ("16-29", "30-64", "65+") for b in ("low", "medium", "high")]
     assert sorted(block["groups"]) == sorted(cells)  # results.json sorts its keys
+    hidden = sorted(c for c in cells if block["groups"][c]["n"] is None)
+    assert hidden == ["16-29 × medium", "65+ × low"]
     for c in cells:
-        assert block["groups"][c]["n"] >= 20
+        if c in hidden:  # under the threshold: neither size nor estimates
+            assert block["groups"][c] == {"n": None, "x_to_y": None, "y_to_x": None, "suppressed": True}
+            assert block["group_sizes"][c] is None
+            continue
+        assert block["groups"][c]["n"] >= 100
         for path in ("x_to_y", "y_to_x"):
             assert {"est", "se", "ci_lower", "ci_upper", "pvalue", "std"} <= set(block["groups"][c][path])
     tests = block["group_tests"]
@@ -62,7 +70,10 @@ def test_tables_and_figure_are_written(crossed_run):
     folder = crossed_run.folder
     cells = pd.read_csv(folder / "tables" / f"crossed_{TAG}.csv")
     assert {"cell", "life_stage", "stigma_group", "n", "path", "est", "std_all", "suppressed"} <= set(cells.columns)
-    assert len(cells) == 18 and cells["n"].min() >= 20
+    assert len(cells) == 18 and cells["n"].min() >= 100
+    small = cells[cells["n"].isna()]
+    assert set(small["cell"]) == {"16-29 × medium", "65+ × low"} and small["suppressed"].all()
+    assert small[["est", "se", "std_all", "ci_lower"]].isna().all().all()
     tests = pd.read_csv(folder / "tables" / f"crossed_tests_{TAG}.csv")
     assert set(tests["path"]) == {"x_to_y", "y_to_x"} and len(tests) == 8
     for ext in ("png", "svg"):
@@ -81,6 +92,12 @@ def test_report_gives_the_sentence_figure_and_tests(crossed_run):
     assert "No difference between life stages (averaged over the stigma groups)" in section
     assert "e-0" not in section.split("<figure")[0] and "pvalue_holm</th>" not in section
     assert "Crossed groupings were compared" in text  # methods
+    assert "16-29 × medium (fewer than 100 persons)" in section  # the small cells in one sentence, no count
+    assert not re.search(r"\b([1-9]|[1-9]\d) persons", text)
+
+
+def test_verify_reruns_the_crossed_run_identically(crossed_run, tmp_path):
+    assert verify_run(crossed_run.folder).identical  # the manifest's config (groupings: all recorded) loads again
 
 
 @pytest.mark.parametrize("item, words", [
