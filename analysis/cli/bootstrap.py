@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.cli._disclosure import add_threshold, protected, shown
 from analysis.cli._parser import (
     add_parallel_options,
     check_parallel_options,
@@ -60,6 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weight-rule", choices=("last", "first"), default="last",
                    help="the last wave's longitudinal weight (default) or the first wave's weight")
     add_parallel_options(p, what="data and settings")
+    add_threshold(p)
     p.set_defaults(run=run)
 
 
@@ -105,10 +107,11 @@ def run(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         res = replace(res, notes=(*read_notes, *res.notes))
-    print(res.summary())
+    print(shown(res.summary(), args))
     out = res.to_dict()
     out["spec"] = args.spec
     out["data"] = str(args.data)
+    out = protected(out, args)
     write_json_atomic(res.folder / "results.json", out)
     write_text_atomic(res.folder / "bootstrap.csv", res.by_statistic().to_csv(index=False))
     write_text_atomic(res.folder / "intervals.csv", res.to_frame().to_csv(index=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from analysis.cli._disclosure import add_threshold, protected, shown
 from analysis.cli._parser import add_spec_and_data, comma_list, fraction, seed, whole_number
 from analysis.limits import MAX_CAUSAL_RESAMPLES
 
@@ -96,6 +97,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="which weight each person carries: the weight of the last wave analysed (default, as the "
                         "data producers advise for a longitudinal analysis) or of the first")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
+    add_threshold(p)
     p.set_defaults(run=run)
 
 
@@ -118,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         n_simulations=args.simulations, refutations=args.refutations, level=args.level, seed=args.seed,
         survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
     )
-    print(res.summary(), end="")
+    print(shown(res.summary(), args), end="")
     if args.graph:
         fig = res.draw_graph()
         fmt = Path(args.graph).suffix.lower().lstrip(".")
@@ -133,6 +135,6 @@ def run(args: argparse.Namespace) -> int:
                                                "design were not used.")
         out["spec"] = str(args.spec)
         out["data"] = str(args.data)
-        write_json_atomic(args.json, out)
+        write_json_atomic(args.json, protected(out, args))
         print(f"Results written to {args.json}")
     return 0

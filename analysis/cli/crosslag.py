@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.cli._disclosure import add_threshold, protected, shown
 from analysis.cli._parser import add_spec_and_data, comma_list
 from analysis.errors import UsageError
 
@@ -55,6 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="which weight: the longitudinal weight of the last wave analysed (default, as the "
                         "data producers advise) or the first wave's weight (later drop-outs count through FIML)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
+    add_threshold(p)
     p.set_defaults(run=run)
 
 
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
         allow_unequal_intervals=args.allow_unequal_intervals,
     )
-    print(res.summary())
+    print(shown(res.summary(), args))
     comparison = None
     if crossed:
         return _run_crossed(args, panel, res, crossed)
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             exclude_groups=args.exclude_groups, survey="none" if args.unweighted else "spec",
             weight_rule=args.weight_rule, allow_unequal_intervals=args.allow_unequal_intervals,
         )
-        print(comparison.summary())
+        print(shown(comparison.summary(), args))
     if args.json:
         out = res.to_dict()
         if comparison is not None:
@@ -115,13 +117,9 @@ def run(args: argparse.Namespace) -> int:
                                                "design were not used.")
         out["spec"] = str(args.spec)
         out["data"] = str(args.data)
-        write_json_atomic(args.json, out)
+        write_json_atomic(args.json, protected(out, args))
         print(f"Results written to {args.json}")
     return 0
-
-
-#: Counts below this are not shown in a crossed comparison's output (the runs' default threshold).
-DISCLOSURE_THRESHOLD = 10
 
 
 def _crossed_groupings(text: str, exclude: list[str], panel) -> tuple[str, ...]:
@@ -141,7 +139,6 @@ def _run_crossed(args: argparse.Namespace, panel, res, groupings: tuple[str, ...
     """Crossed groupings: the cells' cross-lags and factorial tests, with small counts not shown."""
     from analysis.models.crossed import compare_crossed
     from analysis.outputs import json_safe, write_json_atomic
-    from analysis.runs.disclosure import protect_results, scrub_text
 
     comparison = compare_crossed(
         panel, x=args.x, y=args.y, groupings=groupings, model=args.model, waves=args.waves or res.waves,
@@ -149,10 +146,10 @@ def _run_crossed(args: argparse.Namespace, panel, res, groupings: tuple[str, ...
         exclude_groups=args.exclude_groups, survey="none" if args.unweighted else "spec",
         weight_rule=args.weight_rule, allow_unequal_intervals=args.allow_unequal_intervals,
     )
-    print(scrub_text(comparison.summary(), DISCLOSURE_THRESHOLD))
+    print(shown(comparison.summary(), args))
     if args.json:
         out = res.to_dict()
-        block, _ = protect_results(json_safe(comparison.to_dict()), DISCLOSURE_THRESHOLD)
+        block = json_safe(comparison.to_dict())  # counts under the threshold: protected(out) below
         out["groups"] = block["groups"]
         out["group_tests"] = block["group_tests"]
         out["group_comparison"] = {k: block[k] for k in
@@ -164,6 +161,6 @@ def _run_crossed(args: argparse.Namespace, panel, res, groupings: tuple[str, ...
                                                "design were not used.")
         out["spec"] = str(args.spec)
         out["data"] = str(args.data)
-        write_json_atomic(args.json, out)
+        write_json_atomic(args.json, protected(out, args))
         print(f"Results written to {args.json}")
     return 0

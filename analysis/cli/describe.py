@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.cli._disclosure import add_threshold
+
 HELP = "describe a cohort through a data spec: respondents, constructs, missing values, attrition"
 
 
@@ -25,9 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--spec", required=True, metavar="SPEC", help="the data spec, e.g. data_specs/ukhls.yaml")
     p.add_argument("--data", required=True, metavar="DIR", help="folder with the data files")
     p.add_argument("--json", metavar="OUT", help="also write the description as JSON to this file")
-    p.add_argument("--threshold", type=int, default=10, metavar="N",
-                   help="disclosure threshold: counts of 1 to N-1 people, and counts that would give them back, "
-                        "are hidden in the text and null in the JSON (default 10, as a run's disclosure_threshold)")
+    add_threshold(p)
     p.set_defaults(run=run)
 
 
@@ -37,10 +37,6 @@ def run(args: argparse.Namespace) -> int:
     from analysis.outputs import write_json_atomic
 
     from analysis.data.describe_safe import protect_description
-    from analysis.errors import UsageError
-
-    if args.threshold < 1:
-        raise UsageError(f"--threshold must be a whole number of at least 1, not {args.threshold}.")
     panel = load_panel(args.spec, data=args.data)
     description = protect_description(describe_panel(panel), panel, threshold=args.threshold)
     print(render_text(description), end="")

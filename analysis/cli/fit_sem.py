@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis.cli._disclosure import add_threshold, protected, shown
 from analysis.errors import DataError
 
 HELP = "fit a structural equation model written in lavaan syntax"
@@ -39,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="model the means (default: as lavaan, on with missing data, groups, intercepts in the "
                         "model or --defaults lavaan)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
+    add_threshold(p)
     p.set_defaults(run=run)
 
 
@@ -73,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
 def _report(results, syntax: str, args: argparse.Namespace, notes: list[str]) -> None:
     from analysis.outputs import write_json_atomic
 
-    print(results.summary())
+    print(shown(results.summary(), args))
     for note in notes:
-        print(f"Note: {note}")
+        print(shown(f"Note: {note}", args))
     if args.json:
         out = results.to_dict()
         out["notes"] = [*out.get("notes", []), *notes]
         out["model"] = syntax
         out["data"] = str(args.data)
-        write_json_atomic(args.json, out)
+        write_json_atomic(args.json, protected(out, args))
         print(f"Results written to {args.json}" + ("" if results.converged else " (converged: false)"))

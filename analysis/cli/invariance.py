@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.cli._disclosure import add_threshold, protected, shown
 from analysis.cli._parser import add_spec_and_data, comma_list
 
 HELP = "test measurement invariance of two constructs' items over waves or across groups"
@@ -37,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="when a wave in between is missing or skipped, hold the lags equal over intervals of "
                         "unequal length anyway (refused without it; said in the output)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
+    add_threshold(p)
     p.set_defaults(run=run)
 
 
@@ -48,11 +50,11 @@ def run(args: argparse.Namespace) -> int:
     panel = load_panel(args.spec, data=args.data, items=[args.x, args.y])
     res = fit_invariance(panel, x=args.x, y=args.y, waves=args.waves, group=args.group, lags=args.lags,
                          over_waves=args.over_waves, allow_unequal_intervals=args.allow_unequal_intervals)
-    print(res.summary())
+    print(shown(res.summary(), args))
     if args.json:
         out = res.to_dict()
         out["spec"] = str(args.spec)
         out["data"] = str(args.data)
-        write_json_atomic(args.json, out)
+        write_json_atomic(args.json, protected(out, args))
         print(f"Results written to {args.json}")
     return 0

@@ -85,3 +85,20 @@ def test_spec_weights_are_used_by_default_and_unweighted_says_so(cohort, tmp_pat
     assert "Unweighted" in res.stdout
     # Weighting changes the estimate (the weights are not all equal) and the fit uses robust SEs.
     assert d["crosslag"]["x_to_y"]["est"] != pytest.approx(u["crosslag"]["x_to_y"]["est"], rel=1e-6)
+
+
+def test_counts_under_the_threshold_are_not_shown(cohort, tmp_path):
+    """--threshold: with a threshold above the cohort's size every count of persons is null or reworded."""
+    out = tmp_path / "t.json"
+    res = run("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "ghq_likert", "--model", "clpm",
+              "--no-compare", "--threshold", "100000", "--json", str(out))
+    assert res.returncode == 0, res.stderr
+    d = json.loads(out.read_text())
+    assert d["disclosure"]["threshold"] == 100000 and d["disclosure"]["counts_hidden"] > 0
+    assert d["fit"]["nobs"] is None
+    assert "fewer than 100000" in res.stdout
+    default = tmp_path / "d.json"
+    assert run("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "ghq_likert", "--model", "clpm",
+               "--no-compare", "--json", str(default)).returncode == 0
+    d = json.loads(default.read_text())
+    assert d["disclosure"] == {"threshold": 10, "counts_hidden": 0} and d["fit"]["nobs"] > 10
