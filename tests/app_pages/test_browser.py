@@ -134,7 +134,10 @@ def test_pages_fit_a_phone_and_a_desktop_without_sideways_scrolling(server):
             for width, height in ((390, 844), (1400, 1000)):
                 page = browser.new_page(viewport={"width": width, "height": height})
                 for path, done in (("", "Individual people's answers are not shown"), ("glossary", "Glossary"),
-                                   ("crosslag", "Fit model"), ("groups", "Compare groups")):
+                                   ("crosslag", "Fit model"), ("groups", "Compare groups"), ("causal", "Estimate"),
+                                   ("pool", "Across studies: pool the cross-lags"),
+                                   ("power", "How many people does the study need?"),
+                                   ("report", "What the report will contain")):
                     page.goto(f"{server}/{path}")
                     page.get_by_text(done).first.wait_for(timeout=120_000)
                     if path == "crosslag":
