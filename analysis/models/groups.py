@@ -410,12 +410,12 @@ class AllGroupComparisons:
                 table.loc[m, "pvalue_holm"] = holm(table.loc[m, "pvalue"].to_numpy())
         return table
 
-    def forest_plot(self, *, value: str = "std_all", ax=None, path=None):
-        """Forest plot of every group's effects; ``ax`` draws into given matplotlib axes, ``path`` also saves
+    def forest_plot(self, *, value: str = "std_all", ax=None, save=None):
+        """Forest plot of every group's effects; ``ax`` draws into given matplotlib axes, ``save`` also saves
         it (PNG and SVG without a suffix)."""
         from analysis.reporting.figures import forest_plot
 
-        return forest_plot(self.to_frame(), x=self.x, y=self.y, value=value, ax=ax, path=path)
+        return forest_plot(self.to_frame(), x=self.x, y=self.y, value=value, ax=ax, save=save)
 
     def summary(self) -> str:
         """One screen: per grouping, each group's standardized effects and the tests of equal effects."""

@@ -20,10 +20,11 @@ Z95 = 1.959963984540054
 TITLES = {"x_to_y": "{x} → {y} {later}", "y_to_x": "{y} → {x} {later}"}
 
 
-def forest_plot(res: PooledResults, *, threshold: int = 10) -> Figure:
+def forest_plot(res: PooledResults, *, threshold: int = 10, save=None) -> Figure:
     """Studies' converted effects (dot, 95% CI), the pooled estimate (diamond) and its prediction interval.
 
-    A study's size below the disclosure ``threshold`` is shown as ``n<threshold``.
+    A study's size below the disclosure ``threshold`` is shown as ``n<threshold``; ``save``: also
+    save the figure there (PNG and SVG without a suffix, else the suffix's format).
     """
     from analysis.pooling.pooled import CELLS, DIRECTIONS, later_words
 
@@ -56,4 +57,7 @@ def forest_plot(res: PooledResults, *, threshold: int = 10) -> Figure:
              "and 95% CI; dotted: 95% prediction interval. Associations over time, not proof of cause.",
              fontsize=8, color="#555555")
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    from analysis.reporting.figures import save_plot
+
+    save_plot(fig, save)
     return fig

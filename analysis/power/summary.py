@@ -138,13 +138,19 @@ class PowerResults:
     def rows(self, parameter: str) -> pd.DataFrame:
         return self.table[self.table["parameter"] == parameter]
 
-    def plot(self, parameters: tuple[str, ...] = ("cl_xy", "cl_yx"), *, title: str | None = None):
-        """Power curves (matplotlib Figure); see :func:`analysis.power.plot.power_curves`."""
-        from analysis.power.plot import power_curves
+    def plot(self, parameters: tuple[str, ...] = ("cl_xy", "cl_yx"), *, title: str | None = None, save=None):
+        """Power curves (matplotlib Figure); see :func:`analysis.power.plot.power_curves`.
 
-        return power_curves(self.table, self.sample_size, alpha=self.alpha, target_power=self.target_power,
-                            parameters=parameters, title=title or f"{self.design.model.upper()}: power from "
-                            f"{self.n_replicates} simulated studies per point (bars: ±1.96 Monte Carlo SE)")
+        ``save``: also save the figure there (PNG and SVG without a suffix, else the suffix's format).
+        """
+        from analysis.power.plot import power_curves
+        from analysis.reporting.figures import save_plot
+
+        fig = power_curves(self.table, self.sample_size, alpha=self.alpha, target_power=self.target_power,
+                           parameters=parameters, title=title or f"{self.design.model.upper()}: power from "
+                           f"{self.n_replicates} simulated studies per point (bars: ±1.96 Monte Carlo SE)")
+        save_plot(fig, save)
+        return fig
 
     def to_dict(self) -> dict:
         """JSON-safe: design, settings, the performance table and the sample sizes."""

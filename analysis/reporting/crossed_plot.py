@@ -20,14 +20,14 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from analysis.naming import name_of  # noqa: E402
-from analysis.reporting.figures import DIRECTION_STYLES, PATH_TITLES, group_size, save_figure  # noqa: E402
+from analysis.reporting.figures import DIRECTION_STYLES, PATH_TITLES, group_size, save_plot  # noqa: E402
 
 #: Vertical offset of each direction within a cell's row, so the two intervals do not overlap.
 OFFSETS = {"x_to_y": -0.15, "y_to_x": 0.15}
 
 
 def crossed_forest_plot(table: pd.DataFrame, *, x: str, y: str, groupings: Sequence[str], value: str = "std_all",
-                        title: str | None = None, threshold: int = 10, path=None) -> Figure:
+                        title: str | None = None, threshold: int = 10, save=None) -> Figure:
     """Forest plot of cell-specific cross-lagged effects, one panel per level of ``groupings[0]``.
 
     Parameters
@@ -43,7 +43,7 @@ def crossed_forest_plot(table: pd.DataFrame, *, x: str, y: str, groupings: Seque
     threshold
         Disclosure threshold: a cell of fewer persons (or with ``n`` blanked) is labelled
         "n<threshold" (or "n hidden") and its effects are not drawn.
-    path : str or Path, optional
+    save : str or Path, optional
         Also save the figure (PNG and SVG when no suffix is given).
 
     Returns
@@ -97,10 +97,5 @@ def crossed_forest_plot(table: pd.DataFrame, *, x: str, y: str, groupings: Seque
     fig.text(0.01, 0.005, f"Markers: estimates; lines: 95% confidence intervals ({legend}). Associations over "
              "time, not proof of cause.", fontsize=8, color="#333333")
     fig.tight_layout(rect=(0, 0.04, 1, 0.95))
-    if path is not None:
-        from pathlib import Path
-
-        target = Path(path)
-        formats = (target.suffix[1:],) if target.suffix else ("png", "svg")
-        save_figure(fig, target.with_suffix("") if target.suffix else target, formats=formats)
+    save_plot(fig, save)
     return fig

@@ -26,7 +26,7 @@ DIRECTION_STYLES = {"x_to_y": {"color": "#0072B2", "ls": "-", "marker": "o"},
 
 
 def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
-                title: str | None = None, threshold: int = 10, ax=None, path=None) -> Figure:
+                title: str | None = None, threshold: int = 10, ax=None, save=None) -> Figure:
     """Forest plot of group-specific cross-lagged effects, one panel per direction.
 
     Parameters
@@ -45,7 +45,7 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
         colour, line style, marker and a legend), or into one axes per direction, instead of a new
         figure; the title goes on the axes and the figure's layout is left to the caller.  The axes'
         figure is returned.
-    path : str or Path, optional
+    save : str or Path, optional
         Also save the figure there (PNG and SVG beside each other when no suffix is given;
         else the suffix's format), so a script gets a file without knowing matplotlib.
 
@@ -54,7 +54,7 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
     Figure
         Shown inline by Jupyter; ``fig.savefig(...)`` saves it elsewhere.
     """
-    save_to = path  # the loop below names each direction ``path``
+    save_to = save
     lo, hi = ("std_all_ci_lower", "std_all_ci_upper") if value == "std_all" else ("ci_lower", "ci_upper")
     x, y = name_of(x), name_of(y)
     n = pd.to_numeric(table["n"], errors="coerce")
@@ -134,24 +134,24 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
             axes[0].legend(handles=[Line2D([], [], color=DIRECTION_STYLES[p]["color"], ls=DIRECTION_STYLES[p]["ls"],
                                            marker=DIRECTION_STYLES[p]["marker"], label=PATH_TITLES[p].format(x=x, y=y))
                                     for p in paths], fontsize=9, loc="best")
-        _save(fig, save_to)
+        save_plot(fig, save_to)
         return fig
     axes[0].invert_yaxis()
     fig.suptitle(heading, fontsize=12)
     fig.text(0.01, 0.005, "Markers: estimates; lines: 95% confidence intervals (blue solid and orange dashed: the two "
              "directions). Associations over time, not proof of cause.", fontsize=9, color="#333333")
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
-    _save(fig, save_to)
+    save_plot(fig, save_to)
     return fig
 
 
-def _save(fig: Figure, path) -> None:
-    """Save ``fig`` at ``path`` if given: PNG and SVG without a suffix, else the suffix's format."""
-    if path is None:
+def save_plot(fig: Figure, save) -> None:
+    """The ``save=`` of every plot: save ``fig`` there if given (PNG and SVG without a suffix, else its format)."""
+    if save is None:
         return
     from pathlib import Path
 
-    target = Path(path)
+    target = Path(save)
     formats = (target.suffix[1:],) if target.suffix else ("png", "svg")
     save_figure(fig, target.with_suffix("") if target.suffix else target, formats=formats)
 

@@ -20,14 +20,14 @@ Y_TO_X_STYLE = {"color": "#D55E00", "linestyle": (0, (4, 2))}
 
 def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: list[dict], x_to_y: list[dict],
                  y_to_x: list[dict], within: bool = True, value: str = "std",
-                 between: float | None = None, ax=None, path=None) -> Figure:
+                 between: float | None = None, ax=None, save=None) -> Figure:
     """Boxes for x and y at each wave; arrows for the lagged effects, labelled with estimates.
 
     Each list holds one dict per interval with ``est``, ``std`` and ``pvalue``.  The two
     directions differ in colour (Okabe-Ito blue and vermillion) and line style (solid and
     dashed), so they can be told apart without colour.  ``between``: the correlation of
     the random intercepts (RI-CLPM), written under the title.  ``ax``: draw into this matplotlib
-    axes (its figure is returned); ``path``: also save the figure there (PNG and SVG without a
+    axes (its figure is returned); ``save``: also save the figure there (PNG and SVG without a
     suffix), so a script gets a file without knowing matplotlib.
     """
     T = len(waves)
@@ -74,12 +74,7 @@ def path_diagram(*, x: str, y: str, waves: list[str], ar_x: list[dict], ar_y: li
                  ha="center", va="center", fontsize=9.5, color="#333333")
     fig.text(0.02, 0.02, f"Blue, solid: {x} → later {y}; orange, dashed: {y} → later {x}; grey: stability. "
                          "* p<.05, ** p<.01, *** p<.001.", fontsize=9, color="#333333")
-    if path is not None:
-        from pathlib import Path
+    from analysis.reporting.figures import save_plot
 
-        from analysis.reporting.figures import save_figure
-
-        target = Path(path)
-        save_figure(fig, target.with_suffix("") if target.suffix else target,
-                    formats=(target.suffix[1:],) if target.suffix else ("png", "svg"))
+    save_plot(fig, save)
     return fig

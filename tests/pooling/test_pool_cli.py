@@ -144,3 +144,18 @@ def test_the_forest_plot_and_summary_hide_sizes_below_the_threshold():
     labels = [t.get_text() for t in res.forest_plot().axes[0].get_yticklabels()]
     assert labels[0] == "small  (1 y, n=40)"
     assert "     <50  x_to_y" in res.summary(threshold=50) and "      40  x_to_y" in res.summary()
+
+
+def test_the_forest_plot_saves_where_a_script_says(tmp_path):
+    from pooling_support import crosslag_result as make
+
+    from analysis.pooling import pool_cohorts
+    from analysis.pooling.cohorts import from_result
+
+    res = pool_cohorts([from_result(make(1, n=400, cohort="a"), source="a"),
+                        from_result(make(2, n=500, cohort="b"), source="b")])
+    fig = res.forest_plot(save=tmp_path / "pooled")
+    assert len(fig.axes) == 2
+    assert (tmp_path / "pooled.png").stat().st_size > 0 and (tmp_path / "pooled.svg").stat().st_size > 0
+    res.forest_plot(save=tmp_path / "only.svg")
+    assert (tmp_path / "only.svg").exists() and not (tmp_path / "only.png").exists()

@@ -94,12 +94,12 @@ def test_bad_runner_options(kwargs, words):
         run_power(DESIGN, **{"replicates": 2, **kwargs})
 
 
-def test_results_report_and_plot(serial):
+def test_results_report_and_plot(serial, tmp_path):
     text = serial.summary()
     assert "Power is the chance" in text and "Sample size for power 0.8" in text
     d = serial.to_dict()
     json.dumps(d, allow_nan=False)
     assert d["replicates"] == 6 and len(d["table"]) == 2 * 4
-    fig = serial.plot()
-    assert len(fig.axes) == 2
+    fig = serial.plot(save=tmp_path / "power.svg")
+    assert len(fig.axes) == 2 and (tmp_path / "power.svg").stat().st_size > 0
     assert fig.axes[0].get_title().startswith("Power to detect x → y")

@@ -37,7 +37,7 @@ def test_one_panel_per_life_stage_with_every_cell_and_both_directions():
 
 def test_a_cell_below_the_disclosure_threshold_is_not_drawn(tmp_path):
     fig = crossed_forest_plot(cell_table(small="65+ × high"), x="loneliness", y="ghq_likert",
-                              groupings=("life_stage", "stigma_group"), path=tmp_path / "crossed")
+                              groupings=("life_stage", "stigma_group"), save=tmp_path / "crossed")
     first, last = fig.get_axes()[0], fig.get_axes()[2]
     assert [t.get_text() for t in last.get_yticklabels()] == ["low  (n=300)", "medium  (n=300)", "high  (n<10)"]
     assert [t.get_text() for t in first.get_yticklabels()] == ["low  (n=300)", "medium  (n=300)", "high  (n=300)"]

@@ -36,9 +36,9 @@ def test_forest_plot_has_a_row_per_group_and_a_panel_per_direction(tmp_path):
 
 def test_forest_plot_saves_where_a_script_asks_and_returns_the_figure(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing may be written anywhere else
-    fig = forest_plot(table(), x="loneliness", y="ghq", path=tmp_path / "out" / "forest")
+    fig = forest_plot(table(), x="loneliness", y="ghq", save=tmp_path / "out" / "forest")
     assert fig.get_axes() and (tmp_path / "out" / "forest.png").is_file() and (tmp_path / "out" / "forest.svg").is_file()
-    forest_plot(table(), x="loneliness", y="ghq", path=tmp_path / "only.svg")
+    forest_plot(table(), x="loneliness", y="ghq", save=tmp_path / "only.svg")
     assert (tmp_path / "only.svg").is_file() and not (tmp_path / "only.png").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["only.svg", "out"]
     forest_plot(table(), x="loneliness", y="ghq")
@@ -67,7 +67,7 @@ def test_path_diagram_draws_into_a_given_axes_and_saves_where_asked(tmp_path):
     fig = Figure()
     ax = fig.add_subplot()
     out = path_diagram(x="loneliness", y="ghq_likert", waves=["a", "b", "c"], ar_x=d(0.2), ar_y=d(0.3),
-                       x_to_y=d(0.12), y_to_x=d(0.1), between=0.39, ax=ax, path=tmp_path / "pd.svg")
+                       x_to_y=d(0.12), y_to_x=d(0.1), between=0.39, ax=ax, save=tmp_path / "pd.svg")
     assert out is fig and ax.patches and (tmp_path / "pd.svg").is_file() and not (tmp_path / "pd.png").exists()
     texts = " ".join(t.get_text() for t in fig.texts)
     assert "orange, dashed" in texts and "correlate 0.39" in texts
@@ -82,7 +82,7 @@ def test_forest_plot_draws_into_a_given_axes_and_saves_where_asked(tmp_path):
     fig = Figure()
     fig.add_subplot(2, 1, 1)  # the script's own layout: another panel above
     ax = fig.add_subplot(2, 1, 2)
-    out = forest_plot(table(), x="loneliness", y="ghq_likert", ax=ax, path=tmp_path / "forest.svg")
+    out = forest_plot(table(), x="loneliness", y="ghq_likert", ax=ax, save=tmp_path / "forest.svg")
     assert out is fig and len(fig.get_axes()) == 2 and not fig.texts, "nothing drawn outside the given axes"
     assert (tmp_path / "forest.svg").is_file() and not (tmp_path / "forest.png").exists()
     assert ax.get_title() == "Cross-lagged effects of loneliness and GHQ-12 distress by group"
