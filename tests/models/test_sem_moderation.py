@@ -147,3 +147,16 @@ def test_person_mean_product_finds_the_moderation_with_the_documented_bias():
         est = res.loc[path, "est"]
         assert res.loc[path, "pvalue"] < 0.001
         assert 0.8 <= est / gamma <= 2.0, (path, est)
+
+
+def test_a_panel_takes_the_moderator_at_the_first_wave(tmp_path):
+    from analysis.data import load_panel
+    from analysis.synth import write_cohort
+
+    write_cohort(cohort="ukhls", n=800, waves=4, seed=3, fmt="dta", out=tmp_path)
+    panel = load_panel(REFERENCE.parents[1] / "data_specs" / "synthetic.yaml", data=tmp_path)
+    res = moderate_within(panel, x="loneliness", y="ghq_likert", moderator="perceived_stigma", by="life_stage")
+    assert res.sem.converged and len(res.waves) == 4
+    assert set(res.interaction.group) == set(res.wide["life_stage"].dropna().unique())
+    assert res.moderator_sd > 0 and np.isfinite(res.interaction.est).all()
+    assert "life_stage" in res.summary()
