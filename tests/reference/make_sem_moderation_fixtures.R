@@ -16,9 +16,10 @@
 # The product terms are computed HERE, independently of the workbench: each person's mean of x over
 # the waves they answered, the deviation at waves 1..3 minus that wave's average deviation, times
 # stigma minus its mean. Then lavaan(model, missing = "ML", meanstructure = TRUE, int.ov.free = TRUE,
-# fixed.x = FALSE), estimator ML, single group and by life_stage (group.label sorted).
+# fixed.x = FALSE), estimator ML, single group and by life_stage (group.label sorted), and the single
+# group under MLR (robust SEs, for the products' non-normality).
 #
-# Outputs: tests/reference/sem_moderation/{single,by_life_stage}.json -- the interaction (g_xy, g_yx;
+# Outputs: tests/reference/sem_moderation/{single,by_life_stage,single_mlr}.json -- the interaction (g_xy, g_yx;
 # per group), the time-invariant cross-lags (cl_xy, cl_yx), their est/se and the vcov entries the
 # simple slopes need, and fit (chisq, df, logl, npar).
 
@@ -52,10 +53,10 @@ pick <- function(pe, lhs, op, rhs, group = 1L) {
   list(est = r$est[1], se = r$se[1], label = r$label[1])
 }
 
-run <- function(case, model_name, group = NULL) {
+run <- function(case, model_name, group = NULL, estimator = "ML") {
   model <- read_lav(model_name)
   args <- list(model = model, data = dat, missing = "ML", meanstructure = TRUE, int.ov.free = TRUE,
-               fixed.x = FALSE, estimator = "ML")
+               fixed.x = FALSE, estimator = estimator)
   levels <- "all"
   if (!is.null(group)) {
     levels <- sort(unique(dat[[group]]))
@@ -89,3 +90,4 @@ run <- function(case, model_name, group = NULL) {
 
 run("single", "riclpm_moderated")
 run("by_life_stage", "riclpm_moderated_2groups", group = "life_stage")
+run("single_mlr", "riclpm_moderated", estimator = "MLR")
