@@ -64,7 +64,6 @@ def run(args: argparse.Namespace) -> int:
     from analysis.data import load_panel
     from analysis.errors import UsageError
     from analysis.models.crosslag import fit_crosslag
-    from analysis.outputs import write_json_atomic
 
     if args.exclude_groups and not args.group:
         raise UsageError("--exclude-groups leaves groups out of a comparison, so it needs --group GROUPING.")
@@ -112,13 +111,7 @@ def run(args: argparse.Namespace) -> int:
                                        ("grouping", "group_sizes", "not_grouped", "pairwise", "syntax", "fit", "warnings",
                                         "design", "notes")}
             out["notes"] = [*out.get("notes", []), *(n for n in block["notes"] if n not in out.get("notes", []))]
-        if args.unweighted:
-            out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
-                                               "design were not used.")
-        out["spec"] = str(args.spec)
-        out["data"] = str(args.data)
-        write_json_atomic(args.json, protected(out, args))
-        print(f"Results written to {args.json}")
+        _write_json(out, args)
     return 0
 
 
@@ -138,7 +131,7 @@ def _crossed_groupings(text: str, exclude: list[str], panel) -> tuple[str, ...]:
 def _run_crossed(args: argparse.Namespace, panel, res, groupings: tuple[str, ...]) -> int:
     """Crossed groupings: the cells' cross-lags and factorial tests, with small counts not shown."""
     from analysis.models.crossed import compare_crossed
-    from analysis.outputs import json_safe, write_json_atomic
+    from analysis.outputs import json_safe
 
     comparison = compare_crossed(
         panel, x=args.x, y=args.y, groupings=groupings, model=args.model, waves=args.waves or res.waves,
@@ -156,11 +149,18 @@ def _run_crossed(args: argparse.Namespace, panel, res, groupings: tuple[str, ...
                                    ("groupings", "levels", "group_sizes", "not_grouped", "multiple_testing", "syntax",
                                     "fit", "warnings", "design", "notes")}
         out["notes"] = [*out.get("notes", []), *(n for n in block["notes"] if n not in out.get("notes", []))]
-        if args.unweighted:
-            out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
-                                               "design were not used.")
-        out["spec"] = str(args.spec)
-        out["data"] = str(args.data)
-        write_json_atomic(args.json, protected(out, args))
-        print(f"Results written to {args.json}")
+        _write_json(out, args)
     return 0
+
+
+def _write_json(out: dict, args: argparse.Namespace) -> None:
+    """The command's JSON: its notes, inputs and disclosure control, written atomically."""
+    from analysis.outputs import write_json_atomic
+
+    if args.unweighted:
+        out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
+                                           "design were not used.")
+    out["spec"] = str(args.spec)
+    out["data"] = str(args.data)
+    write_json_atomic(args.json, protected(out, args))
+    print(f"Results written to {args.json}")
