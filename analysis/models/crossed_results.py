@@ -119,13 +119,13 @@ class CrossedComparison:
                 "(all cells equal, each grouping's main difference, the interaction"
                 + ("s" if len(self.groupings) == 3 else "") + ").")
 
-    def forest_plot(self, *, value: str = "std_all", save=None):
+    def forest_plot(self, *, value: str = "std_all", ax=None, save=None):
         """Small multiples: one panel per level of the first grouping (see
         :func:`analysis.reporting.crossed_plot.crossed_forest_plot`)."""
         from analysis.reporting.crossed_plot import crossed_forest_plot
 
         return crossed_forest_plot(self.to_frame(), x=self.x, y=self.y, groupings=self.groupings, value=value,
-                                   save=save)
+                                   ax=ax, save=save)
 
     # -- tables and JSON -------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:

@@ -20,18 +20,25 @@ Z95 = 1.959963984540054
 TITLES = {"x_to_y": "{x} → {y} {later}", "y_to_x": "{y} → {x} {later}"}
 
 
-def forest_plot(res: PooledResults, *, threshold: int = 10, save=None) -> Figure:
+def forest_plot(res: PooledResults, *, threshold: int = 10, ax=None, save=None) -> Figure:
     """Studies' converted effects (dot, 95% CI), the pooled estimate (diamond) and its prediction interval.
 
-    A study's size below the disclosure ``threshold`` is shown as ``n<threshold``; ``save``: also
-    save the figure there (PNG and SVG without a suffix, else the suffix's format).
+    A study's size below the disclosure ``threshold`` is shown as ``n<threshold``; ``ax``: two matplotlib
+    axes (one per direction) to draw into, whose figure is returned; ``save``: also save the figure there
+    (PNG and SVG without a suffix, else the suffix's format).
     """
     from analysis.pooling.pooled import CELLS, DIRECTIONS, later_words
 
     x, y = name_of(res.x), name_of(res.y)
     k = len(res.cohorts)
-    fig = Figure(figsize=(10, 1.8 + 0.45 * (k + 2)), dpi=110)
-    axes = fig.subplots(1, 2, sharey=True)
+    from analysis.reporting.figures import given_axes, save_plot
+
+    given = given_axes(ax, 2, what="forest_plot")
+    if given is None:
+        fig = Figure(figsize=(10, 1.8 + 0.45 * (k + 2)), dpi=110)
+        axes = fig.subplots(1, 2, sharey=True)
+    else:
+        axes, fig = given, given[0].figure
     labels = [f"{c.name}  ({c.interval_years:g} y, {f'n={c.n:,}' if c.n >= threshold else f'n<{threshold}'})"
               for c in res.cohorts] + ["Pooled (random effects)"]
     for ax, path in zip(axes, DIRECTIONS):
@@ -50,14 +57,16 @@ def forest_plot(res: PooledResults, *, threshold: int = 10, save=None) -> Figure
         ax.grid(axis="x", color="#eeeeee")
     axes[0].set_yticks([*range(k), k + 0.3])
     axes[0].set_yticklabels(labels, fontsize=9)
-    axes[0].set_ylim(k + 1, -0.8)
+    for a in axes:
+        a.set_ylim(k + 1, -0.8)
+    if given is not None:
+        save_plot(fig, save)
+        return fig
     title = f"{x} and {y} across studies, on a {res.interval_years:g}-year scale"
     fig.suptitle(title[:1].upper() + title[1:], fontsize=12)
     fig.text(0.01, 0.005, "Squares: each study's effect moved to the common interval; diamond: pooled estimate "
              "and 95% CI; dotted: 95% prediction interval. Associations over time, not proof of cause.",
              fontsize=8, color="#555555")
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
-    from analysis.reporting.figures import save_plot
-
     save_plot(fig, save)
     return fig

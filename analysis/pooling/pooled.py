@@ -169,12 +169,12 @@ class PooledResults:
     def __str__(self) -> str:
         return self.summary()
 
-    def forest_plot(self, *, threshold: int = 10, save=None):
+    def forest_plot(self, *, threshold: int = 10, ax=None, save=None):
         """A forest plot per direction: studies and the pooled diamond (matplotlib ``Figure``; sizes below
         the disclosure ``threshold`` not shown); ``save`` also saves it (PNG and SVG without a suffix)."""
         from analysis.pooling.plot import forest_plot
 
-        return forest_plot(self, threshold=threshold, save=save)
+        return forest_plot(self, threshold=threshold, ax=ax, save=save)
 
 
 def pool_cohorts(cohorts: Sequence[CohortLags], *, interval: float = 1.0, level: float = 0.95,

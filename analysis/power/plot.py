@@ -31,7 +31,7 @@ def _curve_label(setting: dict, varying: list[str]) -> str:
 
 
 def power_curves(table: pd.DataFrame, sample_size: pd.DataFrame, *, alpha: float, target_power: float,
-                 parameters: tuple[str, ...] = ("cl_xy", "cl_yx"), title: str | None = None) -> Figure:
+                 parameters: tuple[str, ...] = ("cl_xy", "cl_yx"), title: str | None = None, ax=None) -> Figure:
     """One panel per parameter: power (±1.96 MCSE) against N, with the target and required N marked.
 
     Parameters
@@ -47,14 +47,22 @@ def power_curves(table: pd.DataFrame, sample_size: pd.DataFrame, *, alpha: float
         One panel each.
     title : str, optional
         Title above the panels.
+    ax : sequence of matplotlib Axes, optional
+        One per parameter, to draw into a script's figure (only the axes are drawn on; that figure is returned).
 
     Returns
     -------
     Figure
     """
     varying = [c for c in CURVE_COLUMNS if table[c].nunique() > 1]
-    fig = Figure(figsize=(5.2 * len(parameters), 4.2), dpi=110)
-    axes = fig.subplots(1, len(parameters), squeeze=False)[0]
+    from analysis.reporting.figures import given_axes
+
+    given = given_axes(ax, len(parameters), what="plot")
+    if given is None:
+        fig = Figure(figsize=(5.2 * len(parameters), 4.2), dpi=110)
+        axes = fig.subplots(1, len(parameters), squeeze=False)[0]
+    else:
+        axes, fig = given, given[0].figure
     for ax, param in zip(axes, parameters):
         sub = table[table["parameter"] == param]
         null = bool((sub["true"] == 0).all())
@@ -87,6 +95,8 @@ def power_curves(table: pd.DataFrame, sample_size: pd.DataFrame, *, alpha: float
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
+    if given is not None:
+        return fig
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()

@@ -138,16 +138,18 @@ class PowerResults:
     def rows(self, parameter: str) -> pd.DataFrame:
         return self.table[self.table["parameter"] == parameter]
 
-    def plot(self, parameters: tuple[str, ...] = ("cl_xy", "cl_yx"), *, title: str | None = None, save=None):
+    def plot(self, parameters: tuple[str, ...] = ("cl_xy", "cl_yx"), *, title: str | None = None, ax=None,
+             save=None):
         """Power curves (matplotlib Figure); see :func:`analysis.power.plot.power_curves`.
 
-        ``save``: also save the figure there (PNG and SVG without a suffix, else the suffix's format).
+        ``ax``: one matplotlib axes per parameter to draw into; ``save``: also save the figure there
+        (PNG and SVG without a suffix, else the suffix's format).
         """
         from analysis.power.plot import power_curves
         from analysis.reporting.figures import save_plot
 
         fig = power_curves(self.table, self.sample_size, alpha=self.alpha, target_power=self.target_power,
-                           parameters=parameters, title=title or f"{self.design.model.upper()}: power from "
+                           parameters=parameters, ax=ax, title=title or f"{self.design.model.upper()}: power from "
                            f"{self.n_replicates} simulated studies per point (bars: ±1.96 Monte Carlo SE)")
         save_plot(fig, save)
         return fig

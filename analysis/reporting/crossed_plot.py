@@ -20,14 +20,14 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from analysis.naming import name_of  # noqa: E402
-from analysis.reporting.figures import DIRECTION_STYLES, PATH_TITLES, group_size, save_plot  # noqa: E402
+from analysis.reporting.figures import DIRECTION_STYLES, PATH_TITLES, given_axes, group_size, save_plot  # noqa: E402
 
 #: Vertical offset of each direction within a cell's row, so the two intervals do not overlap.
 OFFSETS = {"x_to_y": -0.15, "y_to_x": 0.15}
 
 
 def crossed_forest_plot(table: pd.DataFrame, *, x: str, y: str, groupings: Sequence[str], value: str = "std_all",
-                        title: str | None = None, threshold: int = 10, save=None) -> Figure:
+                        title: str | None = None, threshold: int = 10, ax=None, save=None) -> Figure:
     """Forest plot of cell-specific cross-lagged effects, one panel per level of ``groupings[0]``.
 
     Parameters
@@ -43,6 +43,8 @@ def crossed_forest_plot(table: pd.DataFrame, *, x: str, y: str, groupings: Seque
     threshold
         Disclosure threshold: a cell of fewer persons (or with ``n`` blanked) is labelled
         "n<threshold" (or "n hidden") and its effects are not drawn.
+    ax : sequence of matplotlib Axes, optional
+        One per panel, to draw into a script's figure (only the axes are drawn on; that figure is returned).
     save : str or Path, optional
         Also save the figure (PNG and SVG when no suffix is given).
 
@@ -58,9 +60,13 @@ def crossed_forest_plot(table: pd.DataFrame, *, x: str, y: str, groupings: Seque
     panels = list(dict.fromkeys(table[first].astype(str)))
     rows = list(dict.fromkeys(" × ".join(map(str, r)) for r in table[rest].itertuples(index=False)))
     paths = [p for p in ("x_to_y", "y_to_x") if p in set(table["path"])]
-    fig = Figure(figsize=(3.2 * len(panels) + 1.6, 1.6 + 0.55 * len(rows)), dpi=110)
-    # Rows are aligned by hand: shared y axes would share their tick labels, and each panel names its own sizes.
-    axes = fig.subplots(1, len(panels), sharex=True, squeeze=False)[0]
+    given = given_axes(ax, len(panels), what="crossed_forest_plot")
+    if given is None:
+        fig = Figure(figsize=(3.2 * len(panels) + 1.6, 1.6 + 0.55 * len(rows)), dpi=110)
+        # Rows are aligned by hand: shared y axes would share their tick labels, and each panel names its own sizes.
+        axes = fig.subplots(1, len(panels), sharex=True, squeeze=False)[0]
+    else:
+        axes, fig = given, given[0].figure
     finite = table[[lo, hi]].to_numpy(dtype=float)
     finite = finite[np.isfinite(finite)]
     for ax, level in zip(axes, panels):
@@ -88,7 +94,11 @@ def crossed_forest_plot(table: pd.DataFrame, *, x: str, y: str, groupings: Seque
         ax.grid(axis="x", color="#eeeeee")
     if finite.size:
         pad = 0.05 * (finite.max() - finite.min() or 1.0)
-        axes[0].set_xlim(min(finite.min(), 0.0) - pad, max(finite.max(), 0.0) + pad)
+        for a in axes:
+            a.set_xlim(min(finite.min(), 0.0) - pad, max(finite.max(), 0.0) + pad)
+    if given is not None:
+        save_plot(fig, save)
+        return fig
     xs, ys = name_of(x), name_of(y)
     legend = "; ".join(f"{'blue solid' if p == 'x_to_y' else 'orange dashed'}: {PATH_TITLES[p].format(x=xs, y=ys)}"
                        for p in paths)

@@ -145,6 +145,22 @@ def forest_plot(table: pd.DataFrame, *, x: str, y: str, value: str = "std_all",
     return fig
 
 
+def given_axes(ax, n: int, *, what: str) -> list | None:
+    """The ``ax=`` of a plot with ``n`` panels: None (the plot makes its own figure) or ``n`` matplotlib axes.
+
+    ``ax`` may be one Axes (when ``n`` is 1) or a list, tuple or array of them, as
+    ``plt.subplots`` returns; anything else is a :class:`~analysis.errors.UsageError` naming ``what``.
+    """
+    if ax is None:
+        return None
+    given = [ax] if hasattr(ax, "plot") else list(getattr(ax, "flat", ax))
+    if len(given) != n:
+        from analysis.errors import UsageError
+
+        raise UsageError(f"{what}(ax=...) takes {n} matplotlib axes (one per panel), not {len(given)}.")
+    return given
+
+
 def save_plot(fig: Figure, save) -> None:
     """The ``save=`` of every plot: save ``fig`` there if given (PNG and SVG without a suffix, else its format)."""
     if save is None:

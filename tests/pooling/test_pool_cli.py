@@ -159,3 +159,21 @@ def test_the_forest_plot_saves_where_a_script_says(tmp_path):
     assert (tmp_path / "pooled.png").stat().st_size > 0 and (tmp_path / "pooled.svg").stat().st_size > 0
     res.forest_plot(save=tmp_path / "only.svg")
     assert (tmp_path / "only.svg").exists() and not (tmp_path / "only.png").exists()
+
+
+def test_the_forest_plot_draws_into_a_scripts_axes(tmp_path):
+    from matplotlib.figure import Figure
+    from pooling_support import crosslag_result as make
+
+    from analysis.errors import UsageError
+    from analysis.pooling import pool_cohorts
+    from analysis.pooling.cohorts import from_result
+
+    res = pool_cohorts([from_result(make(1, n=400, cohort="a"), source="a"),
+                        from_result(make(2, n=500, cohort="b"), source="b")])
+    fig = Figure()
+    axes = fig.subplots(1, 2)
+    assert res.forest_plot(ax=axes, save=tmp_path / "p.svg") is fig
+    assert all(a.patches or a.lines for a in axes) and (tmp_path / "p.svg").exists() and not fig.texts
+    with pytest.raises(UsageError, match=r"forest_plot\(ax=...\) takes 2"):
+        res.forest_plot(ax=axes[0])

@@ -102,4 +102,9 @@ def test_results_report_and_plot(serial, tmp_path):
     assert d["replicates"] == 6 and len(d["table"]) == 2 * 4
     fig = serial.plot(save=tmp_path / "power.svg")
     assert len(fig.axes) == 2 and (tmp_path / "power.svg").stat().st_size > 0
+    from matplotlib.figure import Figure
+
+    mine = Figure()
+    axes = mine.subplots(1, 2)
+    assert serial.plot(ax=axes) is mine and all(a.lines for a in axes) and not mine.texts
     assert fig.axes[0].get_title().startswith("Power to detect x → y")

@@ -43,3 +43,21 @@ def test_a_cell_below_the_disclosure_threshold_is_not_drawn(tmp_path):
     assert [t.get_text() for t in first.get_yticklabels()] == ["low  (n=300)", "medium  (n=300)", "high  (n=300)"]
     assert len(last.lines) == 2 * 2 * 2 + 1
     assert (tmp_path / "crossed.png").exists() and (tmp_path / "crossed.svg").exists()
+
+
+def test_draws_into_a_scripts_axes_one_per_panel():
+    import pytest
+    from matplotlib.figure import Figure
+
+    from analysis.errors import UsageError
+
+    fig = Figure()
+    axes = fig.subplots(1, 3)
+    out = crossed_forest_plot(cell_table(), x="loneliness", y="ghq_likert", groupings=("life_stage", "stigma_group"),
+                              ax=axes)
+    assert out is fig and [a.get_title() for a in axes] == ["life stage: 16-29", "life stage: 30-64",
+                                                            "life stage: 65+"]
+    assert not fig.texts  # nothing drawn outside the given axes
+    with pytest.raises(UsageError, match="takes 3 matplotlib axes"):
+        crossed_forest_plot(cell_table(), x="loneliness", y="ghq_likert", groupings=("life_stage", "stigma_group"),
+                            ax=axes[:2])
