@@ -51,7 +51,13 @@ def test_small_attrition_cells_are_suppressed_with_their_weighted_figure(tmp_pat
     c = data["attrition"][2]
     assert c["respondents"] is None and c["from_first_wave"] is None and c["n_weighted"] is None
     assert c["retention_pct"] is None and c["weighted_retention_pct"] is None and c["suppressed"] is True
-    assert data["attrition"][1]["weighted_retention_pct"] is not None
+    # Wave b's 150 respondents are hidden too, or the person-waves shown (356) less waves a and b would give
+    # back wave c's 6; and with nobody joining after wave a, b's persons from the first wave are its
+    # respondents, so they go with them (shown, they gave the 6 back: 356 - 200 - 150).
+    b = data["attrition"][1]
+    assert b["respondents"] is None and b["from_first_wave"] is None and b["weighted_retention_pct"] is None
+    assert data["person_waves"] == 356 and data["attrition"][0]["respondents"] == 200
+    assert data["attrition"][0]["weighted_retention_pct"] == 100.0  # the first wave's figures stay
     assert "<td>—</td>" in _attrition(data["attrition"])
 
 
