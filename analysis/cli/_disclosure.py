@@ -40,3 +40,16 @@ def protected(obj: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     safe, hidden = protect_results(json_safe(obj), args.threshold)
     safe["disclosure"] = {"threshold": int(args.threshold), "counts_hidden": int(hidden)}
     return safe
+
+
+def write_results(out: dict[str, Any], args: argparse.Namespace) -> None:
+    """A command's JSON at ``--json``: the unweighted note, its spec and data, disclosure control, atomically."""
+    from analysis.outputs import write_json_atomic
+
+    if getattr(args, "unweighted", False):
+        out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
+                                           "design were not used.")
+    out["spec"] = str(args.spec)
+    out["data"] = str(args.data)
+    write_json_atomic(args.json, protected(out, args))
+    print(f"Results written to {args.json}")

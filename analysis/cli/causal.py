@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from analysis.cli._disclosure import add_threshold, protected, shown
+from analysis.cli._disclosure import add_threshold, shown, write_results
 from analysis.cli._parser import add_spec_and_data, comma_list, fraction, seed, whole_number
 from analysis.limits import MAX_CAUSAL_RESAMPLES
 
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from analysis.causal import fit_causal
     from analysis.data import load_panel
     from analysis.errors import UsageError
-    from analysis.outputs import write_atomic, write_json_atomic
+    from analysis.outputs import write_atomic
 
     if args.graph and Path(args.graph).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UsageError(f"--graph must end in .png, .svg or .pdf, not {args.graph!r}.")
@@ -130,11 +130,5 @@ def run(args: argparse.Namespace) -> int:
         out = res.to_dict()
         # The caveats of the sample (pairs left out, variables dropped) at the top, as every command's JSON has them.
         out["notes"] = [*out.get("notes", []), *out.get("sample", {}).get("notes", [])]
-        if args.unweighted:
-            out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
-                                               "design were not used.")
-        out["spec"] = str(args.spec)
-        out["data"] = str(args.data)
-        write_json_atomic(args.json, protected(out, args))
-        print(f"Results written to {args.json}")
+        write_results(out, args)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.cli._disclosure import add_threshold, protected, shown
+from analysis.cli._disclosure import add_threshold, shown, write_results
 from analysis.cli._parser import add_spec_and_data, comma_list
 from analysis.errors import UsageError
 
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
                                        ("grouping", "group_sizes", "not_grouped", "pairwise", "syntax", "fit", "warnings",
                                         "design", "notes")}
             out["notes"] = [*out.get("notes", []), *(n for n in block["notes"] if n not in out.get("notes", []))]
-        _write_json(out, args)
+        write_results(out, args)
     return 0
 
 
@@ -142,25 +142,12 @@ def _run_crossed(args: argparse.Namespace, panel, res, groupings: tuple[str, ...
     print(shown(comparison.summary(), args))
     if args.json:
         out = res.to_dict()
-        block = json_safe(comparison.to_dict())  # counts under the threshold: protected(out) below
+        block = json_safe(comparison.to_dict())  # counts under the threshold: write_results below
         out["groups"] = block["groups"]
         out["group_tests"] = block["group_tests"]
         out["group_comparison"] = {k: block[k] for k in
                                    ("groupings", "levels", "group_sizes", "not_grouped", "multiple_testing", "syntax",
                                     "fit", "warnings", "design", "notes")}
         out["notes"] = [*out.get("notes", []), *(n for n in block["notes"] if n not in out.get("notes", []))]
-        _write_json(out, args)
+        write_results(out, args)
     return 0
-
-
-def _write_json(out: dict, args: argparse.Namespace) -> None:
-    """The command's JSON: its notes, inputs and disclosure control, written atomically."""
-    from analysis.outputs import write_json_atomic
-
-    if args.unweighted:
-        out.setdefault("notes", []).append("Unweighted on request (--unweighted): the survey's weights and "
-                                           "design were not used.")
-    out["spec"] = str(args.spec)
-    out["data"] = str(args.data)
-    write_json_atomic(args.json, protected(out, args))
-    print(f"Results written to {args.json}")
