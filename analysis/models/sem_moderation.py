@@ -50,6 +50,18 @@ Assumptions and limits
   be too small: use ``estimator="mlr"`` for robust SEs.
 * The lags and the interaction are equal over intervals (one step each: equally spaced waves).
 
+Survey design
+-------------
+Given a Panel whose spec has a ``design:`` block (or ``weights=``, ``cluster=``, ``strata=``
+columns), the model is fitted as :func:`analysis.models.crosslag.fit_crosslag` fits it: a
+weighted likelihood (weights rescaled to the persons used; zero or missing weights are not
+used and counted in ``design``), sandwich SEs with scores summed within PSUs and centred
+within strata, and the scaled test; ``survey="none"`` is the unweighted sensitivity check.
+The moderator's centre, its SD, each wave's average deviation and the percentiles of the
+simple slopes are then weighted, so they describe the population the weights represent.
+lavaan fits the same syntax with ``sampling.weights`` and ``cluster`` identically
+(``tests/reference/sem_moderation/*_weighted_cluster.json``); lavaan has no strata.
+
 References
 ----------
 Hamaker, E. L., Kuiper, R. M., & Grasman, R. P. P. P. (2015). A critique of the cross-lagged
@@ -70,7 +82,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -78,15 +89,15 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError, UsageError
-from analysis.interpret import p_text, readable, significant
 from analysis.models.builders import Groups, PanelDesign, riclpm_syntax
 from analysis.models.moderation import LEVELS, weighted_quantile
 from analysis.models.panel_fit import fit_panel
-from analysis.models.sem import SEMResults
-from analysis.naming import name_of
-from analysis.outputs import json_safe
+from analysis.models.sem_moderation_results import DIRECTIONS, SIZE_CAVEAT, WithinModerationResults
+from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
 
-DIRECTIONS = {"x_to_y": ("g_xy", "cl_xy"), "y_to_x": ("g_yx", "cl_yx")}
+__all__ = ["DIRECTIONS", "MODERATOR", "WithinModerationResults", "moderate_within", "moderated_riclpm_syntax",
+           "product_terms"]
+
 MODERATOR = "stigma_c"
 
 
@@ -133,159 +144,59 @@ def moderated_riclpm_syntax(waves: int, *, x_cols: Sequence[str], y_cols: Sequen
     return base + "\n".join(lines) + "\n"
 
 
+def _wmean(values: np.ndarray, w: np.ndarray | None, axis: int | None = None) -> np.ndarray | float:
+    """Mean over the finite values (weighted by the positive weights ``w`` when given)."""
+    ok = np.isfinite(values)
+    if w is not None:
+        w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+        ww = (w[:, None] if values.ndim == 2 else w) * ok
+    else:
+        ww = ok.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sum(np.where(ok, values, 0.0) * ww, axis=axis) / np.sum(ww, axis=axis)
+
+
 def product_terms(wide: pd.DataFrame, *, x_cols: Sequence[str], y_cols: Sequence[str],
-                  moderator: str) -> pd.DataFrame:
+                  moderator: str, weights: str | None = None) -> pd.DataFrame:
     """The centred moderator and the person-mean-centred products, added to a copy of ``wide``.
 
     Persons' means use the waves they answered; products are missing where the earlier
-    wave or the moderator is.
+    wave or the moderator is.  With ``weights`` (a column) the moderator's mean and each
+    wave's average deviation are weighted means over the persons with a positive weight
+    (the population the weights represent), as the weighted fit reads them.
     """
     out = wide.copy()
+    w = pd.to_numeric(wide[weights], errors="coerce").to_numpy(float) if weights else None
     s = pd.to_numeric(wide[moderator], errors="coerce").to_numpy(float)
-    sc = s - np.nanmean(s)
+    sc = s - _wmean(s, w)
     out[MODERATOR] = sc
     for c, cols in (("x", x_cols), ("y", y_cols)):
         M = wide[list(cols)].to_numpy(float)
         with warnings.catch_warnings():  # a person with no answer at all has no mean: NaN, and FIML drops them
             warnings.simplefilter("ignore", RuntimeWarning)
             dev = M - np.nanmean(M, axis=1, keepdims=True)
-            dev = dev - np.nanmean(dev, axis=0, keepdims=True)
+        dev = dev - _wmean(dev, w, axis=0)[None, :]
         for t in range(len(cols) - 1):
             out[f"p{c}{t + 1}"] = dev[:, t] * sc
     return out
 
 
-@dataclass(frozen=True)
-class WithinModerationResults:
-    """Interaction of the within-person cross-lags with stigma in the RI-CLPM: read-only.
-
-    Attributes
-    ----------
-    interaction : DataFrame
-        ``path, group, est, se, z, pvalue, ci_lower, ci_upper, per_sd`` (one row per
-        direction and group).
-    simple_slopes : DataFrame
-        ``path, group, level, moderator_value, est, se, ci_lower, ci_upper, pvalue``: the
-        cross-lag at low, medium and high stigma.
-    equality : DataFrame
-        With ``by``: Wald tests that the interaction is equal in every group
-        (``path, chisq, df, pvalue``); empty otherwise.
-    """
-
-    x: str
-    y: str
-    moderator: str
-    by: str | None
-    interaction: pd.DataFrame
-    simple_slopes: pd.DataFrame
-    equality: pd.DataFrame
-    moderator_mean: float
-    moderator_sd: float
-    syntax: str
-    sem: SEMResults = field(repr=False)
-    wide: pd.DataFrame = field(repr=False)
-    waves: tuple[str, ...] = ()
-    level: float = 0.95
-
-    def __repr__(self) -> str:
-        r = self.interaction
-        parts = ", ".join(f"{row.path}{'' if row.group is None else f'[{row.group}]'} {row.est:.3f} ({row.se:.3f})"
-                          for row in r.itertuples())
-        return f"WithinModerationResults({self.x}<->{self.y} by {self.moderator}: {parts})"
-
-    def interpretation(self) -> str:
-        """Plain-language sentences, one per direction (and group)."""
-        m = name_of(self.moderator)
-        out = []
-        for row in self.interaction.itertuples():
-            src, dst = (self.x, self.y) if row.path == "x_to_y" else (self.y, self.x)
-            single = row.group is None or (isinstance(row.group, float) and np.isnan(row.group))
-            where = "" if single else f" For {self.by} {row.group}:"
-            sl = self.simple_slopes
-            same = sl.group.isna() if single else sl.group == row.group
-            slopes = sl[(sl.path == row.path) & same]
-            lo, hi = slopes.iloc[0], slopes.iloc[-1]
-            if significant(row.pvalue):
-                verb = "stronger" if row.est > 0 else "weaker"
-                out.append(f"{where} Within persons, the link from {name_of(src)} to later {name_of(dst)} is {verb} "
-                           f"for people with more {m} (interaction {readable(row.est)} per unit, "
-                           f"{readable(row.per_sd)} per SD, p {p_text(row.pvalue)}): {readable(lo.est)} at low and "
-                           f"{readable(hi.est)} at high {m}.")
-            else:
-                out.append(f"{where} The data do not show that {m} changes the within-person link from {name_of(src)} "
-                           f"to later {name_of(dst)} (interaction {readable(row.est)} per unit, p {p_text(row.pvalue)}).")
-        out.append("These are associations within persons, not proof of cause.")
-        return " ".join(s.strip() for s in out)
-
-    def summary(self) -> str:
-        """A screen of text: the interactions, the simple slopes, the equality tests."""
-        f = self.sem.fit
-        lines = [f"Moderation of the within-person cross-lags by {self.moderator} (RI-CLPM, ML with FIML)",
-                 f"  persons {f.get('nobs')}, waves {', '.join(self.waves)}; {self.moderator} mean "
-                 f"{self.moderator_mean:.3f}, SD {self.moderator_sd:.3f}; chi-square {f.get('chisq', float('nan')):.2f} "
-                 f"on {f.get('df')} df", "", "Interaction (change in the cross-lag per unit of the moderator)"]
-        drop = ["group"] if self.by is None else []
-        lines.append(self.interaction.drop(columns=drop).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        lines += ["", "Cross-lag at low / medium / high moderator"]
-        cols = ["path", *(["group"] if self.by else []), "level", "moderator_value", "est", "se", "pvalue"]
-        lines.append(self.simple_slopes[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        if not self.equality.empty:
-            lines += ["", f"Equal interaction in every {self.by} group (Wald)"]
-            lines.append(self.equality.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        lines += ["", self.interpretation()]
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        """JSON-safe: interaction, simple slopes, equality tests, moderator, fit and syntax."""
-        rec = lambda df: [{k: json_safe(v) for k, v in r.items()} for r in df.to_dict("records")]  # noqa: E731
-        return {"x": self.x, "y": self.y, "moderator": self.moderator, "by": self.by, "waves": list(self.waves),
-                "interaction": rec(self.interaction), "simple_slopes": rec(self.simple_slopes),
-                "equality": rec(self.equality), "moderator_mean": json_safe(self.moderator_mean),
-                "moderator_sd": json_safe(self.moderator_sd), "fit": {k: json_safe(v) for k, v in self.sem.fit.items()},
-                "interpretation": self.interpretation(), "syntax": self.syntax}
-
-    def compare_fixed_effects(self) -> pd.DataFrame:
-        """This interaction beside the fixed-effects moderation (:func:`analysis.models.moderation.moderation`).
-
-        Same data and waves (pooled over groups).  Returns ``path, sem_est, sem_se, fe_est, fe_se,
-        difference, agree`` with the sentence in ``attrs["sentence"]``: they agree when each
-        lies inside the other's 95% interval.
-        """
-        from analysis.models.moderation import moderation
-
-        design = PanelDesign(x=tuple(f"{self.x}_{w}" for w in self.waves), y=tuple(f"{self.y}_{w}" for w in self.waves))
-        fe = moderation(self.wide, design, x=self.x, y=self.y, moderator=self.moderator, survey="none",
-                        waves=list(self.waves)).interaction.set_index("path")
-        sem = self.interaction if self.by is None else self._pooled()
-        rows = []
-        for path in DIRECTIONS:
-            s = sem.set_index("path").loc[path]
-            f = fe.loc[path]
-            agree = abs(s.est - f.est) <= 1.96 * min(s.se, f.se)
-            rows.append({"path": path, "sem_est": float(s.est), "sem_se": float(s.se), "fe_est": float(f.est),
-                         "fe_se": float(f.se), "difference": float(s.est - f.est), "agree": bool(agree)})
-        out = pd.DataFrame(rows)
-        both = out.agree.all()
-        out.attrs["sentence"] = (
-            "The RI-CLPM interaction and the fixed-effects interaction agree in both directions (each within the "
-            "other's 95% interval)." if both else
-            "The RI-CLPM interaction and the fixed-effects interaction differ in "
-            + " and ".join(out.path[~out.agree]) + " (beyond the 95% interval); the fixed-effects regressions carry "
-            "Nickell bias with few waves, the RI-CLPM the person-mean bias described in its docstring.")
-        return out
-
-    def _pooled(self) -> pd.DataFrame:
-        # Precision-weighted average over groups: a single number to set beside the pooled FE fit.
-        rows = []
-        for path, g in self.interaction.groupby("path"):
-            w = 1 / g.se.to_numpy() ** 2
-            rows.append({"path": path, "est": float((w * g.est).sum() / w.sum()), "se": float(np.sqrt(1 / w.sum()))})
-        return pd.DataFrame(rows)
+def _moderator_sd(s: np.ndarray, w: np.ndarray | None, mean: float) -> float:
+    # The weighted SD as in the run's weighted descriptives: equal weights give the sample SD.
+    ok = np.isfinite(s) & (np.ones_like(s, bool) if w is None else (np.isfinite(w) & (w > 0)))
+    v = s[ok]
+    ww = np.ones_like(v) if w is None else w[ok]
+    n = v.size
+    if n < 2:
+        return float("nan")
+    return float(np.sqrt(np.sum(ww * (v - mean) ** 2) / np.sum(ww) * n / (n - 1)))
 
 
 def moderate_within(panel_or_wide: Any, *, x: str, y: str, moderator: str, waves: Sequence[str] | None = None,
                     by: str | None = None, estimator: Literal["ml", "mlr"] = "ml", level: float = 0.95,
-                    weights: str | None = None) -> WithinModerationResults:
+                    survey: Survey | Design = "spec", weight_rule: WeightRule = "last",
+                    weights: str | None = None, cluster: str | None = None, strata: str | None = None,
+                    allow_unequal_intervals: bool = False) -> WithinModerationResults:
     """Fit the RI-CLPM with stigma moderating the within-person cross-lags.
 
     Parameters
@@ -304,11 +215,22 @@ def moderate_within(panel_or_wide: Any, *, x: str, y: str, moderator: str, waves
         A grouping (e.g. ``life_stage``): a multigroup model with one interaction per group
         and a Wald test that they are equal.
     estimator : {"ml", "mlr"}
-        ``"mlr"`` for SEs robust to the products' non-normality.
+        ``"mlr"`` for SEs robust to the products' non-normality (always so under a survey design).
     level : float
         Confidence level of the intervals.
-    weights : str, optional
-        Column of weights for the percentiles of the moderator (not for the fit).
+    survey : {"spec", "none"} or Design
+        As :func:`analysis.models.crosslag.fit_crosslag`: ``"spec"`` (default) uses a Panel's
+        weight, PSUs and strata from its spec's ``design:`` block (weighted likelihood,
+        design-based SEs, scaled test); ``"none"`` fits unweighted with simple-random-sample
+        SEs; a :class:`Design` names columns of the data.
+    weight_rule : {"last", "first"}
+        With ``survey="spec"``: the longitudinal weight of the last wave analysed or the first's.
+    weights, cluster, strata : str, optional
+        Columns of the data holding the sampling weight, the PSU and the stratum (the same as
+        ``survey=Design(weights, cluster, strata)``; not together with another ``survey``).
+        Weights also centre the moderator and set the percentiles of the simple slopes.
+    allow_unequal_intervals : bool
+        Pool unequally spaced waves anyway (with a note); refused otherwise.
 
     Returns
     -------
@@ -318,12 +240,25 @@ def moderate_within(panel_or_wide: Any, *, x: str, y: str, moderator: str, waves
 
     from analysis.models.moderation import check_waves, first_wave_values
 
+    if weights or cluster or strata:
+        if survey != "spec":
+            raise UsageError("Give the survey design either as weights=/cluster=/strata= columns or as survey=, "
+                             "not both.")
+        survey = Design(weights=weights, cluster=cluster, strata=strata)
+    if estimator not in ("ml", "mlr"):
+        raise UsageError(f"estimator must be 'ml' or 'mlr', not {estimator!r}.")
+    notes: tuple[str, ...] = ()
     if isinstance(panel_or_wide, pd.DataFrame):
         wide, _, wave_list = wide_design(panel_or_wide, x=x, y=y, waves=waves)
     else:
+        if by is not None:  # a misspelt grouping is one sentence naming the groupings there are
+            from analysis.data.panel import known_names
+
+            known_names(by, panel_or_wide.groupings, what="grouping")
         # As the fixed-effects moderation in a run: the moderator at the first of the waves a person answered.
-        wide, _, wave_list = wide_design(panel_or_wide, x=x, y=y, waves=waves, group=by)
-        check_waves(panel_or_wide, wave_list, x=x, y=y, moderator=moderator)
+        wide, _, wave_list = wide_design(panel_or_wide, x=x, y=y, waves=waves, group=by, weight_rule=weight_rule)
+        notes = check_waves(panel_or_wide, wave_list, x=x, y=y, moderator=moderator,
+                            allow_unequal_intervals=allow_unequal_intervals)
         if moderator in panel_or_wide.long.columns and "id" in wide.columns:
             values = first_wave_values(panel_or_wide.long, moderator, list(wave_list))
             wide = wide.assign(**{moderator: wide["id"].map(values).to_numpy()})
@@ -331,6 +266,7 @@ def moderate_within(panel_or_wide: Any, *, x: str, y: str, moderator: str, waves
         raise DataError(f"The data have no moderator column {moderator!r}.")
     if by is not None and by not in wide.columns:
         raise DataError(f"The data have no grouping column {by!r}.")
+    design = resolve_design(panel_or_wide, wide, survey)
     T = len(wave_list)
     if T < 3:
         raise UsageError(f"The RI-CLPM needs at least 3 waves; got {T}.")
@@ -341,20 +277,22 @@ def moderate_within(panel_or_wide: Any, *, x: str, y: str, moderator: str, waves
         wide = wide[wide[by].notna()].reset_index(drop=True)
     if len(wide) < 20:
         raise DataError(f"Fewer than 20 persons have a {moderator} value; the moderation cannot be estimated.")
-    data = product_terms(wide, x_cols=x_cols, y_cols=y_cols, moderator=moderator)
+    data = product_terms(wide, x_cols=x_cols, y_cols=y_cols, moderator=moderator, weights=design.weights)
     levels = sorted(data[by].unique().tolist(), key=str) if by is not None else [None]
     syntax = moderated_riclpm_syntax(T, x_cols=x_cols, y_cols=y_cols, n_groups=len(levels))
-    res = fit_panel(syntax, data, group=by, group_levels=levels if by is not None else None, estimator=estimator)
+    res = fit_panel(syntax, data, group=by, group_levels=levels if by is not None else None, estimator=estimator,
+                    **design.fit_options())
     s = pd.to_numeric(wide[moderator], errors="coerce").to_numpy(float)
-    w = pd.to_numeric(wide[weights], errors="coerce").to_numpy(float) if weights else np.ones_like(s)
-    mean_s, sd_s = float(np.nanmean(s)), float(np.nanstd(s, ddof=1))
-    values = {name: weighted_quantile(s, w, p) for name, p in LEVELS.items()}
+    w = pd.to_numeric(wide[design.weights], errors="coerce").to_numpy(float) if design.weights else None
+    mean_s = float(_wmean(s, w))
+    sd_s = _moderator_sd(s, w, mean_s)
+    values = {name: weighted_quantile(s, np.ones_like(s) if w is None else w, p) for name, p in LEVELS.items()}
     q = stats.norm.ppf(0.5 + level / 2)
     theta, V = res.params.to_numpy(), res.vcov.to_numpy()
     inter, slopes = [], []
     for lev in levels:
         g = None if lev is None else str(lev)
-        for path, (glab, cllab) in DIRECTIONS.items():
+        for path in DIRECTIONS:
             lhs, rhs = ("wy2", "px1") if path == "x_to_y" else ("wx2", "py1")
             lag_rhs = "wx1" if path == "x_to_y" else "wy1"
             ig, ib = res.free_index(lhs, "~", rhs, group=g), res.free_index(lhs, "~", lag_rhs, group=g)
@@ -379,4 +317,5 @@ def moderate_within(panel_or_wide: Any, *, x: str, y: str, moderator: str, waves
     return WithinModerationResults(
         x=x, y=y, moderator=moderator, by=by, interaction=pd.DataFrame(inter), simple_slopes=pd.DataFrame(slopes),
         equality=pd.DataFrame(equality, columns=["path", "chisq", "df", "pvalue"]), moderator_mean=mean_s,
-        moderator_sd=sd_s, syntax=syntax, sem=res, wide=wide, waves=tuple(wave_list), level=level)
+        moderator_sd=sd_s, syntax=syntax, sem=res, wide=wide, waves=tuple(wave_list), level=level,
+        survey=design, notes=(*notes, SIZE_CAVEAT))

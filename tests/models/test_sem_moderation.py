@@ -176,3 +176,104 @@ def test_no_moderation_keeps_the_nominal_error_rate():
         res = moderate_within(df, x="lonely", y="mh", moderator="stigma", waves=WAVES)
         rejections += int(res.interaction.set_index("path").loc["x_to_y", "pvalue"] < 0.05)
     assert rejections <= 10, rejections
+
+
+# -- the survey design: weights and PSUs, against lavaan's sampling.weights + cluster ---------------
+
+@pytest.fixture(scope="module")
+def weighted_data(data) -> pd.DataFrame:
+    design = pd.read_csv(REFERENCE / "sem_moderation" / "design.csv")
+    return data.merge(design, on="id", how="left", validate="one_to_one")
+
+
+@pytest.fixture(scope="module")
+def weighted_fits(weighted_data):
+    kw = {"x": "lonely", "y": "mh", "moderator": "stigma", "waves": WAVES, "weights": "w", "cluster": "psu_uid"}
+    return {"single_weighted_cluster": moderate_within(weighted_data, **kw),
+            "by_life_stage_weighted_cluster": moderate_within(weighted_data, by="life_stage", **kw)}
+
+
+@pytest.mark.parametrize("case", ["single_weighted_cluster", "by_life_stage_weighted_cluster"])
+def test_weighted_and_clustered_agrees_with_lavaan(case, weighted_fits):
+    res, ref = weighted_fits[case], fixture(case)
+    assert ref["converged"] and res.sem.converged
+    fit = res.sem.fit
+    assert fit["npar"] == ref["fit"]["npar"] and fit["df"] == ref["fit"]["df"]
+    assert fit["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-6)
+    assert fit["logl"] == pytest.approx(ref["fit"]["logl"], rel=1e-9)
+    assert fit["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=1e-5)
+    assert fit["chisq_scaling_factor"] == pytest.approx(ref["fit"]["chisq.scaling.factor"], rel=1e-5)
+    for label, paths in ref["groups"].items():
+        group = None if case.startswith("single") else label
+        same = (lambda col: col.isna()) if group is None else (lambda col: col == group)  # noqa: E731
+        for path, want in paths.items():
+            row = res.interaction[(res.interaction.path == path) & same(res.interaction.group)].iloc[0]
+            assert row.est == pytest.approx(want["interaction"]["est"], abs=1e-5)
+            assert row.se == pytest.approx(want["interaction"]["se"], rel=1e-4)
+            cl = res.sem.estimate(*LAG[path][:1], "~", LAG[path][1], group=group)
+            assert cl.est == pytest.approx(want["cross_lag"]["est"], abs=1e-5)
+            assert cl.se == pytest.approx(want["cross_lag"]["se"], rel=1e-4)
+            sl = res.simple_slopes
+            med = sl[(sl.path == path) & (sl.level == "medium (median)") & same(sl.group)].iloc[0]
+            d = med.moderator_value - res.moderator_mean
+            var = (want["cross_lag"]["se"] ** 2 + d * d * want["interaction"]["se"] ** 2
+                   + 2 * d * want["cov_lag_interaction"])
+            assert med.est == pytest.approx(want["cross_lag"]["est"] + d * want["interaction"]["est"], abs=1e-5)
+            assert med.se == pytest.approx(np.sqrt(var), rel=1e-4)
+
+
+def test_the_design_is_recorded_and_changes_the_estimates(weighted_fits, single):
+    res = weighted_fits["single_weighted_cluster"]
+    d = res.to_dict()["design"]
+    assert d["weight"] == "w" and d["cluster"] == "psu_uid" and d["n_psu"] == 100 and d["zero_weight"] == 1
+    assert res.sem.fit["nobs"] == 399
+    # Weighted centring: the moderator's mean is the weighted mean of the persons with a positive weight.
+    data = res.wide
+    w = data["w"].where(data["w"] > 0, 0)
+    assert res.moderator_mean == pytest.approx(float((data.stigma * w).sum() / w.sum()), rel=1e-12)
+    assert res.moderator_mean != pytest.approx(single.moderator_mean, abs=1e-3)
+    assert "sampling areas (PSUs)" in res.summary()
+    assert any("overstates the size" in n for n in res.notes)
+
+
+def test_design_columns_and_survey_are_one_or_the_other(weighted_data):
+    from analysis.errors import UsageError
+    from analysis.models.survey_design import Design
+
+    with pytest.raises(UsageError, match="not both"):
+        moderate_within(weighted_data, x="lonely", y="mh", moderator="stigma", waves=WAVES, weights="w",
+                        survey=Design(weights="w"))
+    with pytest.raises(UsageError, match="no survey-design column 'nope'"):
+        moderate_within(weighted_data, x="lonely", y="mh", moderator="stigma", waves=WAVES, cluster="nope")
+
+
+def test_compare_fixed_effects_uses_the_same_design(weighted_fits):
+    res = weighted_fits["single_weighted_cluster"]
+    from analysis.models.builders import PanelDesign
+    from analysis.models.moderation import moderation
+    from analysis.models.survey_design import Design
+
+    cmp = res.compare_fixed_effects().set_index("path")
+    design = PanelDesign(x=tuple(f"lonely_{w}" for w in WAVES), y=tuple(f"mh_{w}" for w in WAVES))
+    fe = moderation(res.wide, design, x="lonely", y="mh", moderator="stigma", waves=list(WAVES),
+                    survey=Design(weights="w", cluster="psu_uid")).interaction.set_index("path")
+    assert cmp.loc["x_to_y", "fe_est"] == fe.loc["x_to_y", "est"]
+    unweighted = moderation(res.wide, design, x="lonely", y="mh", moderator="stigma", waves=list(WAVES),
+                            survey="none").interaction.set_index("path")
+    assert cmp.loc["x_to_y", "fe_est"] != unweighted.loc["x_to_y", "est"]
+
+
+def test_a_panel_uses_its_spec_design_unless_told_not_to(tmp_path):
+    from analysis.data import load_panel
+    from analysis.synth import write_cohort
+
+    write_cohort(cohort="ukhls", n=600, waves=3, seed=4, fmt="dta", out=tmp_path)
+    panel = load_panel(REFERENCE.parents[1] / "data_specs" / "synthetic.yaml", data=tmp_path)
+    kw = {"x": "loneliness", "y": "ghq_likert", "moderator": "perceived_stigma"}
+    spec = moderate_within(panel, **kw)
+    none = moderate_within(panel, survey="none", **kw)
+    assert spec.design["weight"] == "weight" and spec.design["cluster"] == "psu" and spec.design["strata"] == "strata"
+    assert none.design["weight"] is None and none.design["cluster"] is None
+    assert spec.interaction.est.iloc[0] != pytest.approx(none.interaction.est.iloc[0], abs=1e-8)
+    with pytest.raises(DataError, match="life_stages"):
+        moderate_within(panel, by="life_stages", **kw)

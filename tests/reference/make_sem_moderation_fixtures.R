@@ -19,7 +19,17 @@
 # fixed.x = FALSE), estimator ML, single group and by life_stage (group.label sorted), and the single
 # group under MLR (robust SEs, for the products' non-normality).
 #
-# Outputs: tests/reference/sem_moderation/{single,by_life_stage,single_mlr}.json -- the interaction (g_xy, g_yx;
+# Survey design (weighted and clustered cases): the script first writes
+# tests/reference/sem_moderation/design.csv (id, stratum, psu, psu_uid, w) for the same 400 persons:
+# 50 strata of two PSUs (100 PSUs of about 4 persons: more PSUs than the 90 parameters, so the
+# clustered covariance has full rank; psu numbered within stratum, psu_uid = 10 * stratum + psu), informative
+# weights (higher for higher wave-1 mh and lower stigma, mean 1, one zero weight), set.seed(2020).
+# With weights the centring is weighted (persons with a positive weight): stigma minus its weighted
+# mean, and each wave's average deviation a weighted mean. Then lavaan with sampling.weights = "w",
+# cluster = "psu_uid", estimator MLR, single group and by life_stage. lavaan has no strata.
+#
+# Outputs: tests/reference/sem_moderation/{single,by_life_stage,single_mlr,
+# single_weighted_cluster,by_life_stage_weighted_cluster}.json -- the interaction (g_xy, g_yx;
 # per group), the time-invariant cross-lags (cl_xy, cl_yx), their est/se and the vcov entries the
 # simple slopes need, and fit (chisq, df, logl, npar).
 
@@ -35,15 +45,48 @@ script_dir <- local({
 out_dir <- file.path(script_dir, "sem_moderation")
 dat <- read.csv(file.path(script_dir, "data", "sem_moderation.csv"), stringsAsFactors = FALSE)
 T <- 4
-sc <- dat$stigma - mean(dat$stigma, na.rm = TRUE)
-dat$stigma_c <- sc
-for (v in c("x", "y")) {
-  cols <- paste0(if (v == "x") "lonely_" else "mh_", 1:T)
-  M <- as.matrix(dat[, cols])
-  dev <- M - rowMeans(M, na.rm = TRUE)
-  dev <- sweep(dev, 2, colMeans(dev, na.rm = TRUE))
-  for (t in 1:(T - 1)) dat[[paste0("p", v, t)]] <- dev[, t] * sc
+
+# The survey design (written once, deterministic): strata, PSUs and informative weights.
+design_file <- file.path(out_dir, "design.csv")
+set.seed(2020)
+n <- nrow(dat)
+stratum <- sample(rep(1:50, length.out = n))
+psu <- integer(n)
+for (h in 1:50) {
+  idx <- which(stratum == h)
+  psu[idx] <- rep(1:2, length.out = length(idx))[sample.int(length(idx))]
 }
+z <- function(v) (v - mean(v)) / sd(v)
+w <- exp(0.4 * z(dat$mh_1) - 0.3 * z(dat$stigma) + rnorm(n, sd = 0.2))
+w <- round(w / mean(w), 6)
+w[which.max(dat$id == 7)] <- 0  # a zero weight: the person is not used (workbench counts it)
+design <- data.frame(id = dat$id, stratum = stratum, psu = psu, psu_uid = 10 * stratum + psu, w = w)
+write.csv(design, design_file, row.names = FALSE, quote = FALSE)
+design <- read.csv(design_file)
+stopifnot(identical(design$id, dat$id))
+
+add_products <- function(d, weights = NULL) {
+  wmean <- function(v, wt) if (is.null(wt)) mean(v, na.rm = TRUE) else {
+    ok <- !is.na(v) & wt > 0
+    sum(v[ok] * wt[ok]) / sum(wt[ok])
+  }
+  sc <- d$stigma - wmean(d$stigma, weights)
+  d$stigma_c <- sc
+  for (v in c("x", "y")) {
+    cols <- paste0(if (v == "x") "lonely_" else "mh_", 1:T)
+    M <- as.matrix(d[, cols])
+    dev <- M - rowMeans(M, na.rm = TRUE)
+    avg <- apply(dev, 2, wmean, wt = weights)
+    dev <- sweep(dev, 2, avg)
+    for (t in 1:(T - 1)) d[[paste0("p", v, t)]] <- dev[, t] * sc
+  }
+  d
+}
+dat_w <- add_products(cbind(dat, design[, c("stratum", "psu", "psu_uid", "w")]), design$w)
+# The workbench leaves a person with a zero weight out (and counts them); lavaan would keep the row in
+# its N when rescaling the weights, so the reference leaves them out explicitly.
+dat_w <- dat_w[dat_w$w > 0, ]
+dat <- add_products(dat)
 
 read_lav <- function(name) paste(readLines(file.path(out_dir, paste0(name, ".lav"))), collapse = "\n")
 
@@ -53,10 +96,14 @@ pick <- function(pe, lhs, op, rhs, group = 1L) {
   list(est = r$est[1], se = r$se[1], label = r$label[1])
 }
 
-run <- function(case, model_name, group = NULL, estimator = "ML") {
+run <- function(case, model_name, group = NULL, estimator = "ML", survey = FALSE) {
   model <- read_lav(model_name)
-  args <- list(model = model, data = dat, missing = "ML", meanstructure = TRUE, int.ov.free = TRUE,
-               fixed.x = FALSE, estimator = estimator)
+  args <- list(model = model, data = if (survey) dat_w else dat, missing = "ML", meanstructure = TRUE,
+               int.ov.free = TRUE, fixed.x = FALSE, estimator = estimator)
+  if (survey) {
+    args$sampling.weights <- "w"
+    args$cluster <- "psu_uid"
+  }
   levels <- "all"
   if (!is.null(group)) {
     levels <- sort(unique(dat[[group]]))
@@ -80,7 +127,7 @@ run <- function(case, model_name, group = NULL, estimator = "ML") {
     }
     groups[[as.character(levels[g])]] <- paths
   }
-  fm <- fitMeasures(fit, c("chisq", "df", "logl", "npar"))
+  fm <- fitMeasures(fit, c("chisq", "df", "logl", "npar", if (estimator == "MLR") c("chisq.scaled", "chisq.scaling.factor")))
   res <- list(case = case, lavaan_version = as.character(packageVersion("lavaan")),
               converged = lavInspect(fit, "converged"), groups = groups,
               fit = as.list(setNames(as.numeric(fm), names(fm))))
@@ -91,3 +138,6 @@ run <- function(case, model_name, group = NULL, estimator = "ML") {
 run("single", "riclpm_moderated")
 run("by_life_stage", "riclpm_moderated_2groups", group = "life_stage")
 run("single_mlr", "riclpm_moderated", estimator = "MLR")
+run("single_weighted_cluster", "riclpm_moderated", estimator = "MLR", survey = TRUE)
+run("by_life_stage_weighted_cluster", "riclpm_moderated_2groups", group = "life_stage", estimator = "MLR",
+    survey = TRUE)
