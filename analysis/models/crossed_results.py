@@ -227,6 +227,13 @@ class CrossedComparison:
                      "time; a difference between groups does not by itself show why it arises.")
         return " ".join(words)
 
+    def headline(self):
+        """The crossed answer first, in one or two everyday sentences with its caveats (see
+        :func:`analysis.reporting.crossed_headline.crossed_headline`, the rules the report uses)."""
+        from analysis.reporting.crossed_headline import crossed_headline
+
+        return crossed_headline({"x": self.x, "y": self.y, "model": self.model, **self.to_dict()})
+
     def summary(self) -> str:
         """Cell estimates, tests and notes on one screen."""
         lines = [f"Cross-lagged effects by {CELL_SEP.join(self.groupings)} ({self.model.upper()}, {self.x} and "

@@ -21,6 +21,13 @@ The rules
   ("stronger in people aged 16–29"), for at most two groupings (the smallest p-values;
   "and 1 more grouping" for the rest).  When the difference does not survive the Holm
   adjustment over groupings, the caveats say so.
+* Crossed groupings (issue 20): the rules of
+  :mod:`analysis.reporting.crossed_headline` (is the difference by one grouping the
+  same in every group of the other?).  Their sentences follow the direction sentence
+  and any single groupings' sentences; when the whole would pass ``MAX_WORDS``, single
+  groupings name one group each, then give way to the crossed answer, which is the
+  more specific one.  A run with only crossed groupings is headed by them alone
+  (:func:`run_headline`).
 * Caveats: not converged, not identified (negative degrees of freedom) or poor fit
   (Hu & Bentler 1999) are said first; association is not proof of cause always.
 """
@@ -36,7 +43,7 @@ from analysis.interpret import (ALPHA, effect_size_words, excludes_zero, fit_ver
 from analysis.naming import group_phrase, grouping_plural, join_words, name_of, scale_of
 
 __all__ = ["GroupDifference", "Headline", "Link", "causal_headline", "crosslag_headline", "direction_sentence",
-           "fit_caveats", "group_differences", "groups_headline", "groups_sentences", "headline"]
+           "fit_caveats", "group_differences", "groups_headline", "groups_sentences", "headline", "run_headline"]
 
 WITHIN_MODELS = ("riclpm", "dpm")
 #: A headline is read in one breath: at most this many words (ONS main points are a sentence each).
@@ -275,7 +282,8 @@ def fit_caveats(*, fit: Mapping[str, Any] | None, converged: bool = True, admiss
 
 def headline(*, x_to_y: Link, y_to_x: Link, model: str, direction_p: float | None,
              differences: Sequence[GroupDifference] = (), fit: Mapping[str, Any] | None = None,
-             converged: bool = True, admissible: bool = True) -> Headline:
+             converged: bool = True, admissible: bool = True,
+             crossed: Mapping[str, Any] | None = None) -> Headline:
     """The headline of a cross-lagged analysis: which way, for whom, how sure, and the caveats.
 
     Parameters
@@ -289,18 +297,28 @@ def headline(*, x_to_y: Link, y_to_x: Link, model: str, direction_p: float | Non
         Group comparisons (none: the headline says nothing about groups).
     fit, converged, admissible
         See :func:`fit_caveats`.
+    crossed : mapping, optional
+        A crossed comparison of the same measures (a run's ``crossed_groups`` item).
 
     Returns
     -------
     Headline
     """
+    from analysis.reporting.crossed_headline import crossed_caveats, crossed_sentences
+
     x, y = x_to_y.source, x_to_y.target
     first = direction_sentence(x_to_y, y_to_x, model=model, direction_p=direction_p)
-    sentences = [first, *groups_sentences(differences, x=x, y=y)]
+    extra = list(crossed_sentences(crossed)) if crossed else []
+    sentences = [first, *groups_sentences(differences, x=x, y=y), *extra]
     if len(" ".join(sentences).split()) > MAX_WORDS:  # many groupings differ: name one per direction
-        sentences = [first, *groups_sentences(differences, x=x, y=y, max_named=1)]
+        sentences = [first, *groups_sentences(differences, x=x, y=y, max_named=1), *extra]
+    if len(" ".join(sentences).split()) > MAX_WORDS and extra:  # the crossed answer is the more specific one
+        sentences = [first, *extra]
+    if len(" ".join(sentences).split()) > MAX_WORDS and extra:  # two crossed sentences: the first direction's
+        sentences = [first, extra[0]]
     caveats = list(fit_caveats(fit=fit, converged=converged, admissible=admissible))
     caveats += _group_caveats(differences)
+    caveats += list(crossed_caveats(crossed)) if crossed else []
     caveats.append(_cause_caveat(model))
     return Headline(sentences=tuple(sentences), caveats=tuple(caveats))
 
@@ -367,7 +385,8 @@ def _admissible(parameters: Sequence[Mapping[str, Any]]) -> bool:
     return True
 
 
-def crosslag_headline(crosslag: Mapping[str, Any], groups: Mapping[str, Any] | None = None) -> Headline:
+def crosslag_headline(crosslag: Mapping[str, Any], groups: Mapping[str, Any] | None = None, *,
+                      crossed: Mapping[str, Any] | None = None) -> Headline:
     """The headline of a run's (or a page's) cross-lagged results, as JSON records.
 
     Parameters
@@ -376,6 +395,8 @@ def crosslag_headline(crosslag: Mapping[str, Any], groups: Mapping[str, Any] | N
         ``CrossLagResults.to_dict()`` (a run's ``crosslag`` item).
     groups : mapping, optional
         A run's ``groups`` item (``table`` and ``tests`` records) for the same two measures.
+    crossed : mapping, optional
+        A run's ``crossed_groups`` item for the same two measures.
 
     Returns
     -------
@@ -385,7 +406,7 @@ def crosslag_headline(crosslag: Mapping[str, Any], groups: Mapping[str, Any] | N
     diffs = group_differences(groups["table"], groups["tests"]) if groups else []
     direction = (c.get("direction_test") or {}).get("pvalue")
     return headline(x_to_y=_link(x, y, c["x_to_y"]), y_to_x=_link(y, x, c["y_to_x"]), model=crosslag["model"],
-                    direction_p=direction, differences=diffs, fit=crosslag.get("fit"),
+                    direction_p=direction, differences=diffs, fit=crosslag.get("fit"), crossed=crossed,
                     converged=bool(crosslag.get("converged", True)),
                     admissible=_admissible(crosslag.get("parameters") or ()))
 
@@ -408,6 +429,45 @@ def groups_headline(groups: Mapping[str, Any]) -> Headline:
     caveats = [*_group_caveats(diffs), "Groups are compared on links over time; a difference between groups does "
                "not by itself show why it arises."]
     return Headline(sentences=tuple(sentences), caveats=tuple(caveats))
+
+
+def run_headline(results: Mapping[str, Any]) -> Headline | None:
+    """The headline of a run (``results.json``): its first cross-lagged model with the single and crossed
+    group comparisons of the same measures; else its first group comparison (with a crossed one of the
+    same measures); else its first crossed comparison alone.
+
+    Parameters
+    ----------
+    results : mapping
+        A run's results, with any of ``crosslag``, ``groups`` and ``crossed_groups``.
+
+    Returns
+    -------
+    Headline or None
+        None when the run has none of them.
+    """
+    from analysis.reporting.crossed_headline import crossed_caveats, crossed_headline, crossed_sentences, matching
+
+    crossed_all = results.get("crossed_groups") or []
+    cls = results.get("crosslag") or []
+    if cls:
+        cl = cls[0]
+        groups = next((g for g in results.get("groups") or () if (g["x"], g["y"]) == (cl["x"], cl["y"])), None)
+        return crosslag_headline(cl, groups, crossed=matching(crossed_all, cl["x"], cl["y"]))
+    if results.get("groups"):
+        g = results["groups"][0]
+        single = groups_headline(g)
+        crossed = matching(crossed_all, g["x"], g["y"])
+        if crossed is None:
+            return single
+        sentences = [*single.sentences, *crossed_sentences(crossed)]
+        if len(" ".join(sentences).split()) > MAX_WORDS:
+            sentences = list(crossed_sentences(crossed))
+        return Headline(sentences=tuple(sentences), caveats=(*single.caveats[:-1], *crossed_caveats(crossed),
+                                                             single.caveats[-1]))
+    if crossed_all:
+        return crossed_headline(crossed_all[0])
+    return None
 
 
 # -- the causal analysis --------------------------------------------------------------------------------------

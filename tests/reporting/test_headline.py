@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -225,3 +227,80 @@ def test_at_most_two_groups_are_named_so_the_headline_stays_short():
     two = groups_sentences(diffs, x=X, y=Y)
     assert two[0].endswith("stronger in people aged 16–29, in people with frequent experience of discrimination "
                            "and 2 more groupings.")
+
+
+# -- crossed groupings (issue 20) -------------------------------------------------------------------------------
+
+def _crossed(inter=(0.01, 0.6)):
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    from crossed_records import block
+
+    return block(inter=inter)
+
+
+def _crosslag_record():
+    return {"x": X, "y": Y, "model": "riclpm", "fit": GOOD_FIT, "converged": True, "parameters": [],
+            "crosslag": {"x_to_y": {"est": 0.4, "ci_lower": 0.3, "ci_upper": 0.5, "std": 0.11},
+                         "y_to_x": {"est": 0.025, "ci_lower": 0.016, "ci_upper": 0.035, "std": 0.10},
+                         "direction_test": {"pvalue": 0.39}}}
+
+
+def test_a_run_with_only_crossed_groupings_is_headed_by_the_crossed_answer():
+    from analysis.reporting.headline import run_headline
+
+    h = run_headline({"crossed_groups": [_crossed()]})
+    assert h is not None
+    assert h.sentences[0].endswith("differs between stigma groups more in people aged 16–29 than in other life "
+                                   "stages.")
+    assert h.words <= 60 and "not proof of cause" in h.caveats[-1]
+    same = run_headline({"crossed_groups": [_crossed(inter=(0.4, 0.5))]})
+    assert same.text == ("The links do not clearly differ between life stages or stigma groups, alone or in "
+                         "combination.")
+    assert run_headline({}) is None
+
+
+def test_the_crosslag_headline_adds_the_crossed_answer_and_stays_short():
+    from analysis.reporting.headline import run_headline
+
+    results = {"crosslag": [_crosslag_record()], "crossed_groups": [_crossed(inter=(0.01, 0.02))]}
+    h = run_headline(results)
+    assert h.sentences[0].startswith("Loneliness and GHQ-12 distress go together over time")
+    assert "more in people aged 16–29 than in other life stages" in h.sentences[1]
+    assert h.words <= 60  # two crossed sentences would make 71 words: the first direction's is kept
+    assert len(h.sentences) == 2
+    assert "within the same people" in h.caveats[-1]
+    # crossed groupings of other measures are not this model's
+    other = {**_crossed(), "x": "mcs"}
+    assert run_headline({"crosslag": [_crosslag_record()], "crossed_groups": [other]}).sentences == (h.sentences[0],)
+
+
+def test_single_groupings_give_way_to_the_crossed_answer_when_too_long():
+    from analysis.reporting.headline import crosslag_headline
+
+    table = [{"grouping": g, "group": lv, "path": p, "std_all": s} for g, levels in
+             (("life_stage", {"16-29": 0.2, "30-64": 0.08}), ("stigma_group", {"low": 0.05, "high": 0.2}),
+              ("discrimination_group", {"none": 0.05, "frequent": 0.2}))
+             for lv, s in levels.items() for p in ("x_to_y", "y_to_x")]
+    tests = [{"grouping": g, "test": t, "pvalue": 0.01, "pvalue_holm": 0.03}
+             for g in ("life_stage", "stigma_group", "discrimination_group") for t in ("x_to_y", "y_to_x")]
+    groups = {"x": X, "y": Y, "table": table, "tests": tests}
+    without = crosslag_headline(_crosslag_record(), groups)
+    assert "stronger in" in without.text  # the single groupings' rule is unchanged
+    h = crosslag_headline(_crosslag_record(), groups, crossed=_crossed())
+    assert h.words <= 60
+    assert "differs between stigma groups more in people aged 16–29" in h.text
+    assert "is stronger in people aged 16–29 and" not in h.text
+
+
+def test_a_group_comparison_run_with_crossed_groupings_of_the_same_measures():
+    from analysis.reporting.headline import run_headline
+
+    table = [{"grouping": "life_stage", "group": g, "path": p, "std_all": s}
+             for g, s in (("16-29", 0.2), ("30-64", 0.08)) for p in ("x_to_y", "y_to_x")]
+    tests = [{"grouping": "life_stage", "test": t, "pvalue": 0.4, "pvalue_holm": 0.4} for t in ("x_to_y", "y_to_x")]
+    h = run_headline({"groups": [{"x": X, "y": Y, "table": table, "tests": tests}], "crossed_groups": [_crossed()]})
+    assert h.sentences[0] == "The links do not clearly differ between life stages."
+    assert "more in people aged 16–29" in h.sentences[1]
+    assert h.words <= 60 and "why it arises" in h.caveats[-1]
