@@ -1,9 +1,11 @@
 """Dashboard page: how many people does a panel study need to detect a cross-lagged effect?
 
 A Streamlit page script (routed by the dashboard's ``st.navigation``).  It only
-collects the design, calls :func:`analysis.power.run_power` (through the
-dashboard's store, with a progress bar) and shows what comes back; all
-statistics live in the library.
+collects the design, shows the large-sample answer of
+:func:`analysis.power.asymptotic_power` at once, then calls
+:func:`analysis.power.run_power` (through the dashboard's store, with a progress
+bar) and shows whether the simulated studies confirm it; all statistics and
+wording live in the library.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import streamlit as st
 
 from analysis.errors import UsageError, WorkbenchError
 from analysis.interpret import ALPHA, effect_size_scale
-from analysis.power import PowerDesign, effects_grid
+from analysis.power import PowerDesign, asymptotic_power, effects_grid
 from analysis.reporting.tables import for_people
 
 from app_pages import _results, _shared
@@ -41,8 +43,9 @@ DEFAULTS = {"model": "riclpm", "n": "200, 500, 1000", "waves": "4", "icc": 0.5, 
 st.title("How many people does the study need?")
 st.markdown(
     "**Power** is the chance that a study finds an effect (a p-value below alpha) *if the effect is real* and "
-    "as large as you assume. This page simulates many studies with the design you describe, fits the "
-    "cross-lagged model to each, and counts how often the cross-lagged effect is found."
+    "as large as you assume. This page first gives the large-sample answer (in a moment), then simulates many "
+    "studies with the design you describe, fits the cross-lagged model to each, and counts how often the "
+    "cross-lagged effect is found, to check it."
 )
 _shared.keep_address()
 v = {**DEFAULTS, **(_shared.recall("power", None) or {})}
@@ -95,12 +98,34 @@ try:
         model=s["model"], n=_numbers(s["n"], int, "Sample sizes"), waves=_numbers(s["waves"], int, "Waves"),
         icc=s["icc"], effects=effects_grid(cross_lag=[s["cross"]], autoregression=[s["ar"]]),
         reliability=s["reliability"], attrition=s["attrition"], attrition_mechanism=s["mechanism"])
-    res = _results.power(design, s)
 except WorkbenchError as exc:
     st.error(str(exc))
     st.stop()
 
 st.subheader("Result")
+# The large-sample answer first (well under a second); the simulated studies below check it.
+designed = _results.power_key(design, s)[0]
+try:
+    quick = _results.kept("power-approximation", (designed, float(s["alpha"]), float(s["target"])),
+                          lambda: asymptotic_power(design, alpha=float(s["alpha"]), target_power=float(s["target"])))
+except WorkbenchError as exc:
+    quick = None
+    st.warning(str(exc))
+if quick is not None:
+    for sentence in quick.sentences():
+        st.markdown(f"- {sentence}")
+    st.caption(f"This is {quick.assumptions[0]}. The simulated studies below check it.")
+
+st.subheader("Do the simulated studies confirm it?")
+try:
+    res = _results.power(design, s)
+except WorkbenchError as exc:
+    st.error(str(exc))
+    st.stop()
+if quick is not None:
+    for sentence in quick.check_sentences(res):
+        st.markdown(f"- {sentence}")
+st.markdown(f"Sample size from the {res.n_replicates} simulated studies per design:")
 for r in res.sample_size[res.sample_size["parameter"].isin(["cl_xy", "cl_yx"])].itertuples(index=False):
     setting = f"{r.waves} waves"
     if r.n_required is None or r.n_required != r.n_required:
@@ -134,5 +159,7 @@ with st.expander("What do these numbers mean?"):
   should agree.
 - **failed**: simulated studies in which the model did not converge; they are left out and counted.
 - The sample size between two simulated sizes is interpolated; simulate at that size to confirm it.
+- **large-sample approximation**: the first answer, computed from the model's information (the Wald test's
+  power as N grows). It is exact for large studies; the simulated studies show whether it holds at your sizes.
 """
     )

@@ -13,8 +13,9 @@ are on screen then, and the figures (and the causal page's checks, where they co
 
 Run: ``.venv/bin/python benchmarks/dashboard_pages.py [--reps 3] [--n 3000] [--app DIR] [--pages ...]``
 (``--app`` the folder holding ``app.py`` and ``app_pages/``, default this repository; ``--pages``
-default ``crosslag,groups,causal,report``; ``power`` times the Study size page's default design,
-which simulates 600 studies).  Prints the
+default ``crosslag,groups,causal,report``; ``power`` times the Study size page's default design:
+its answer is the large-sample approximation, and ``power cold`` includes the 600 simulated
+studies that check it).  Prints the
 median and range over repetitions, and the median CPU seconds of this process (all its threads; not
 the power page's worker processes): the machine is shared, so wall-clock medians vary with its load
 and the CPU time is the steadier measure of the work done.
@@ -116,8 +117,9 @@ def _one(app_dir: Path, pages: list[str]) -> dict[str, float]:
     return out
 
 
-#: The function each page calls for its answer, in the module holding the page's library calls.
-CALLS = {"crosslag": "crosslag", "groups": "compare", "causal": "causal", "report": "report", "power": "power"}
+#: The function each page calls for its answer, in the module holding the page's library calls (the power
+#: page's first is ``kept``: the large-sample approximation, before ``power`` simulates the studies).
+CALLS = {"crosslag": "crosslag", "groups": "compare", "causal": "causal", "report": "report", "power": "kept"}
 ANSWERS = {"crosslag": "In plain words", "groups": "In plain words", "causal": "Checks (refutations)",
            "report": "Report ready", "power": "Result"}
 
@@ -138,7 +140,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=3000, help="people in the built-in cohort (the app's default 3000)")
     ap.add_argument("--app", type=Path, default=ROOT)
     ap.add_argument("--pages", default="crosslag,groups,causal,report",
-                    help="pages to time after the Data page (power: its default design, 600 studies)")
+                    help="pages to time after the Data page (power: its default design; the answer is the "
+                         "large-sample approximation, then 600 simulated studies)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:

@@ -62,8 +62,7 @@ SEED = 20261128
 
 ASSUMPTIONS = (
     "a large-sample approximation: the estimate is taken to be normal around its true value with the "
-    "model's standard error, which holds well for large studies; the simulated studies check it at the "
-    "sizes you chose",
+    "model's standard error, which holds well for large studies",
 )
 
 
@@ -253,7 +252,7 @@ class AsymptoticPower:
         lines += [t.to_string(index=False, float_format=lambda v: f"{v:.3f}"), ""]
         lines.append(f"Sample size for power {self.target_power:g}:")
         lines += [f"  {s.replace('**', '')}" for s in self.sentences()]
-        lines += [f"Assumes {a}." for a in self.assumptions]
+        lines += [f"This is {a}; run_power's simulated studies check it at a given N." for a in self.assumptions]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 

@@ -78,3 +78,52 @@ def test_page_reports_a_bad_design_in_one_sentence(results):
     at.radio(key="model").set_value("riclpm")
     at.button[0].click().run()
     assert len(at.error) == 1 and "icc above 0" in at.error[0].value
+
+
+def _tree_texts(at) -> list[str]:
+    """Every element's text in page order (subheaders, markdown, captions, errors)."""
+    out = []
+
+    def walk(node):
+        value = getattr(node, "value", None) if getattr(node, "type", None) in (
+            "markdown", "subheader", "caption", "error", "warning", "alert") else None
+        if isinstance(value, str):
+            out.append(value)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return out
+
+
+def test_the_large_sample_answer_comes_first_and_the_simulations_check_it(results):
+    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    _tiny(at, "60, 3000").button[0].click().run()
+    assert not at.exception and not at.error
+    order = _tree_texts(at)
+    first = next(i for i, t in enumerate(order) if "people** give an 80% chance of detecting **x → y = 0.1**" in t)
+    check = next(i for i, t in enumerate(order) if t == "Do the simulated studies confirm it?")
+    verdict = next(i for i, t in enumerate(order) if "Simulated power: 60 people" in t)
+    assert first < check < verdict, "the approximation is shown before the simulations and their verdict"
+    assert "large-sample approximation" in joined(at, "caption")
+    assert "confirm the approximation" in order[verdict] or "differ from the approximation" in order[verdict]
+    before = results.computations()
+    at.number_input(key="replicates").set_value(6)
+    at.button[0].click().run()
+    after = results.computations()
+    assert after["power"] == before["power"] + 1
+    assert after["power-approximation"] == before["power-approximation"], "more simulations, same approximation"
+
+
+def test_the_approximation_is_shown_even_when_the_simulations_fail(results, monkeypatch):
+    from analysis.errors import ConvergenceError
+
+    def fail(design, s):
+        raise ConvergenceError("the simulations could not run")
+
+    monkeypatch.setattr(results, "power", fail)
+    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    _tiny(at, "70, 140").button[0].click().run()
+    assert not at.exception
+    assert "people** give an 80% chance" in joined(at, "markdown")
+    assert len(at.error) == 1 and "could not run" in at.error[0].value
