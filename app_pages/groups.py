@@ -12,7 +12,7 @@ from analysis.reporting.headline import groups_headline
 from analysis.reporting.tables import for_people
 from analysis.runs.disclosure import hide_group_sizes
 
-from app_pages import _results, _shared
+from app_pages import _crossed, _results, _shared
 from app_pages._glossary import tip
 
 ALL = "__all__"
@@ -37,6 +37,19 @@ y0 = prev.get("y") or seed.get("y") or next((c for c in ("ghq_likert", "cesd", "
                                              if c in constructs and c != x0), constructs[-1])
 options = [*p.groupings, ALL] if len(p.groupings) > 1 else list(p.groupings)
 g0 = prev.get("grouping") or ("life_stage" if "life_stage" in p.groupings else options[0])
+if len(p.groupings) > 1:  # life stage × stigma group: the crossed view (issue 20)
+    views = {"single": "one grouping at a time", "crossed": "groupings crossed (e.g. life stage × stigma group)"}
+    view0 = (_shared.recall("groups-view", ds) or {}).get("view", "single")
+    view = st.radio("How to compare", list(views), index=list(views).index(view0), format_func=views.get,
+                    horizontal=True, key="gr_view",
+                    help="Crossed: the model in every combination of groups at once, to ask whether the difference "
+                         "by one grouping is the same in every group of the other.")
+    if view != view0:
+        _shared.remember("groups-view", ds, {"view": view})
+    if view == "crossed":
+        _crossed.show(ds, p, x0=x0, y0=y0, model0=prev.get("model") or seed.get("model") or "riclpm",
+                      lags0=prev.get("lags") or seed.get("lags") or "invariant", waves=seed.get("waves") or [])
+        st.stop()
 with st.form("groups_form"):
     c1, c2 = st.columns(2)
     x = c1.selectbox("First measure (x)", constructs, index=constructs.index(x0), format_func=name, key="gr_x")

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from analysis.interpret import p_text, plain_numbers, readable
 from analysis.naming import grouping_plural, join_words, name_of
 
 CELL_SEP = " × "
+#: Columns of a crossed comparison's cells table computed from the cell's persons (blanked with a small count).
+CELL_DEPENDENT = ("est", "se", "ci_lower", "ci_upper", "pvalue", "std_all", "std_all_ci_lower", "std_all_ci_upper")
 #: compare_crossed's warning on a cell under 200 persons.
 _SMALL = re.compile(r"^The cell '(.+)' has (?:only )?(\d[\d,]*|fewer than \d+) persons; its estimates will be "
                     "imprecise")
@@ -70,6 +76,83 @@ def test_rows(block: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def crossed_caption(x: str, y: str, groupings: list[str] | tuple[str, ...], *, threshold: int,
+                    message: str = "") -> str:
+    """The small-multiples figure's caption and alt text: what it shows, how to read it, and ``message``.
+
+    Parameters
+    ----------
+    x, y : str
+        Column names of the two measures.
+    groupings : sequence of str
+        The crossed groupings; the first makes the panels.
+    threshold : int
+        Disclosure threshold: cells of fewer persons are not drawn.
+    message : str
+        The figure's message (e.g. the crossed headline), appended.
+    """
+    xs, ys = name_of(x), name_of(y)
+    text = (f"Cross-lagged effects of {xs} and {ys} in each cell of {' × '.join(name_of(g) for g in groupings)} "
+            f"(standardized, 95% confidence intervals): one panel per {name_of(groupings[0])} group, so the pattern "
+            f"can be compared across panels. Blue solid: {xs} → later {ys}; orange dashed: {ys} → later {xs}. "
+            f"Cells of fewer than {threshold} persons are not drawn.")
+    return f"{text} {message}".strip()
+
+
+def safe_cells(table: pd.DataFrame, not_grouped: int, *, threshold: int) -> tuple[pd.DataFrame, int]:
+    """A crossed comparison's cells table as people may see it (the report's and the dashboard's rule).
+
+    A cell of 1 to ``threshold - 1`` persons loses its size and its estimates; a cell size
+    that would give back the persons without a cell (with them, the sizes add up to the
+    persons analysed) is hidden as well (:func:`analysis.runs.disclosure.hide_group_sizes`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :meth:`analysis.models.crossed_results.CrossedComparison.to_frame` (``cell``, ``n``, estimates).
+    not_grouped : int
+        Persons analysed without a cell.
+    threshold : int
+
+    Returns
+    -------
+    (table, cells)
+        The safe copy (with a ``suppressed`` column) and the number of cells blanked.
+    """
+    from analysis.runs.disclosure import hide_group_sizes, is_small, suppress_counts
+
+    small = np.array([is_small(v, threshold) for v in table["n"]], dtype=bool)
+    hidden, secondary = hide_group_sizes(table.assign(grouping="cells"), {"cells": int(not_grouped)},
+                                         threshold=threshold, group="cell")
+    safe, primary = suppress_counts(hidden.drop(columns="grouping"), ["n"], threshold=threshold,
+                                    dependent={"n": CELL_DEPENDENT}, also={"n": small})
+    return safe, secondary + primary
+
+
+def note_lines(block: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """A crossed comparison's notes for people: (what was left out or could not be done, other warnings).
+
+    The cells under 200 persons are said in one sentence naming each; a count scrubbed at the
+    start of a sentence ("fewer than 10 persons miss ...") gets its capital back; with the
+    block's ``x`` and ``y``, a direction's key (``x_to_y``) becomes its words.
+    """
+    def words(text: str) -> str:
+        if block.get("x") and block.get("y"):
+            x, y = name_of(block["x"]), name_of(block["y"])
+            text = text.replace("x_to_y", f"{x} → later {y}").replace("y_to_x", f"{y} → later {x}")
+        return text[:1].upper() + text[1:]
+
+    notes = [words(n) for n in block.get("notes", [])]
+    others = [words(w) for w in block.get("warnings", []) if w not in block.get("notes", [])]
+    small = [m for m in (_SMALL.match(w) for w in others) if m]
+    others = [w for w in others if not _SMALL.match(w)]
+    if small:  # one sentence for the cells under 200 persons, as the summary gives them
+        notes.append(f"{len(small)} cell{'s have' if len(small) > 1 else ' has'} fewer than 200 persons, so "
+                     f"{'their' if len(small) > 1 else 'its'} estimates are imprecise: "
+                     + ", ".join(f"{m.group(1)} ({m.group(2)} persons)" for m in small) + ".")
+    return notes, others
+
+
 def crossed_html(folder: Path, figures: dict, block: dict[str, Any]) -> str:
     """The subsection: the interpretation first, the small-multiples figure, the tests, the notes."""
     from analysis.reporting.html import figure_html, table_html
@@ -81,15 +164,7 @@ def crossed_html(folder: Path, figures: dict, block: dict[str, Any]) -> str:
     labels = {"test": "Test (likelihood ratio)", "df": "df",
               "xy_chisq": f"{x} → later {y}: χ²", "xy_p": "p (Holm)",
               "yx_chisq": f"{y} → later {x}: χ²", "yx_p": "p (Holm) "}
-    # A count scrubbed at the start of a sentence ("fewer than 10 persons miss ...") gets its capital back.
-    notes = [n[:1].upper() + n[1:] for n in block.get("notes", [])]
-    others = [w[:1].upper() + w[1:] for w in block.get("warnings", []) if w not in block.get("notes", [])]
-    small = [m for m in (_SMALL.match(w) for w in others) if m]
-    others = [w for w in others if not _SMALL.match(w)]
-    if small:  # one sentence for the cells under 200 persons, as the summary gives them
-        notes.append(f"{len(small)} cell{'s have' if len(small) > 1 else ' has'} fewer than 200 persons, so "
-                     f"{'their' if len(small) > 1 else 'its'} estimates are imprecise: "
-                     + ", ".join(f"{m.group(1)} ({m.group(2)} persons)" for m in small) + ".")
+    notes, others = note_lines(block)
     return (f"<section id='crossed-{html.escape(tag)}' class='crossed'><h3>For whom, exactly? {html.escape(title)}"
             "</h3>"
             + f"<p class='crossed-interpretation'>{html.escape(plain_numbers(block['interpretation']))}</p>"
