@@ -20,6 +20,7 @@ import pandas as pd
 
 from analysis.errors import DataError, ModelSpecificationError, UsageError
 from analysis.models.sem.batch import PatternBatch, build_batch
+from analysis.models.sem.reorder import canonical_order, reordered
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def sample_from_moments(mean: np.ndarray, cov: np.ndarray, ov_names: tuple[str, 
 
 
 _PREPARED: OrderedDict[tuple, SampleData] = OrderedDict()
-_PREPARED_SIZE = 4
+_PREPARED_SIZE = 12  # a few data sets, each in its sorted order and in the orders of the models fitted
 
 
 def prepare_data(
@@ -227,7 +228,8 @@ def prepare_data(
     the options, so fitting several models to one data set (crosslag's comparison fits, group and
     invariance comparisons) summarises the missing-data patterns once; ``SampleData`` is immutable.
     """
-    cols = [c for c in dict.fromkeys([*ov_names, group, weights, cluster, strata]) if c is not None]
+    canon = canonical_order(ov_names)
+    cols = [c for c in dict.fromkeys([*canon, group, weights, cluster, strata]) if c is not None]
     try:
         rows = pd.util.hash_pandas_object(data[cols], index=False).to_numpy()
     except (KeyError, TypeError, ValueError):  # a missing column or an unhashable cell: said by the summary
@@ -235,18 +237,37 @@ def prepare_data(
     if rows is None:
         return _prepare_data(data, ov_names, group=group, group_levels=group_levels, missing=missing,
                              complete_vars=complete_vars, weights=weights, cluster=cluster, strata=strata)
-    key = (hashlib.sha1(rows.tobytes()).hexdigest(), tuple(cols), tuple(ov_names), group,
-           None if group_levels is None else repr(list(group_levels)), missing, tuple(complete_vars), weights,
-           cluster, strata)
+    base = (hashlib.sha1(rows.tobytes()).hexdigest(), tuple(cols), group,
+            None if group_levels is None else repr(list(group_levels)), missing, tuple(sorted(complete_vars)),
+            weights, cluster, strata)
+    key = (*base, tuple(ov_names))
     if key in _PREPARED:
         _PREPARED.move_to_end(key)
         return _PREPARED[key]
-    sample = _prepare_data(data, ov_names, group=group, group_levels=group_levels, missing=missing,
-                           complete_vars=complete_vars, weights=weights, cluster=cluster, strata=strata)
+    # The patterns are summarised once per data set, in the sorted order of the variables, and
+    # reordered for each model (:mod:`.reorder`): crosslag's RI-CLPM, CLPM and DPM share them.
+    ckey = (*base, canon)
+    if ckey in _PREPARED:
+        _PREPARED.move_to_end(ckey)
+        canonical = _PREPARED[ckey]
+    else:
+        try:
+            canonical = _prepare_data(data, canon, group=group, group_levels=group_levels, missing=missing,
+                                      complete_vars=complete_vars, weights=weights, cluster=cluster, strata=strata)
+        except (DataError, ModelSpecificationError, UsageError):
+            # Said in the model's own order (the first bad column as the model lists them).
+            return _prepare_data(data, ov_names, group=group, group_levels=group_levels, missing=missing,
+                                 complete_vars=complete_vars, weights=weights, cluster=cluster, strata=strata)
+        _remember(ckey, canonical)
+    sample = canonical if canon == tuple(ov_names) else reordered(canonical, ov_names)
+    _remember(key, sample)
+    return sample
+
+
+def _remember(key: tuple, sample: SampleData) -> None:
     _PREPARED[key] = sample
     if len(_PREPARED) > _PREPARED_SIZE:
         _PREPARED.popitem(last=False)
-    return sample
 
 
 def _prepare_data(

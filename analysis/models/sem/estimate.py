@@ -2,8 +2,8 @@
 
 Steps: build the parameter table, prepare the data (groups, patterns), fit the
 saturated model h1, fill exogenous-covariate moments (``fixed.x``), choose start
-values, maximise the likelihood, then standard errors, defined parameters,
-standardized solution and fit indices.  Every step is a pure function; this
+values (refined by a fit to the h1 moments, :mod:`.warm`), maximise the likelihood,
+then standard errors, defined parameters, standardized solution and fit indices.  Every step is a pure function; this
 module only wires them together.
 """
 
@@ -26,6 +26,7 @@ from analysis.models.sem.partable import build_partable, variable_names
 from analysis.models.sem.results import SEMResults
 from analysis.models.sem.saturated import Saturated, saturated
 from analysis.models.sem.structure import implied
+from analysis.models.sem.warm import warm_start
 
 Missing = Literal["auto", "fiml", "listwise"]
 Estimator = Literal["ml", "mlr"]
@@ -120,7 +121,8 @@ def estimate(
     if compiled.needs_data_moments:
         compiled = compiled.with_structure_from(_fill_exogenous(pt, ov, h1))
         pt = compiled.partable
-    opt = compiled.maximise(sample, compiled.start(sample, moments=[(h.mean, h.cov) for h in h1]))
+    theta0 = compiled.start(sample, moments=[(h.mean, h.cov) for h in h1])
+    opt = compiled.maximise(sample, warm_start(compiled, sample, h1, theta0) if miss == "fiml" else theta0)
     if not opt.converged:
         message = (
             f"The model did not converge in {opt.iterations} iterations. Try: (1) checking that every "

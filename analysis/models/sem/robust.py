@@ -26,7 +26,8 @@ from analysis.models.sem import fit_indices as fi
 from analysis.models.sem.hessian import observed_information
 from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
 from analysis.models.sem.robust_indices import FimlCorrection, complete_statistic, robust_indices
-from analysis.models.sem.saturated import Saturated, data_key
+from analysis.models.sem.reorder import origin, relabel_saturated
+from analysis.models.sem.saturated import Saturated, data_key, saturated
 from analysis.models.sem.structure import MAT_M, MAT_S, GroupStructure, ModelStructure
 from analysis.models.sem.survey import score_meat
 from analysis.models.sem.threads import single_blas_thread
@@ -34,7 +35,7 @@ from analysis.models.sem.threads import single_blas_thread
 
 def saturated_problem(problem: Problem, h1: list[Saturated], x_idx: list[int]) -> tuple[Problem, np.ndarray]:
     """The saturated model as a RAM problem (free means and covariances), at its estimates."""
-    ov = problem.structure.groups[0].ov_names
+    ov = problem.data.ov_names
     p = len(ov)
     xs = set(x_idx)
     groups = []
@@ -110,7 +111,7 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
     })
     if observed:
         T, Tb = complete_statistic(fitted.theta, problem, fitted.h1), complete_statistic(base_theta, base_problem, fitted.h1)
-        c3 = ref.fc.trace(fitted.theta, problem) / df if df > 0 else float("nan")
+        c3 = fiml_correction(ref.fc, problem).trace(fitted.theta, problem) / df if df > 0 else float("nan")
         c3b = ref.k_base / df_b if df_b > 0 else float("nan")
         out.update(robust_indices(chisq=T, c=c3, df=df, chisq_b=Tb, c_b=c3b, df_b=df_b, N=N, G=G))
     else:
@@ -137,27 +138,40 @@ def _reference_side(fitted, base_problem: Problem, base_theta: np.ndarray) -> Re
     """The saturated and baseline pieces of the scaled tests, remembered per data set and design.
 
     Comparing models on one data set (crosslag's comparison table, invariance tests) then
-    computes the saturated model's information, scores and their cross-products once.
+    computes the saturated model's information, scores and their cross-products once, also for
+    models that order the variables differently (computed in the data summary's canonical order,
+    :mod:`.reorder`).
     """
     problem = fitted.problem
-    x_idx = fitted.x_indices()
     observed = fitted.missing == "fiml"
-    key = (tuple(data_key(g) for g in problem.data.groups), _design_key(problem.data), tuple(x_idx), observed,
+    found = origin(problem.data)
+    data, perm = (problem.data, np.arange(len(problem.data.ov_names))) if found is None else found
+    x_idx = sorted(int(perm[i]) for i in fitted.x_indices())
+    key = (tuple(data_key(g) for g in data.groups), _design_key(data), tuple(x_idx), observed,
            problem.meanstructure)
     if key in _REFERENCE:
         _REFERENCE.move_to_end(key)
         return _REFERENCE[key]
-    sat, theta1 = saturated_problem(problem, fitted.h1, x_idx)
+    h1 = [saturated(g, len(data.ov_names)) for g in data.groups]
+    sat, theta1 = saturated_problem(Problem(structure=problem.structure, data=data,
+                                            meanstructure=problem.meanstructure), h1, x_idx)
     info1 = observed_information(theta1, sat) if observed else expected_information(theta1, sat)
     meat1 = score_meat(casewise_scores(theta1, sat), sat.data)
     base_info = observed_information(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
     fc = FimlCorrection(sat, theta1, Wm=info1, Jm=meat1) if observed else None
     ref = ReferenceSide(t1=trace_ratio(info1, meat1), t0_base=model_trace(base_problem, base_theta, base_info), fc=fc,
-                        k_base=fc.trace(base_theta, base_problem) if observed else float("nan"))
+                        k_base=fiml_correction(fc, problem).trace(base_theta, base_problem) if observed
+                        else float("nan"))
     _REFERENCE[key] = ref
     if len(_REFERENCE) > _REFERENCE_SIZE:
         _REFERENCE.popitem(last=False)
     return ref
+
+
+def fiml_correction(fc: FimlCorrection, problem: Problem) -> FimlCorrection:
+    """The remembered saturated pieces ``fc`` addressed in ``problem``'s order of the variables."""
+    found = origin(problem.data)
+    return fc if found is None else fc.addressed(relabel_saturated(fc.sat, found[1], problem.data.ov_names))
 
 
 def _design_key(sample) -> str:

@@ -31,6 +31,7 @@ All matrices are totals over persons; the trace does not depend on that scale.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -105,6 +106,12 @@ class FimlCorrection:
         self.Gamma = self.Wm_inv @ Jm @ self.Wm_inv
         self.Wc = complete_information(sat, theta1)
         self._B = self.Wm_inv @ self.Wc @ self.Wm_inv
+
+    def addressed(self, sat: Problem) -> FimlCorrection:
+        """The same pieces with ``sat`` (the saturated parameters relabelled to another variable order)."""
+        new = copy.copy(self)
+        new.sat = sat
+        return new
 
     def trace(self, theta: np.ndarray, problem: Problem) -> float:
         """``k`` of FIML-C(V3) for a model (the fitted or the baseline one) at its estimates."""

@@ -21,6 +21,7 @@ from analysis.errors import ConvergenceError
 from analysis.models.sem.batch import LOG2PI, NotPositiveDefinite, pattern_terms
 from analysis.models.sem.data import GroupData
 from analysis.models.sem.objectives import group_loglik, inv_logdet
+from analysis.models.sem.reorder import origin
 from analysis.models.sem.threads import single_blas_thread
 
 
@@ -64,6 +65,12 @@ def saturated(gd: GroupData, p: int, *, tol: float = 1e-11, max_iter: int = 2000
     The EM result depends only on the pattern statistics, so it is remembered for the
     most recent data sets: comparing several models on one data set runs EM once.
     """
+    found = origin(gd)
+    if found is not None:
+        # A summary reordered for a model (:mod:`.reorder`): EM once, in the canonical order.
+        canonical, perm = found
+        h = saturated(canonical, p, tol=tol, max_iter=max_iter)
+        return Saturated(mean=h.mean[perm], cov=h.cov[np.ix_(perm, perm)], loglik=h.loglik, iterations=h.iterations)
     key = data_key(gd)
     if key in _CACHE:
         _CACHE.move_to_end(key)
