@@ -127,8 +127,8 @@ def show(ds: Dataset, p: Panel, *, x0: str, y0: str, model0: str = "riclpm", lag
         try:
             res = _results.cached("crossed", key)
             if res is None:
-                with st.spinner(f"Fitting the model in every cell of "
-                                f"{' × '.join(plain_group[g] for g in s['groupings'])} and its tests…", show_time=True):
+                crossing = " × ".join(plain_group[g] for g in s["groupings"])
+                with st.spinner(f"Fitting the model in every cell of {crossing} and its tests…", show_time=True):
                     res = crossed(ds, s)
         except WorkbenchError as exc:  # a refused cell, named in plain words
             st.error(_shared.plain(_shared.tidy(str(exc)), p).replace(" (exclude_groups, --exclude-groups)", ""))
@@ -163,11 +163,12 @@ def show(ds: Dataset, p: Panel, *, x0: str, y0: str, model0: str = "riclpm", lag
                "within each panel look alike, the groupings do not combine (no interaction). The tests below "
                f"compare them directly. Cells with fewer than {_shared.THRESHOLD} people are not drawn.")
 
-    # -- the tests -----------------------------------------------------------------------------------------------------
+    # -- the tests ---------------------------------------------------------------------------------------------------
     st.header("Do the cells differ?")
     rows = pd.DataFrame(test_rows(block))
     st.dataframe(rows.rename(columns={"test": "Test (likelihood ratio)", "df": "df",
-                                      "xy_chisq": f"{X} → later {Y}: chi-square", "xy_p": f"{X} → later {Y}: p (Holm)",
+                                      "xy_chisq": f"{X} → later {Y}: chi-square",
+                                      "xy_p": f"{X} → later {Y}: p (Holm)",
                                       "yx_chisq": f"{Y} → later {X}: chi-square",
                                       "yx_p": f"{Y} → later {X}: p (Holm)"}),
                  hide_index=True, width="stretch")
@@ -179,7 +180,7 @@ def show(ds: Dataset, p: Panel, *, x0: str, y0: str, model0: str = "riclpm", lag
     for n in notes:  # cells left out, with nobody, or small: each named
         st.warning(_shared.plain(plain_numbers(scrub_text(n, _shared.THRESHOLD)), p))
 
-    # -- the cells -------------------------------------------------------------------------------------------------------
+    # -- the cells ---------------------------------------------------------------------------------------------------
     st.subheader("Estimates by cell")
     shown = safe.assign(path=[f"{_shared.short_name(a)} → later {_shared.short_name(b)}"
                               for a, b in zip(safe["from"], safe["to"])])

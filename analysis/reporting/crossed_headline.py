@@ -38,7 +38,7 @@ import numpy as np
 
 from analysis.interpret import significant
 from analysis.naming import group_phrase, grouping_plural, join_words, name_of
-from analysis.reporting.headline import Headline
+from analysis.reporting.headline_core import Headline
 
 __all__ = ["CROSSED_CAVEAT", "crossed_caveats", "crossed_headline", "crossed_sentences", "interaction_state"]
 

@@ -30,6 +30,10 @@ The rules
   (:func:`run_headline`).
 * Caveats: not converged, not identified (negative degrees of freedom) or poor fit
   (Hu & Bentler 1999) are said first; association is not proof of cause always.
+
+The :class:`Headline` object lives in :mod:`analysis.reporting.headline_core` and the
+causal analysis's headline in :mod:`analysis.reporting.causal_headline` (both
+importable from here, as before).
 """
 
 from __future__ import annotations
@@ -38,16 +42,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.interpret import (ALPHA, effect_size_words, excludes_zero, fit_verdict, readable, significant,
+from analysis.interpret import (ALPHA, effect_size_words, excludes_zero, fit_verdict, significant,
                                 std_text)
-from analysis.naming import group_phrase, grouping_plural, join_words, name_of, scale_of
+from analysis.naming import group_phrase, grouping_plural, join_words, name_of
+from analysis.reporting.causal_headline import causal_headline
+from analysis.reporting.crossed_headline import crossed_caveats, crossed_headline, crossed_sentences, matching
+from analysis.reporting.headline_core import MAX_WORDS, Headline
 
-__all__ = ["GroupDifference", "Headline", "Link", "causal_headline", "crosslag_headline", "direction_sentence",
-           "fit_caveats", "group_differences", "groups_headline", "groups_sentences", "headline", "run_headline"]
+__all__ = ["MAX_WORDS", "GroupDifference", "Headline", "Link", "causal_headline", "crosslag_headline",
+           "direction_sentence", "fit_caveats", "group_differences", "groups_headline", "groups_sentences", "headline",
+           "run_headline"]
 
 WITHIN_MODELS = ("riclpm", "dpm")
-#: A headline is read in one breath: at most this many words (ONS main points are a sentence each).
-MAX_WORDS = 60
 
 
 @dataclass(frozen=True)
@@ -112,43 +118,6 @@ class GroupDifference:
     def strongest(self) -> str:
         """The group with the largest standardized effect (ties: the first listed)."""
         return max(self.std, key=lambda g: abs(self.std[g]))
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The main points of a result in everyday words (read-only).
-
-    Attributes
-    ----------
-    sentences : tuple of str
-        The headline proper: which way, for whom, how sure.
-    caveats : tuple of str
-        What limits it, most serious first.
-    """
-
-    sentences: tuple[str, ...]
-    caveats: tuple[str, ...] = ()
-
-    @property
-    def text(self) -> str:
-        """The headline's sentences as one paragraph."""
-        return " ".join(self.sentences)
-
-    @property
-    def words(self) -> int:
-        return len(self.text.split())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "sentences": list(self.sentences), "caveats": list(self.caveats)}
-
-    def summary(self) -> str:
-        return "\n".join([self.text, *[f"Caveat: {c}" for c in self.caveats]])
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return f"Headline({self.words} words, {len(self.caveats)} caveats)"
 
 
 def _size(link: Link) -> str:
@@ -304,8 +273,6 @@ def headline(*, x_to_y: Link, y_to_x: Link, model: str, direction_p: float | Non
     -------
     Headline
     """
-    from analysis.reporting.crossed_headline import crossed_caveats, crossed_sentences
-
     x, y = x_to_y.source, x_to_y.target
     first = direction_sentence(x_to_y, y_to_x, model=model, direction_p=direction_p)
     extra = list(crossed_sentences(crossed)) if crossed else []
@@ -446,8 +413,6 @@ def run_headline(results: Mapping[str, Any]) -> Headline | None:
     Headline or None
         None when the run has none of them.
     """
-    from analysis.reporting.crossed_headline import crossed_caveats, crossed_headline, crossed_sentences, matching
-
     crossed_all = results.get("crossed_groups") or []
     cls = results.get("crosslag") or []
     if cls:
@@ -468,70 +433,3 @@ def run_headline(results: Mapping[str, Any]) -> Headline | None:
     if crossed_all:
         return crossed_headline(crossed_all[0])
     return None
-
-
-# -- the causal analysis --------------------------------------------------------------------------------------
-
-def _checks_sentence(refutations: Sequence[Mapping[str, Any]]) -> str:
-    if not refutations:
-        return ""
-    verdicts = [r.get("verdict") for r in refutations]
-    if all(v == "pass" for v in verdicts):
-        return "It passed every check run on it."
-    caution = [r for r in refutations if r.get("verdict") == "caution"]
-    failed = [str(r.get("title", r.get("name", ""))).lower() for r in refutations if r.get("verdict") == "fail"]
-    parts = []
-    if caution:
-        used = str((caution[0].get("result") or {}).get("benchmark_used") or "")
-        strong = (f"earlier {name_of(used[:-4])}" if used.endswith("_lag") else name_of(used)) if used else \
-            "the strongest measured one"
-        parts.append(f"an unmeasured common cause as strong as {strong} would remove or reverse it")
-    if failed:
-        parts.append(f"it failed the {join_words(failed)} check{'s' if len(failed) > 1 else ''}")
-    return f"Treat it with caution: {'; '.join(parts)}."
-
-
-def _causal_sentence(c: Mapping[str, Any]) -> str:
-    x, y = name_of(c["exposure"]), name_of(c["outcome"])
-    lo, hi, est = float(c["ci_lower"]), float(c["ci_upper"]), float(c["estimate"])
-    if not excludes_zero(lo, hi):
-        return f"The data do not show a clear effect of {x} on {y} at the next interview."
-    binary = (c.get("design") or {}).get("binary_threshold") is not None if isinstance(c.get("design"), Mapping) \
-        else False
-    more = "lower" if est > 0 else "higher"
-    sx, sy = scale_of(c["exposure"]), scale_of(c["outcome"])
-    if binary:
-        return (f"If no one had high {x}, {y} at the next interview would on average be about "
-                f"{readable(abs(est))} points {more}{f' ({sy})' if sy else ''}.")
-    return (f"If {x} were one point lower{f' ({sx})' if sx else ''}, {y} at the next interview would on average "
-            f"be about {readable(abs(est))} points {more}{f' ({sy})' if sy else ''}.")
-
-
-def causal_headline(causal: Mapping[str, Any]) -> Headline:
-    """The headline of a causal analysis (``CausalResults.to_dict()``): the effect, the checks, the assumption.
-
-    Parameters
-    ----------
-    causal : mapping
-        With ``exposure``, ``outcome``, ``estimate``, ``ci_lower``, ``ci_upper``, ``refutations`` and,
-        for both directions, ``reverse`` (the same keys).
-
-    Returns
-    -------
-    Headline
-        One sentence per direction, the checks' verdict in words; the caveat that this holds only
-        if nothing unmeasured drives both.
-    """
-    sentences = [_causal_sentence(causal)]
-    checks = _checks_sentence(causal.get("refutations") or ())
-    if checks:
-        sentences.append(checks)
-    reverse = causal.get("reverse")
-    if reverse:
-        sentences.append(_causal_sentence(reverse))
-        back = _checks_sentence(reverse.get("refutations") or ())
-        if back and back != checks:
-            sentences.append(back.replace("It passed", "That direction passed"))
-    caveats = ("This treats the link as a cause only under the assumptions listed, above all that nothing "
-               "unmeasured drives both; the data are observational, not an experiment.",)
-    return Headline(sentences=tuple(sentences), caveats=caveats)
