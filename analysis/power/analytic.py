@@ -158,8 +158,8 @@ class AsymptoticPower:
         ``path``, ``true``, ``pseudo_true``, ``se_1`` (SE with one person), ``se`` (at the cell's N)
         and ``power``.
     sample_size
-        Per curve (every setting but N) and parameter: ``n_required`` (smallest whole N reaching the
-        target power; None for a zero effect) and ``how``.
+        Per curve (every setting but N) and parameter: ``true``, ``pseudo_true``, ``n_required``
+        (smallest whole N reaching the target power; missing for a zero effect) and ``how``.
     assumptions
         What the approximation assumes, in words.
     """
@@ -200,7 +200,7 @@ class AsymptoticPower:
                 out.append(f"**{r.path} = {r.true:g}** ({setting}): {r.how}.")
             else:
                 out.append(f"About **{int(r.n_required):,} people** give {chance} of detecting "
-                           f"**{r.path} = {r.true:g}** with {setting} (p < {self.alpha:g}).")
+                           f"**{r.path} = {r.true:g}** with {setting} (p < {self.alpha:g}){_biased(r)}.")
         return out
 
     def compare(self, simulated: PowerResults) -> pd.DataFrame:
@@ -275,6 +275,14 @@ def _setting_words(r, varying: list[str]) -> str:
     return ", ".join([f"{int(get('waves'))} waves"] + [f"{_SETTING_WORDS[k]} {get(k):g}" for k in varying])
 
 
+def _biased(r) -> str:
+    """Words for a fitted model whose estimate does not converge to the population effect (else '')."""
+    if abs(r.pseudo_true - r.true) < 0.005:
+        return ""
+    return (f"; but the fitted model's estimate tends to {r.pseudo_true:.2f}, not {r.true:g} (it is biased here), "
+            "so this is the chance of a significant, biased estimate")
+
+
 def _article(share: float) -> str:
     """'a' or 'an' before a percentage read aloud (an 80% chance, an 8% chance, a 90% chance)."""
     k = round(share * 100)
@@ -324,11 +332,11 @@ def asymptotic_power(design: PowerDesign, *, alpha: float = 0.05, target_power: 
             if n_req > MAX_N:
                 n_req, how = None, (f"more than {MAX_N:,} people (the fitted model's estimate converges to "
                                     f"{pseudo:.3g} here)")
-        out.append({**setting, "parameter": p, "path": PATHS[p], "true": true, "target_power": target_power,
-                    "n_required": n_req, "how": how})
+        out.append({**setting, "parameter": p, "path": PATHS[p], "true": true, "pseudo_true": pseudo,
+                    "target_power": target_power, "n_required": n_req, "how": how})
     return AsymptoticPower(design=design, alpha=alpha, target_power=target_power, table=table,
                            sample_size=pd.DataFrame(out, columns=CURVE_COLUMNS + [
-                               "parameter", "path", "true", "target_power", "n_required", "how"]),
+                               "parameter", "path", "true", "pseudo_true", "target_power", "n_required", "how"]),
                            notes=design_notes(design))
 
 

@@ -138,3 +138,17 @@ def test_a_tiny_simulation_that_disagrees_is_said_to_differ():
     words = " ".join(res.check_sentences(replace(simulated, table=fake)))
     assert "differ from the approximation" in words and "2,000" in words
     assert both.loc[(2000, "cl_xy"), "approximation"] > 0.9
+
+
+def test_a_biased_fitted_model_is_said_to_be_biased():
+    """The CLPM with stable differences between persons: power is that of its (pseudo-true) estimate, said so."""
+    design = PowerDesign(model="clpm", n=[500], waves=4, icc=0.5)
+    res = asymptotic_power(design)
+    row = res.sample_size[res.sample_size["parameter"] == "cl_xy"].iloc[0]
+    assert abs(row["pseudo_true"] - 0.1) > 0.02
+    t = res.table[res.table["parameter"] == "cl_xy"].iloc[0]
+    assert t["power"] == pytest.approx(wald_power(row["pseudo_true"], t["se"], alpha=0.05))
+    words = " ".join(res.sentences())
+    assert f"tends to {row['pseudo_true']:.2f}, not 0.1 (it is biased here)" in words
+    unbiased = asymptotic_power(PowerDesign(model="riclpm", n=[500], waves=4, icc=0.5))
+    assert "biased" not in " ".join(unbiased.sentences())
