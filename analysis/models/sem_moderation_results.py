@@ -75,6 +75,37 @@ class WithinModerationResults:
 
         return dict(self.sem.design or SampleDesign().to_dict())
 
+    @property
+    def group_sizes(self) -> dict[str, int]:
+        """Persons used by the fit, per group of ``by`` (``{"all": n}`` without it)."""
+        if self.by is None:
+            return {"all": int(self.sem.fit["nobs"])}
+        return {str(k): int(v) for k, v in self.sem.nobs.items()}
+
+    def answer(self) -> str:
+        """The answer in one or two plain sentences: does the moderator change each within-person link?"""
+        m = name_of(self.moderator)
+        parts = []
+        for path in DIRECTIONS:
+            src, dst = (self.x, self.y) if path == "x_to_y" else (self.y, self.x)
+            rows = self.interaction[self.interaction.path == path]
+            found = [r for r in rows.itertuples() if significant(r.pvalue)]
+            link = f"the within-person link from {name_of(src)} to later {name_of(dst)}"
+            if not found:
+                parts.append(f"the data do not show that {m} changes {link}")
+                continue
+            verbs = {"stronger" if r.est > 0 else "weaker" for r in found}
+            where = "" if self.by is None else f" (for {name_of(self.by)} {', '.join(str(r.group) for r in found)})"
+            parts.append(f"{link} is {' or '.join(sorted(verbs))} for people with more {m}{where}")
+        text = f"{parts[0][0].upper()}{parts[0][1:]}; {parts[1]}."
+        if not self.equality.empty:
+            arrow = {"x_to_y": f"{name_of(self.x)} → later {name_of(self.y)}",
+                     "y_to_x": f"{name_of(self.y)} → later {name_of(self.x)}"}
+            diff = [arrow[r.path] for r in self.equality.itertuples() if significant(r.pvalue)]
+            text += (f" This differs between {name_of(self.by)} groups for {' and '.join(diff)}." if diff else
+                     f" The data do not show that this differs between {name_of(self.by)} groups.")
+        return text
+
     def interpretation(self) -> str:
         """Plain-language sentences, one per direction (and group)."""
         m = name_of(self.moderator)
@@ -82,7 +113,7 @@ class WithinModerationResults:
         for row in self.interaction.itertuples():
             src, dst = (self.x, self.y) if row.path == "x_to_y" else (self.y, self.x)
             single = row.group is None or (isinstance(row.group, float) and np.isnan(row.group))
-            where = "" if single else f" For {self.by} {row.group}:"
+            where = "" if single else f" For {name_of(self.by)} {row.group}:"
             sl = self.simple_slopes
             same = sl.group.isna() if single else sl.group == row.group
             slopes = sl[(sl.path == row.path) & same]
@@ -128,7 +159,8 @@ class WithinModerationResults:
                 "moderator_sd": json_safe(self.moderator_sd), "fit": {k: json_safe(v) for k, v in self.sem.fit.items()},
                 "estimation": {"estimator": self.sem.options.get("estimator"),
                                "missing": self.sem.options.get("missing")},
-                "design": json_safe(self.design), "notes": list(self.notes),
+                "design": json_safe(self.design), "notes": list(self.notes), "group_sizes": self.group_sizes,
+                "answer": self.answer(),
                 "interpretation": self.interpretation(), "syntax": self.syntax}
 
     def compare_fixed_effects(self) -> pd.DataFrame:
@@ -153,13 +185,15 @@ class WithinModerationResults:
             rows.append({"path": path, "sem_est": float(s.est), "sem_se": float(s.se), "fe_est": float(f.est),
                          "fe_se": float(f.se), "difference": float(s.est - f.est), "agree": bool(agree)})
         out = pd.DataFrame(rows)
-        both = out.agree.all()
+        arrow = {"x_to_y": f"{name_of(self.x)} → later {name_of(self.y)}",
+                 "y_to_x": f"{name_of(self.y)} → later {name_of(self.x)}"}
         out.attrs["sentence"] = (
-            "The RI-CLPM interaction and the fixed-effects interaction agree in both directions (each within the "
-            "other's 95% interval)." if both else
-            "The RI-CLPM interaction and the fixed-effects interaction differ in "
-            + " and ".join(out.path[~out.agree]) + " (beyond the 95% interval); the fixed-effects regressions carry "
-            "Nickell bias with few waves, the RI-CLPM the person-mean bias described in its docstring.")
+            "The RI-CLPM interaction and the fixed-effects interaction agree in both directions (their difference "
+            "is within 1.96 standard errors)." if out.agree.all() else
+            "The RI-CLPM interaction and the fixed-effects interaction differ for "
+            + " and ".join(arrow[p] for p in out.path[~out.agree]) + " (by more than 1.96 standard errors); with "
+            "few waves the fixed-effects regressions carry Nickell bias, and the RI-CLPM's person-mean product "
+            "overstates the size of the interaction (see the notes).")
         return out
 
     def _pooled(self) -> pd.DataFrame:

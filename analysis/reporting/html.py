@@ -270,12 +270,10 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
 
         parts.append("<section id='crossed'><h2>Who is most affected? Groupings crossed</h2>"
                      + "".join(crossed_html(folder, figures, c) for c in results["crossed_groups"]) + "</section>")
-    for m in results.get("moderation", []):
-        parts.append(f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"
-                     + table_html(m["marginal_effects"], x=m["x"], y=m["y"]) + f"<p>{html.escape(plain_numbers(m['interpretation']))}</p>"
-                     + "".join(f"<p class='warn'>{html.escape(n)}</p>" for n in m.get("notes", []))
-                     + (f"<p class='note'>How the regressions used the survey design: {html.escape(m['design']['note'])}.</p>"
-                        if (m.get("design") or {}).get("note") else "") + "</section>")
+    if results.get("moderation"):  # fixed effects and/or inside the RI-CLPM (issue 20)
+        from analysis.reporting.moderation_report import moderation_html
+
+        parts += [moderation_html(m) for m in results["moderation"]]
     for inv in results.get("invariance", []):
         across = f"across {html.escape(name_of(inv['group']))} groups" if inv.get("group") else "over waves"
         parts.append(f"<section id='invariance'><h2>Do the items measure {html.escape(name_of(inv['x']))} and "

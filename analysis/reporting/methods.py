@@ -69,10 +69,14 @@ def methods_html(cfg, results: dict) -> str:
                      "asked whether the effect is the same in every cell, whether it differs by each grouping "
                      "(averaged over the other) and whether the differences by one grouping are the same at every "
                      "level of the other (the interaction); Holm (1979) adjustment within each direction.")
-    if results.get("moderation"):
+    if any(m.get("method", "fixed-effects") != "sem" for m in results.get("moderation", [])):
         paras.append("Stigma as a continuous moderator was examined with fixed-effects regressions including the "
                      "interaction of the lagged predictor with the person's stigma score, with person-clustered "
                      "standard errors.")
+    if any("sem" in m for m in results.get("moderation", [])):  # issue 20: the moderator inside the RI-CLPM
+        from analysis.reporting.moderation_report import SEM_METHOD
+
+        paras.append(SEM_METHOD)
     if results.get("causal"):
         paras.append("Causal questions were set out as a causal graph and analysed with DoWhy (Sharma & Kiciman "
                      "2020): identification by the back-door criterion, estimation, and refutation tests; confidence "

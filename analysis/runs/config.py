@@ -13,6 +13,7 @@ Example::
       - {x: loneliness, y: ghq_likert, crossed: [life_stage, stigma_group]}   # cells 16-29 × high, ...
     moderation:
       - {x: loneliness, y: ghq_likert, moderator: perceived_stigma}
+      - {x: loneliness, y: ghq_likert, moderator: perceived_stigma, method: both, by: life_stage}   # also in the RI-CLPM
     causal:
       - {exposure: loneliness, outcome: ghq_likert, mediator: perceived_stigma}
     invariance:                               # items measure the constructs alike?
@@ -150,11 +151,36 @@ class GroupsItem(_Strict):
 
 
 class ModerationItem(_Strict):
+    """A continuous moderator of the cross-lags (e.g. the stigma score).
+
+    ``method``: ``fixed-effects`` (default) fixed-effects regressions with a lag x moderator
+    interaction (:mod:`analysis.models.moderation`); ``sem`` the moderator inside the RI-CLPM,
+    on the within-person cross-lags (:mod:`analysis.models.sem_moderation`), optionally ``by``
+    a grouping (one interaction per group and a test that they are equal) with ``estimator``;
+    ``both`` both, set side by side.
+    """
+
     x: str
     y: str
     moderator: str
     waves: list[str] | None = None
     allow_unequal_intervals: bool = False
+    method: Literal["fixed-effects", "sem", "both"] = "fixed-effects"
+    by: str | None = None
+    estimator: Literal["ml", "mlr"] = "ml"
+
+    @model_validator(mode="after")
+    def _sem_options(self) -> "ModerationItem":
+        if self.method == "fixed-effects":
+            if self.by is not None:
+                raise ValueError("by (one interaction per group) is an option of the moderation inside the SEM; "
+                                 "give method: sem or method: both with it")
+            if self.estimator != "ml":
+                raise ValueError("estimator is an option of the moderation inside the SEM; give method: sem or "
+                                 "method: both with it")
+        if self.by is not None and not self.by.strip():
+            raise ValueError("by is empty; give a grouping of the spec, e.g. life_stage")
+        return self
 
 
 class CausalItem(_Strict):

@@ -290,6 +290,24 @@ def crossed_groups(ctx: Context, item: GroupsItem) -> dict:
 
 
 def moderation(ctx: Context, item: ModerationItem) -> dict:
+    """A moderation item: fixed effects (default), the moderation inside the RI-CLPM (``sem``), or ``both``.
+
+    ``both`` is the fixed-effects block as before plus ``method`` and ``sem``; ``sem`` has
+    ``x, y, moderator, method``, the SEM's ``interpretation``, ``design`` and ``notes`` and
+    the ``sem`` block (:func:`analysis.runs.moderation_section.sem_moderation`).
+    """
+    if item.method == "fixed-effects":
+        return fixed_effects_moderation(ctx, item)
+    from analysis.runs.moderation_section import sem_moderation
+
+    sem = sem_moderation(ctx, item)
+    if item.method == "both":
+        return {**fixed_effects_moderation(ctx, item), "method": "both", "sem": sem}
+    return {"x": item.x, "y": item.y, "moderator": item.moderator, "method": "sem",
+            "interpretation": sem["answer"], "design": sem["design"], "notes": sem["notes"], "sem": sem}
+
+
+def fixed_effects_moderation(ctx: Context, item: ModerationItem) -> dict:
     from analysis.models.crosslag import wide_design
     from analysis.models.moderation import first_wave_values, moderation as run_moderation
 
