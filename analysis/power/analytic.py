@@ -32,8 +32,9 @@ Monte Carlo power is the one to trust).  For a misspecified model (the CLPM with
 differences between persons, scores with reliability below 1) :math:`\theta` is the value
 the estimate converges to (``pseudo_true``, as in :class:`PowerResults`) and the model-based
 SE is used; the simulations show how far the two differ.  Under MAR dropout the pattern
-moments come from a fixed 30,000-person quadrature sample, so the SE carries a Monte Carlo
-error of about 0.5%; under MCAR they are exact.
+moments are integrals over the persons' scores, taken over 8,192 fixed quasi-random
+(scrambled Sobol) points, so the SE carries an integration error of about 0.1%; under MCAR
+they are exact.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from scipy import special, stats
+from scipy.stats import qmc
 
 from analysis.errors import ConvergenceError
 from analysis.outputs import json_safe
@@ -54,9 +56,10 @@ from analysis.power.sample_size import CELL_COLUMNS, CURVE_COLUMNS
 from analysis.power.simulate import MAR_LOG_ODDS_PER_SD, mar_intercept
 from analysis.power.summary import PowerResults, _check_levels, design_notes
 
-#: Persons of the MAR pseudo-population (MCAR and no attrition need no more than a few hundred).
-MAR_PERSONS = 30_000
-EXACT_PERSONS = 400
+#: Persons (quasi-random points, a power of 2) of the MAR pseudo-population; MCAR and no attrition
+#: are exact with any number above the variables', so a few hundred do.
+MAR_PERSONS = 8192
+EXACT_PERSONS = 512
 #: The pseudo-population's fixed seed: the answer is a function of the design alone.
 SEED = 20261128
 
@@ -69,8 +72,10 @@ ASSUMPTIONS = (
 def _pseudo_population(cell: Cell, order: list[int], persons: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Rows (persons x patterns) with the design's exact moments and each pattern's probability as weight."""
     T, p = cell.waves, 2 * cell.waves
-    rng = np.random.default_rng(SEED)
-    z = rng.standard_normal((persons, p))
+    # Scrambled Sobol points: for the smooth MAR weights far more even than random draws (at 4 waves
+    # 8,192 points vary by under 0.1% between scramblings; 30,000 random draws by 0.2%).
+    u = qmc.Sobol(d=p, scramble=True, seed=np.random.default_rng(SEED)).random(persons)
+    z = stats.norm.ppf(u)
     z -= z.mean(axis=0)
     # Whitened, then coloured: the rows' mean and covariance (divisor N) are exactly the population's.
     z = np.linalg.solve(np.linalg.cholesky(z.T @ z / persons), z.T).T
@@ -309,15 +314,17 @@ def asymptotic_power(design: PowerDesign, *, alpha: float = 0.05, target_power: 
     _check_levels(alpha, target_power)
     rows, sizes = [], {}
     for cell in design.cells():
-        _, pseudo = population_fit(design.model, design.lags, cell)
-        se1 = per_person_se(design.model, design.lags, _curve_cell(cell))
+        # Neither the pseudo-true values nor SE_1 depend on N: one fit of each per curve.
+        curve = _curve_cell(cell)
+        _, pseudo = population_fit(design.model, design.lags, curve)
+        se1 = per_person_se(design.model, design.lags, curve)
         for p in PARAMETERS:
             true = cell.effects.value(p)
             se = se1[p] / math.sqrt(cell.n)
             rows.append({**_cell_columns(cell), "parameter": p, "path": PATHS[p], "true": true,
                          "pseudo_true": pseudo[p], "se_1": se1[p], "se": se,
                          "power": wald_power(pseudo[p], se, alpha=alpha)})
-            sizes.setdefault((_curve_cell(cell), p), (true, pseudo[p], se1[p]))
+            sizes.setdefault((curve, p), (true, pseudo[p], se1[p]))
     table = pd.DataFrame(rows)
     out = []
     for (cell, p), (true, pseudo, se1) in sizes.items():
@@ -341,6 +348,6 @@ def asymptotic_power(design: PowerDesign, *, alpha: float = 0.05, target_power: 
 
 
 def _curve_cell(cell: Cell) -> Cell:
-    # SE_1 does not depend on N: one computation per curve (the cache key drops n).
+    """The cell with a fixed N, so that the caches hold one entry per curve."""
     return Cell(n=1000, waves=cell.waves, icc=cell.icc, effects=cell.effects, reliability=cell.reliability,
                 attrition=cell.attrition, mechanism=cell.mechanism, within_cor=cell.within_cor, ri_cor=cell.ri_cor)

@@ -66,8 +66,8 @@ def test_mar_dropout_uses_the_moments_of_those_who_stay():
     closed = _regression_se1(design, weight=lambda y1: 1 - special.expit(c + MAR_LOG_ODDS_PER_SD * y1))
     se1 = per_person_se("clpm", "invariant", design.cells()[0])
     mcar = per_person_se("clpm", "invariant", _two_wave(attrition=0.3).cells()[0])
-    for p in ("cl_xy", "ar_y"):  # the MAR pseudo-population is a 30,000-person sample: within 1%
-        assert se1[p] == pytest.approx(closed[p], rel=0.01)
+    for p in ("cl_xy", "ar_y"):  # the MAR pattern moments are quasi-Monte Carlo integrals: within 0.1%
+        assert se1[p] == pytest.approx(closed[p], rel=0.001)
     # Those who stay have less varied y1, so the coefficient of y1 is less precise than under MCAR.
     assert se1["ar_y"] / mcar["ar_y"] > 1.03
 
