@@ -145,6 +145,13 @@ def test_pages_fit_a_phone_and_a_desktop_without_sideways_scrolling(server):
                         page.get_by_text("The model in lavaan syntax").wait_for(timeout=120_000)
                     page.wait_for_timeout(500)
                     assert page.evaluate(overflow) <= 1, f"{path or 'data'} at {width} px scrolls sideways"
+                    if path == "groups":  # the crossed view: small multiples and a six-column table of tests
+                        page.get_by_text("groupings crossed (e.g. life stage × stigma group)").click()
+                        page.get_by_role("button", name="Compare crossed groups").click()
+                        page.get_by_text("Estimates by cell").wait_for(timeout=300_000)
+                        page.wait_for_timeout(500)
+                        assert page.locator("[data-testid='stException']").count() == 0
+                        assert page.evaluate(overflow) <= 1, f"the crossed view at {width} px scrolls sideways"
                 page.close()
         finally:
             browser.close()

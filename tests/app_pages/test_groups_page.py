@@ -48,3 +48,73 @@ def test_each_stigma_measure_and_all_groupings(app):
                                       "diagnosed condition"}
     assert "p (Holm)" in tests.columns
     assert len(at.info) == 4, "one interpretation per grouping"
+
+
+# -- crossed groupings (issue 20) --------------------------------------------------------------------------------
+
+RAW = ("life_stage", "stigma_group", "diagnosed_condition", "x_to_y", "y_to_x", "ghq_likert", "pvalue")
+
+
+def _crossed(at, groupings=None, leave=None):
+    at.radio(key="gr_view").set_value("crossed").run()
+    if groupings is not None:
+        at.multiselect(key="grc_groupings").set_value(groupings)
+    if leave is not None:
+        at.multiselect(key="grc_exclude").set_value(leave)
+    return at.button[0].click().run()
+
+
+def test_crossed_view_asks_first_and_names_a_refused_cell_in_plain_words(app):
+    at = app("groups")
+    at.radio(key="gr_view").set_value("crossed").run()
+    assert not at.exception
+    assert at.multiselect(key="grc_groupings").value == ["life_stage", "stigma_group"]
+    assert "press **Compare crossed groups**" in joined(at, "info")
+    at = _crossed(at, ["life_stage", "diagnosed_condition"])  # 600 people: too few with a condition
+    assert not at.exception
+    error = joined(at, "error")
+    assert "'16-29 × common mental disorder'" in error and "fewer than 20 persons" in error
+    assert "life stage × diagnosed condition" in error and "--exclude-groups" not in error
+    assert "Leave out these groups" in joined(at, "info")
+    assert not at.get("imgs") and not at.get("image"), "nothing half-drawn after a refusal"
+
+
+def test_crossed_life_stage_by_stigma_answer_first_plot_tests_and_cells(app, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_DEMO_N", "1200")  # 600 people leave some cells unidentified
+    from app_support import REPO
+
+    monkeypatch.syspath_prepend(str(REPO))
+    from app_pages import _results
+
+    at = _crossed(app("groups", timeout=600))
+    assert not at.exception and not at.error
+    headline = next(m for m in texts(at, "markdown") if m.startswith("#### "))
+    assert len(headline[5:].split()) <= 60
+    assert "life stage" in headline and "stigma" in headline, "the crossed answer, in words"
+    assert "between stigma groups depends on life stage" in joined(at, "info"), "the interpretation"
+    assert at.get("imgs") or at.get("image"), "the small-multiples forest plot"
+    labels = [getattr(b, "proto", b).label for b in at.get("download_button")]
+    assert "Download PNG" in labels and "Download SVG" in labels
+    tests = at.dataframe[0].value
+    assert list(tests["Test (likelihood ratio)"]) == [
+        "The effect is the same in every cell",
+        "No difference between life stages (averaged over the stigma groups)",
+        "No difference between stigma groups (averaged over the life stages)",
+        "No interaction: the differences between stigma groups are the same in all life stages"]
+    assert "loneliness → later GHQ-12 distress: p (Holm)" in tests.columns
+    assert tests["df"].tolist() == ["8", "2", "2", "4"]
+    assert "Holm-adjusted p-values" in joined(at, "caption")
+    assert "cells have fewer than 200 persons" in joined(at, "warning"), "small cells named"
+    cells = at.dataframe[1].value
+    assert len(cells) == 18 and set(cells["perceived stigma group"]) == {"low", "medium", "high"}
+    assert (cells["People"].str.replace(",", "").astype(int) >= 10).all()
+    page = joined(at, "markdown", "info", "warning", "caption", "error")
+    frames = " ".join(" ".join(map(str, [*f.value.columns, *f.value.to_numpy().ravel()])) for f in at.dataframe)
+    for raw in RAW:
+        assert raw not in page and raw not in frames, raw
+    fitted = _results.computations().get("crossed")
+    assert fitted, "the crossed model was fitted through the store"
+    at.radio(key="grc_value").set_value("est").run()  # a display change fits nothing
+    assert not at.exception and _results.computations().get("crossed") == fitted
+    at.radio(key="gr_view").set_value("single").run()
+    assert not at.exception and at.radio(key="gr_grouping").value == "life_stage"
