@@ -20,6 +20,7 @@ from analysis.cli import (
     describe,
     fit_sem,
     invariance,
+    moderate,
     pool,
     power,
     run,
@@ -30,8 +31,8 @@ from analysis.cli._parser import Parser
 from analysis.errors import WorkbenchError
 from analysis.interrupts import Terminated, handle_stop_signals
 
-COMMANDS = (synth, validate_spec, describe, fit_sem, crosslag, invariance, run, power, bootstrap, causal,
-            pool)
+COMMANDS = (synth, validate_spec, describe, fit_sem, crosslag, invariance, moderate, run, power, bootstrap,
+            causal, pool)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,7 +44,7 @@ from analysis.interpret import format_p, readable, significant
 from analysis.models.builders import PanelDesign
 from analysis.models.intervals import _skipped, check_intervals, wave_steps
 from analysis.models.sensitivity import design_info, design_note, lagged_long, weight_and_cov
-from analysis.models.survey_design import Design, Survey, resolve_design
+from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
 from analysis.naming import name_of
 
 LEVELS = {"low (10th percentile)": 0.10, "medium (median)": 0.50, "high (90th percentile)": 0.90}
@@ -170,6 +170,26 @@ def moderation(wide: pd.DataFrame, design: PanelDesign, *, x: str, y: str, moder
     info["note"] = design_note(info)
     return ModerationResults(moderator=moderator, x=x, y=y, interaction=pd.DataFrame(inter_rows),
                              marginal_effects=pd.DataFrame(me_rows), design=info, notes=tuple(notes))
+
+
+def moderate_panel(panel, *, x: str, y: str, moderator: str, waves: Sequence[str] | None = None,
+                   level: float = 0.95, survey: Survey | Design = "spec", weight_rule: WeightRule = "last",
+                   allow_unequal_intervals: bool = False) -> ModerationResults:
+    """:func:`moderation` of a :class:`analysis.data.Panel`, as a run and the CLI fit it.
+
+    The moderator is each person's value at the first of ``waves`` they answered
+    (:func:`first_wave_values`); ``survey`` and ``weight_rule`` as in
+    :func:`analysis.models.crosslag.fit_crosslag` (the spec's weight, PSUs and strata by default).
+    """
+    from analysis.models.crosslag import wide_design
+
+    wide, design, wave_list = wide_design(panel, x=x, y=y, waves=waves, weight_rule=weight_rule)
+    resolved = resolve_design(panel, wide, survey)
+    ids = wide["id"] if "id" in wide.columns else None
+    values = first_wave_values(panel.long, moderator, list(wave_list))
+    wide = wide.assign(**{moderator: ids.map(values).to_numpy() if ids is not None else np.nan})
+    return moderation(wide, design, x=x, y=y, moderator=moderator, level=level, survey=resolved, panel=panel,
+                      waves=wave_list, allow_unequal_intervals=allow_unequal_intervals)
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float) -> float:

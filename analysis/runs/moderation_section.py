@@ -13,6 +13,7 @@ with fixed effects, the design, fit and notes.  Group sizes under the disclosure
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -43,52 +44,82 @@ def _hidden_groups(sizes: dict[str, int], threshold: int) -> set[str]:
 def sem_moderation(ctx: Any, item: ModerationItem) -> dict:
     """Fit the moderation inside the RI-CLPM for one config item; write its tables; return its block."""
     from analysis.models.sem_moderation import moderate_within
-    from analysis.runs.sections import records, survey_options
+    from analysis.runs.sections import survey_options
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = moderate_within(ctx.panel, x=item.x, y=item.y, moderator=item.moderator, waves=item.waves, by=item.by,
                               estimator=item.estimator, allow_unequal_intervals=item.allow_unequal_intervals,
                               **survey_options(ctx))
+    block, hidden = sem_block(res, threshold=ctx.threshold, table=ctx.table)
+    ctx.suppressed_cells += hidden
+    return block
+
+
+def table_names(res: Any) -> dict[str, str]:
+    """The run's table of each part (``tables/<name>.csv``)."""
+    tag = f"{res.x}_{res.y}_{res.moderator}" + (f"_by_{res.by}" if res.by else "")
+    return {"interaction": f"sem_moderation_{tag}", "simple_slopes": f"sem_simple_slopes_{tag}",
+            "equality": f"sem_moderation_equality_{tag}", "comparison": f"sem_moderation_vs_fixed_effects_{tag}"}
+
+
+def plain_table(name: str, frame: pd.DataFrame, *, counts: tuple[str, ...] = (), threshold: int = 10,
+                dependent: dict | None = None, also: dict | None = None) -> pd.DataFrame:
+    """Disclosure control of a table that is not written (the CLI): the same rules as a run's tables."""
+    from analysis.runs.disclosure import suppress_counts
+
+    return suppress_counts(frame, counts, threshold=threshold, dependent=dependent, also=also)[0]
+
+
+def sem_block(res: Any, *, threshold: int, table: Callable[..., pd.DataFrame] | None = None) -> tuple[dict, int]:
+    """The JSON block of a :class:`WithinModerationResults` under disclosure control, and the groups hidden.
+
+    ``table(name, frame, counts=, dependent=, also=)`` protects (and a run writes) each table;
+    by default the tables are only protected (:func:`plain_table`).
+    """
+    from analysis.runs.sections import records
+
+    if table is None:
+        table = lambda name, frame, **kw: plain_table(name, frame, threshold=threshold, **kw)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         comparison = res.compare_fixed_effects()
-    tag = f"{item.x}_{item.y}_{item.moderator}" + (f"_by_{item.by}" if item.by else "")
+    names = table_names(res)
     sizes = res.group_sizes
-    hidden = _hidden_groups(sizes, ctx.threshold) if item.by else set()
+    hidden = _hidden_groups(sizes, threshold) if res.by else set()
     key = lambda frame: frame["group"].fillna("all").astype(str)  # noqa: E731
 
     def safe(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         # Each row carries its group's size, so a small group loses its estimates with its size.
         keys = key(frame)
         frame = frame.assign(n=keys.map(sizes).astype("Int64"))
-        return ctx.table(name, frame, counts=("n",), dependent={"n": ESTIMATES},
-                         also={"n": keys.isin(hidden).to_numpy(dtype=bool)})
+        return table(name, frame, counts=("n",), dependent={"n": ESTIMATES},
+                     also={"n": keys.isin(hidden).to_numpy(dtype=bool)})
 
-    interaction = safe(f"sem_moderation_{tag}", res.interaction)
-    slopes = safe(f"sem_simple_slopes_{tag}", res.simple_slopes)
-    equality = ctx.table(f"sem_moderation_equality_{tag}", res.equality) if item.by else res.equality
-    ctx.table(f"sem_moderation_vs_fixed_effects_{tag}", comparison)
-    ctx.suppressed_cells += len(hidden)
-    shown_sizes = {g: (None if g in hidden else n) for g, n in sizes.items()}
-    if hidden:  # the answer and interpretation name groups; their estimates are hidden, so are the sentences
-        answer = interpretation = (f"Some {item.by} groups are too small to show (fewer than {ctx.threshold} "
+    interaction = safe(names["interaction"], res.interaction)
+    slopes = safe(names["simple_slopes"], res.simple_slopes)
+    equality = table(names["equality"], res.equality) if res.by else res.equality
+    table(names["comparison"], comparison)
+    if hidden:  # the answer and interpretation name groups whose estimates are hidden
+        answer = interpretation = (f"Some {res.by} groups are too small to show (fewer than {threshold} "
                                    f"persons); see the table for the others.")
     else:
         answer, interpretation = res.answer(), res.interpretation()
     design = json_safe(res.design)
-    return {
-        "model": "riclpm", "by": item.by, "waves": list(res.waves),
-        "estimation": {"estimator": "mlr" if res.survey.used else item.estimator, "missing": "fiml"},
+    block = {
+        "model": "riclpm", "by": res.by, "waves": list(res.waves),
+        "estimation": {"estimator": "mlr" if res.survey.used else res.sem.options.get("estimator"),
+                       "missing": "fiml"},
         "answer": answer,
         "interaction": records(interaction), "simple_slopes": records(slopes),
         "equality": records(equality.drop(columns="suppressed", errors="ignore")),
         "comparison_with_fixed_effects": {"table": records(comparison), "sentence": comparison.attrs["sentence"]},
         "moderator_mean": res.moderator_mean, "moderator_sd": res.moderator_sd,
-        "group_sizes": shown_sizes,
+        "group_sizes": {g: (None if g in hidden else n) for g, n in sizes.items()},
         "fit": {k: json_safe(res.sem.fit.get(k)) for k in FIT_KEYS if k in res.sem.fit},
         "design": design, "design_sentence": design_sentence(design),
         "interpretation": interpretation, "caveat": CAUSE,
         "notes": list(res.notes),
-        "tables": {"interaction": f"tables/sem_moderation_{tag}.csv",
-                   "simple_slopes": f"tables/sem_simple_slopes_{tag}.csv",
-                   "comparison": f"tables/sem_moderation_vs_fixed_effects_{tag}.csv"},
+        "tables": {part: f"tables/{names[part]}.csv" for part in ("interaction", "simple_slopes", "comparison")},
     }
+    return block, len(hidden)

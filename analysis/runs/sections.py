@@ -308,20 +308,10 @@ def moderation(ctx: Context, item: ModerationItem) -> dict:
 
 
 def fixed_effects_moderation(ctx: Context, item: ModerationItem) -> dict:
-    from analysis.models.crosslag import wide_design
-    from analysis.models.moderation import first_wave_values, moderation as run_moderation
+    from analysis.models.moderation import moderate_panel
 
-    from analysis.models.survey_design import resolve_design
-
-    opts = survey_options(ctx)
-    wide, design, waves = wide_design(ctx.panel, x=item.x, y=item.y, waves=item.waves,
-                                      weight_rule=opts["weight_rule"])
-    survey = resolve_design(ctx.panel, wide, opts["survey"])
-    ids = wide["id"] if "id" in wide.columns else None
-    values = first_wave_values(ctx.panel.long, item.moderator, list(waves))
-    wide = wide.assign(**{item.moderator: ids.map(values).to_numpy() if ids is not None else np.nan})
-    res = run_moderation(wide, design, x=item.x, y=item.y, moderator=item.moderator, survey=survey,
-                         panel=ctx.panel, waves=waves, allow_unequal_intervals=item.allow_unequal_intervals)
+    res = moderate_panel(ctx.panel, x=item.x, y=item.y, moderator=item.moderator, waves=item.waves,
+                         allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
     tag = f"{item.x}_{item.y}_{item.moderator}"
     ctx.table(f"moderation_{tag}", res.interaction)
     ctx.table(f"marginal_effects_{tag}", res.marginal_effects)
