@@ -24,9 +24,10 @@ comparison's own interpretation uses them.
   sentence says the data do not show that this depends on the other grouping(s).
 * Nothing clear: one sentence for both directions, "The links do not clearly differ
   between life stages or stigma groups, alone or in combination."
-* An interaction that could not be tested (incomplete table of cells, a restricted
-  model that did not converge) is never said to be absent: the caveats say it
-  could not be tested.
+* A test that could not be computed (incomplete table of cells, a restricted model
+  that did not converge, a scaled difference that is not positive) is never said
+  to find nothing: "alone or in combination" is dropped and the caveats say which
+  tests are missing.
 """
 
 from __future__ import annotations
@@ -137,6 +138,12 @@ def _main_sentence(block: Mapping[str, Any], path: str) -> str | None:
     return text + "."
 
 
+def _untested_mains(block: Mapping[str, Any], path: str) -> list[str]:
+    """The groupings whose main difference in ``path`` could not be computed."""
+    mains = (block.get("group_tests") or {}).get("main") or {}
+    return [g for g in block["groupings"] if g in mains and not np.isfinite(_p((mains.get(g) or {}).get(path)))]
+
+
 def crossed_sentences(block: Mapping[str, Any]) -> tuple[str, ...]:
     """For whom, exactly: the crossed answer in one or two sentences (rules in the module docstring).
 
@@ -163,7 +170,7 @@ def crossed_sentences(block: Mapping[str, Any]) -> tuple[str, ...]:
             quiet.append(path)
     if quiet:
         names = join_words([grouping_plural(g) for g in block["groupings"]]).replace(" and ", " or ")
-        tested = all(interaction_state(block, p) != "untested" for p in quiet)
+        tested = not any(_untested_mains(block, p) or interaction_state(block, p) == "untested" for p in quiet)
         tail = ", alone or in combination" if tested else ""
         if len(quiet) == 2:
             out.append(f"The links do not clearly differ between {names}{tail}.")
@@ -181,6 +188,10 @@ def crossed_caveats(block: Mapping[str, Any]) -> tuple[str, ...]:
         links = join_words([_link(block, p) for p in untested])
         out.append(f"Whether the groupings combine in {links} could not be tested (an incomplete table of cells or a "
                    "model that did not converge; see the notes), so it is not said to be absent.")
+    mains = [p for p in PATHS if p not in untested and _untested_mains(block, p)]
+    if mains:
+        out.append(f"Some tests of {join_words([_link(block, p) for p in mains])} could not be computed (see the "
+                   "notes), so a difference there is not ruled out.")
     out.append("Each difference counts only if it is clear after the Holm adjustment over the tests of each "
                "direction.")
     return tuple(out)

@@ -102,3 +102,11 @@ def test_plain_words_only(inter):
     text = crossed_headline(block(inter=inter)).summary()
     assert not re.search(r"\de[-+]?\d", text)
     assert "_" not in text and "x_to_y" not in text and "p =" not in text
+
+
+def test_a_main_difference_that_could_not_be_computed_is_not_ruled_out():
+    b = block(inter=(0.3, 0.9), main_stage=(None, 0.5))
+    h = crossed_headline(b)
+    assert h.sentences == ("The links do not clearly differ between life stages or stigma groups.",)
+    assert h.caveats[0] == ("Some tests of the link from loneliness to later GHQ-12 distress could not be computed "
+                            "(see the notes), so a difference there is not ruled out.")
