@@ -277,3 +277,19 @@ def test_a_panel_uses_its_spec_design_unless_told_not_to(tmp_path):
     assert spec.interaction.est.iloc[0] != pytest.approx(none.interaction.est.iloc[0], abs=1e-8)
     with pytest.raises(DataError, match="life_stages"):
         moderate_within(panel, by="life_stages", **kw)
+
+
+def test_a_group_under_20_persons_is_refused_by_name(data):
+    small = data.assign(life_stage=np.where(data.index < 12, "65+", data.life_stage))
+    with pytest.raises(DataError, match=r"life_stage group '65\+' has fewer than 20 persons"):
+        moderate_within(small, x="lonely", y="mh", moderator="stigma", waves=WAVES, by="life_stage")
+
+
+def test_answer_in_words(single, by_stage):
+    # single: both interactions significant (p .027, .031), opposite signs.
+    text = single.answer()
+    assert "link from lonely to later mh is stronger" in text and "link from mh to later lonely is weaker" in text
+    groups = by_stage.answer()
+    assert "differs between life stage groups" in groups
+    assert by_stage.group_sizes == {"16-29": 188, "30+": 212} and single.group_sizes == {"all": 400}
+    assert by_stage.to_dict()["answer"] == groups
