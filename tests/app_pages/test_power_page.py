@@ -106,7 +106,8 @@ def test_the_large_sample_answer_comes_first_and_the_simulations_check_it(result
     verdict = next(i for i, t in enumerate(order) if "Simulated power: 60 people" in t)
     assert first < check < verdict, "the approximation is shown before the simulations and their verdict"
     assert "large-sample approximation" in joined(at, "caption")
-    assert "confirm the approximation" in order[verdict] or "differ from the approximation" in order[verdict]
+    assert "with 4 simulated studies per size they only show differences larger than" in order[verdict] \
+        or "differ from the approximation" in order[verdict]
     before = results.computations()
     at.number_input(key="replicates").set_value(6)
     at.button[0].click().run()

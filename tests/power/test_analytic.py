@@ -124,20 +124,31 @@ def test_the_approximation_predicts_the_monte_carlo_power_at_n_1000(mechanism):
     assert "confirm" in words or "differ" in words
 
 
-def test_a_tiny_simulation_that_disagrees_is_said_to_differ():
-    """The check can fail: at n = 40 with 3 waves the simulated power is not the large-sample one."""
-    design = PowerDesign(model="clpm", n=[40, 2000], waves=3, icc=0.0, attrition=0.0,
-                         effects=effects_grid(cross_lag=[0.1], autoregression=[0.4]))
-    simulated = run_power(design, replicates=40, seed=1, backend="serial")
-    res = asymptotic_power(design)
-    both = res.compare(simulated).set_index(["n", "parameter"])
-    fake = simulated.table.copy()
-    fake.loc[fake["n"] == 2000, "power"] = 0.2  # as if the simulations had found far less power
+def test_the_verdict_says_confirm_differ_or_too_few_studies():
+    """The check can fail: simulated power far from the approximation is said to differ; few studies are said to
+    be too few to check closely."""
     from dataclasses import replace
 
-    words = " ".join(res.check_sentences(replace(simulated, table=fake)))
-    assert "differ from the approximation" in words and "2,000" in words
-    assert both.loc[(2000, "cl_xy"), "approximation"] > 0.9
+    design = PowerDesign(model="clpm", n=[40, 2000], waves=3, icc=0.0, attrition=0.0,
+                         effects=effects_grid(cross_lag=[0.1], autoregression=[0.4]))
+    simulated = run_power(design, replicates=3, seed=1, backend="serial")
+    res = asymptotic_power(design)
+    approx = res.table.set_index(["n", "parameter"])["power"]
+    assert approx[(2000, "cl_xy")] > 0.9 > 0.2 > approx[(40, "cl_xy")]
+
+    def verdict(power_at_2000: float, studies: int) -> str:
+        fake = simulated.table.copy()
+        fake["power"] = [approx[(r.n, r.parameter)] for r in fake.itertuples()]
+        fake.loc[fake["n"] == 2000, "power"] = power_at_2000
+        fake["converged"] = studies
+        return " ".join(res.check_sentences(replace(simulated, table=fake), parameters=("cl_xy",)))
+
+    assert "differ from the approximation by more than their Monte Carlo error at 2,000 people" in verdict(0.2, 1000)
+    assert "confirm the approximation (they agree within their Monte Carlo error, ±2 percentage points)" in \
+        verdict(approx[(2000, "cl_xy")], 1000)
+    few = verdict(approx[(2000, "cl_xy")], 20)
+    assert "do not contradict the approximation, but with 20 simulated studies" in few and "confirm" not in few
+    assert "no simulated study converged at 40, 2,000 people" in verdict(float("nan"), 0)
 
 
 def test_a_biased_fitted_model_is_said_to_be_biased():
