@@ -116,5 +116,11 @@ def test_crossed_life_stage_by_stigma_answer_first_plot_tests_and_cells(app, mon
     assert fitted, "the crossed model was fitted through the store"
     at.radio(key="grc_value").set_value("est").run()  # a display change fits nothing
     assert not at.exception and _results.computations().get("crossed") == fitted
+    at.multiselect(key="grc_exclude").set_value(["life_stage\t65+"])  # a whole life stage left out, by name
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert "Left out on request: 65+ × low, 65+ × medium, 65+ × high." in joined(at, "warning")
+    assert set(at.dataframe[1].value["life stage"]) == {"16-29", "30-64"}
+    assert _results.computations().get("crossed") == fitted + 1
     at.radio(key="gr_view").set_value("single").run()
     assert not at.exception and at.radio(key="gr_grouping").value == "life_stage"
