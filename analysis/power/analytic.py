@@ -88,11 +88,11 @@ def _pseudo_population(cell: Cell, order: list[int], persons: int) -> tuple[np.n
     if cell.mechanism == "mar":
         c = mar_intercept(cell.attrition)
         scale = math.sqrt(cell.reliability)
-        # drop[:, t]: probability of leaving at wave t+1 (0-based t >= 1) given y at the wave before.
+        # drop[:, j]: the probability of leaving at wave j + 2 (1-based), given y at wave j + 1 (as simulate).
         drop = special.expit(c + MAR_LOG_ODDS_PER_SD * y[:, T:2 * T - 1] * scale)
     else:
         drop = np.full((persons, T - 1), cell.attrition)
-    stay = np.cumprod(1.0 - drop, axis=1)  # stay[:, t-1]: still there at wave t+1
+    stay = np.cumprod(1.0 - drop, axis=1)  # stay[:, j]: still there at wave j + 2
     rows, weights = [], []
     for last in range(1, T + 1):  # observed at waves 1..last
         w = np.ones(persons) if last == 1 else stay[:, last - 2].copy()
