@@ -94,6 +94,11 @@ def test_report_answers_first_then_table_then_caveat(run):
     assert "Compared with the fixed-effects regressions" in both and "overstates the size" in both
     assert "Is the interaction the same in every life stage group?" in both
     assert "Fixed-effects regressions" in both and "Fixed-effects regressions" not in sections[2]
+    for section in sections[1:]:  # numbers and names for people, as tests/reporting/test_report_text.py asks
+        seen = re.sub(r"<code>.*?</code>|<[^>]+>", " ", section, flags=re.S)
+        assert not re.findall(r"\d(?:\.\d+)?e[-+]?\d", seen)
+        for name in ("ghq_likert", "x_to_y", "y_to_x", "pvalue", "life_stage", "perceived_stigma", "None", "nan"):
+            assert not re.search(rf"\b{name}\b", seen), name
     methods = re.search(r"<section id='methods'>.*?</section>", text, re.S).group(0)
     assert "random-intercept cross-lagged panel model itself" in methods
 
