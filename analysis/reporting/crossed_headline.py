@@ -23,7 +23,10 @@ comparison's own interpretation uses them.
   mean standardized effect over the other grouping's cells is named, and the
   sentence says the data do not show that this depends on the other grouping(s).
 * Nothing clear: one sentence for both directions, "The links do not clearly differ
-  between life stages or stigma groups, alone or in combination."
+  between life stages or stigma groups, alone or in combination."  When only the
+  interaction was fitted (``compare_crossed(tests=("interaction",))``), only that is
+  said: "How the links differ between stigma groups does not clearly change across
+  life stages."
 * A test that could not be computed (incomplete table of cells, a restricted model
   that did not converge, a scaled difference that is not positive) is never said
   to find nothing: "alone or in combination" is dropped and the caveats say which
@@ -168,7 +171,14 @@ def crossed_sentences(block: Mapping[str, Any]) -> tuple[str, ...]:
             out.append(main)
         else:
             quiet.append(path)
-    if quiet:
+    if quiet and not (block.get("group_tests") or {}).get("main"):  # only the interaction was fitted
+        groupings = list(block["groupings"])
+        links = "the links" if len(quiet) == 2 else _link(block, quiet[0])
+        if all(interaction_state(block, p) == "unclear" for p in quiet):
+            out.append(f"How {links} differ{'' if len(quiet) == 2 else 's'} between {grouping_plural(groupings[-1])} "
+                       f"does not clearly change across {grouping_plural(groupings[0])}." if len(groupings) == 2 else
+                       f"The groupings do not clearly combine in {links}.")
+    elif quiet:
         names = join_words([grouping_plural(g) for g in block["groupings"]]).replace(" and ", " or ")
         tested = not any(_untested_mains(block, p) or interaction_state(block, p) == "untested" for p in quiet)
         tail = ", alone or in combination" if tested else ""

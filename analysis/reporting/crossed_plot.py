@@ -105,7 +105,7 @@ def crossed_forest_plot(table: pd.DataFrame, *, x: str, y: str, groupings: Seque
     fig.suptitle(title or f"Cross-lagged effects of {xs} and {ys} by {' and '.join(name_of(g) for g in groupings)}",
                  fontsize=12)
     fig.text(0.01, 0.005, f"Markers: estimates; lines: 95% confidence intervals ({legend}). Associations over "
-             "time, not proof of cause.", fontsize=8, color="#333333")
-    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+             "time, not proof of cause.", fontsize=8, color="#333333", wrap=True)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.95))  # room for the note below, wrapped to the figure's width
     save_plot(fig, save)
     return fig

@@ -14,7 +14,7 @@ HERE = str(Path(__file__).resolve().parent)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from crossed_records import STAGES, STD, STIGMA, block  # noqa: E402
+from crossed_records import STAGES, STD, STIGMA, block, lrt  # noqa: E402
 
 
 def test_a_clear_interaction_names_the_life_stage_where_stigma_matters_most():
@@ -110,3 +110,13 @@ def test_a_main_difference_that_could_not_be_computed_is_not_ruled_out():
     assert h.sentences == ("The links do not clearly differ between life stages or stigma groups.",)
     assert h.caveats[0] == ("Some tests of the link from loneliness to later GHQ-12 distress could not be computed "
                             "(see the notes), so a difference there is not ruled out.")
+
+
+def test_with_only_the_interaction_fitted_nothing_is_said_about_main_differences():
+    b = block(inter=(0.3, 0.9))
+    del b["group_tests"]["main"], b["group_tests"]["omnibus"]
+    assert crossed_sentences(b) == ("How the links differ between stigma groups does not clearly change across "
+                                    "life stages.",)
+    b["group_tests"]["interaction"]["x_to_y"] = lrt(0.001)
+    assert crossed_sentences(b)[1] == ("How the link from GHQ-12 distress to later loneliness differs between stigma "
+                                       "groups does not clearly change across life stages.")
