@@ -293,3 +293,14 @@ def test_answer_in_words(single, by_stage):
     assert "differs between life stage groups" in groups
     assert by_stage.group_sizes == {"16-29": 188, "30+": 212} and single.group_sizes == {"all": 400}
     assert by_stage.to_dict()["answer"] == groups
+
+
+def test_strata_change_the_standard_errors_not_the_estimates(weighted_data, weighted_fits):
+    # lavaan has no strata; the engine's strata (PSU totals centred within strata) are checked against R's
+    # survey in tests/models/sem/test_survey.py. Here: they reach the fit, estimates stay, SEs move.
+    plain = weighted_fits["single_weighted_cluster"]
+    strat = moderate_within(weighted_data, x="lonely", y="mh", moderator="stigma", waves=WAVES, weights="w",
+                            cluster="psu", strata="stratum")
+    assert strat.design["strata"] == "stratum" and strat.design["n_strata"] == 50 and strat.design["n_psu"] == 100
+    assert np.allclose(strat.interaction.est, plain.interaction.est, atol=1e-8)
+    assert not np.allclose(strat.interaction.se, plain.interaction.se, rtol=1e-6)
