@@ -109,8 +109,9 @@ def summarise_path(res: SEMResults, paths: Sequence[tuple[str, str]], waves: Seq
     def std(th: np.ndarray) -> np.ndarray:
         return np.array([res.standardized(triples, group=group, theta=th).mean()])
 
-    (est,), (se,) = res.delta_method(raw)
-    (std_est,), (std_se,) = res.delta_method(std)
+    own = res.group_parameters(group)
+    (est,), (se,) = res.delta_method(raw, parameters=own)
+    (std_est,), (std_se,) = res.delta_method(std, parameters=own)
     est, se, std_est, std_se = float(est), float(se), float(std_est), float(std_se)
     q = stats.norm.ppf(0.5 + level / 2)
     z = est / se if se > 0 else float("nan")

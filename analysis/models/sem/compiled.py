@@ -142,6 +142,15 @@ class CompiledSEM:
             raise ModelSpecificationError(f"'{lhs} {op} {rhs}' is fixed in the model, not a free parameter.")
         return free - 1
 
+    def group_parameters(self, group: str | None = None) -> np.ndarray:
+        """Positions of the free parameters one group's matrices use (every one without ``group``)."""
+        if group is None:
+            return np.arange(self.npar)
+        labels = [str(g) for g in self.group_labels]
+        if str(group) not in labels:
+            raise UsageError(f"The model has no group {group!r}; its groups are {', '.join(labels)}.")
+        return np.unique(self.structure.groups[labels.index(str(group))].free_idx).astype(int)
+
     @cached_property
     def variance_indices(self) -> np.ndarray:
         """Positions of the free variance parameters (a negative one is an improper solution)."""

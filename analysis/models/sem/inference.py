@@ -42,11 +42,16 @@ def sandwich(bread_info: np.ndarray, meat: np.ndarray) -> Covariance:
     return Covariance(0.5 * (v + v.T), True, inv.smallest_eigenvalue)
 
 
-def numerical_jacobian(fun: Callable[[np.ndarray], np.ndarray], theta: np.ndarray) -> np.ndarray:
-    """Central-difference Jacobian of a vector function (for the delta method)."""
+def numerical_jacobian(fun: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, *,
+                       parameters: np.ndarray | None = None) -> np.ndarray:
+    """Central-difference Jacobian of a vector function (for the delta method).
+
+    ``parameters``: the positions ``fun`` depends on (e.g. one group's parameters of a
+    multigroup model); the other columns are zero without evaluating ``fun``.
+    """
     f0 = np.atleast_1d(fun(theta))
     J = np.zeros((f0.size, theta.size))
-    for a in range(theta.size):
+    for a in (range(theta.size) if parameters is None else np.unique(np.asarray(parameters, int))):
         h = 1e-6 * max(1.0, abs(theta[a]))
         up = theta.copy()
         dn = theta.copy()
@@ -56,9 +61,10 @@ def numerical_jacobian(fun: Callable[[np.ndarray], np.ndarray], theta: np.ndarra
     return J
 
 
-def delta_method_se(fun: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, vcov: np.ndarray) -> np.ndarray:
-    """Standard errors of ``fun(theta)`` by the delta method."""
-    J = numerical_jacobian(fun, theta)
+def delta_method_se(fun: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, vcov: np.ndarray, *,
+                    parameters: np.ndarray | None = None) -> np.ndarray:
+    """Standard errors of ``fun(theta)`` by the delta method (``parameters``: see :func:`numerical_jacobian`)."""
+    J = numerical_jacobian(fun, theta, parameters=parameters)
     var = np.einsum("ia,ab,ib->i", J, vcov, J)
     return np.sqrt(np.maximum(var, 0.0))
 

@@ -99,11 +99,21 @@ class SEMResults:
         at = self._internal.theta if theta is None else np.asarray(theta, float)
         return self._internal.standardized(at, rows)
 
-    def delta_method(self, fun: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Value and delta-method standard errors of ``fun(theta)``, a function of the free parameters."""
+    def delta_method(self, fun: Callable[[np.ndarray], np.ndarray], *,
+                     parameters: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Value and delta-method standard errors of ``fun(theta)``, a function of the free parameters.
+
+        ``parameters``: the positions ``fun`` depends on, when known (e.g.
+        :meth:`group_parameters` for a function of one group's estimates); the numerical
+        derivatives are then taken over those alone.
+        """
         theta = self._internal.theta
         value = np.atleast_1d(np.asarray(fun(theta), dtype=float))
-        return value, delta_method_se(fun, theta, self.vcov.to_numpy())
+        return value, delta_method_se(fun, theta, self.vcov.to_numpy(), parameters=parameters)
+
+    def group_parameters(self, group: str | None = None) -> np.ndarray:
+        """Positions (in ``params``) of the free parameters a group's model uses (all of them for one group)."""
+        return self._compiled.group_parameters(group)
 
     def wald(self, constraints: str | Sequence[str] | Callable[[np.ndarray], np.ndarray], *,
              description: str = "") -> TestResult:

@@ -106,6 +106,9 @@ class FimlCorrection:
         self.Gamma = self.Wm_inv @ Jm @ self.Wm_inv
         self.Wc = complete_information(sat, theta1)
         self._B = self.Wm_inv @ self.Wc @ self.Wm_inv
+        # The model-free parts of trace(): P = B Wm Gamma and tr(Wm B Wm Gamma).
+        self._P = self._B @ self.Wm @ self.Gamma
+        self._t_sat = float(np.sum(self.Wm * self._P.T))
 
     def addressed(self, sat: Problem) -> FimlCorrection:
         """The same pieces with ``sat`` (the saturated parameters relabelled to another variable order)."""
@@ -114,9 +117,22 @@ class FimlCorrection:
         return new
 
     def trace(self, theta: np.ndarray, problem: Problem) -> float:
-        """``k`` of FIML-C(V3) for a model (the fitted or the baseline one) at its estimates."""
+        """``k`` of FIML-C(V3) for a model (the fitted or the baseline one) at its estimates.
+
+        ``tr(U B U Gamma)`` with ``U = Wm - K M^-1 K'``, ``K = Wm D``, ``M = D' K`` and
+        ``B = Wm^-1 Wc Wm^-1``, expanded so that only products with the model's ``q`` columns
+        remain (``P = B Wm Gamma``; ``B``, ``Gamma`` and ``Wm`` are symmetric):
+        ``tr(Wm P) - 2 tr(M^-1 K' P K) + tr(M^-1 K'BK M^-1 K'Gamma K)``.  With ``n`` saturated
+        moments that is ``3 n^2 q`` operations instead of ``2 n^3`` (a 3-group model of 14
+        waves: n = 1,302, q = 231).
+        """
         D = moment_jacobian(theta, problem, self.sat)
-        WmD = self.Wm @ D
-        U = self.Wm - WmD @ np.linalg.solve(D.T @ WmD, WmD.T)
-        # tr(U Wm^-1 Wc Wm^-1 U Gamma), with two products instead of four.
-        return float(np.sum((U @ self._B) * (U @ self.Gamma).T))
+        K = self.Wm @ D
+        M = D.T @ K
+        KPK = K.T @ (self._P @ K)
+        KBK = K.T @ (self._B @ K)
+        KGK = K.T @ (self.Gamma @ K)
+        second = float(np.trace(np.linalg.solve(M, KPK)))
+        X = np.linalg.solve(M, KBK)
+        Y = np.linalg.solve(M, KGK)
+        return float(self._t_sat - 2.0 * second + np.sum(X * Y.T))

@@ -49,14 +49,18 @@ _CACHE_SIZE = 16
 
 
 def data_key(gd: GroupData) -> str:
-    """Hash of a group's pattern statistics (what the saturated model depends on)."""
+    """Hash of a group's pattern statistics (what the saturated model depends on), kept with the data."""
+    cached = gd.__dict__.get("_data_key")
+    if cached is not None:
+        return cached
     h = hashlib.sha1()
     for pat in gd.patterns:
         h.update(pat.observed.tobytes())
         h.update(np.array([pat.n], dtype=np.float64).tobytes())
         h.update(pat.mean.tobytes())
         h.update(pat.cov.tobytes())
-    return h.hexdigest()
+    gd.__dict__["_data_key"] = key = h.hexdigest()
+    return key
 
 
 def saturated(gd: GroupData, p: int, *, tol: float = 1e-11, max_iter: int = 20000) -> Saturated:
