@@ -22,7 +22,7 @@ from analysis.models.sem.data import check_variances, prepare_data
 from analysis.models.sem.fit_measures import fit_measures
 from analysis.models.sem.fitted import Fitted
 from analysis.models.sem.inference import Covariance
-from analysis.models.sem.partable import build_partable, variable_names
+from analysis.models.sem.partable import syntax_summary, variable_names
 from analysis.models.sem.results import SEMResults
 from analysis.models.sem.saturated import Saturated, saturated
 from analysis.models.sem.structure import implied
@@ -86,20 +86,16 @@ def estimate(
     ngroups = len(levels)
     observed = [c for c in data.columns if c not in (group, weights, cluster, strata)]
 
-    # A first table tells which observed variables the model uses (for missingness); its
-    # warnings are given once, by the table built below.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        probe = build_partable(model, ngroups=ngroups, defaults=defaults, meanstructure=False, fixed_x=fixed_x,
-                               group_equal=group_equal, observed=observed)
-    ov0 = variable_names(probe, "ov")
+    # The syntax tells which observed variables the model uses (for missingness) and whether it
+    # writes intercepts; the table itself is built once, by compile_model.
+    ov0, user_intercepts = syntax_summary(model)
     miss = _decide_missing(data, ov0, missing)
     if meanstructure is None:
         meanstructure = (
             miss == "fiml"
             or defaults == "lavaan"
             or ngroups > 1  # as lavaan: a multigroup model has a mean structure
-            or bool(((probe["op"] == "~1") & (probe["user"] == 1)).any())
+            or user_intercepts
             or any(g in ("intercepts", "means") for g in group_equal)
         )
     if not meanstructure and miss == "fiml":

@@ -189,6 +189,13 @@ def build_partable(
     return df[list(COLUMNS)].astype(types).reset_index(drop=True)
 
 
+def syntax_summary(model: str) -> tuple[list[str], bool]:
+    """From the syntax alone: the observed and latent names it writes (lavaan's order) and
+    whether it has intercepts (``~ 1``); what a fit needs to know before building the table."""
+    elements = reorder_covariances(list(parse_model(model).elements))
+    return names_of_kind(*flat_columns(elements), "ov"), any(e.op == "~1" for e in elements)
+
+
 # ------------------------------------------------------------ table queries
 def variable_names(partable: pd.DataFrame, kind: VariableKind, group: int = 1) -> list[str]:
     """Names of one kind of variable in one group, in lavaan's order.

@@ -18,6 +18,7 @@ when the next line starts with one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -348,6 +349,18 @@ def parse_model(model: str) -> ParsedModel:
     ModelSpecificationError
         For valid syntax that is not supported (e.g. ``<~``, ``lower()``).
     """
+    if isinstance(model, str):
+        return _parse_text(model)
+    return _parse(model)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_text(model: str) -> ParsedModel:
+    """The parse of a model text, remembered (a comparison fits a few texts several times; the result is immutable)."""
+    return _parse(model)
+
+
+def _parse(model: str) -> ParsedModel:
     statements = split_statements(tokenize(model))
     if not statements:
         raise ModelSpecificationError("The model syntax is empty; write at least one formula such as 'f =~ x1 + x2'.")
