@@ -277,6 +277,12 @@ def moderate_within(panel_or_wide: Any, *, x: str, y: str, moderator: str, waves
         wide = wide[wide[by].notna()].reset_index(drop=True)
     if len(wide) < 20:
         raise DataError(f"Fewer than 20 persons have a {moderator} value; the moderation cannot be estimated.")
+    if by is not None:
+        sizes = wide[by].astype(str).value_counts()
+        small = sorted(g for g, n in sizes.items() if n < 20)
+        if small:
+            raise DataError(f"The {by} group {small[0]!r} has fewer than 20 persons with a {moderator} value, too few "
+                            f"for its own interaction; choose another grouping or no 'by'.")
     data = product_terms(wide, x_cols=x_cols, y_cols=y_cols, moderator=moderator, weights=design.weights)
     levels = sorted(data[by].unique().tolist(), key=str) if by is not None else [None]
     syntax = moderated_riclpm_syntax(T, x_cols=x_cols, y_cols=y_cols, n_groups=len(levels))
