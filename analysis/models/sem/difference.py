@@ -47,11 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.models.sem.objectives import casewise_scores, expected_information
-from analysis.models.sem.hessian import observed_information
-from analysis.models.sem.robust import model_trace, saturated_problem, trace_ratio
+from analysis.models.sem.robust import model_trace, saturated_side, trace_ratio
 from analysis.models.sem.structure import implied
-from analysis.models.sem.survey import score_meat
 
 #: How closely M1 at M0's values must reproduce M0's implied moments (relative to their size).
 NESTING_TOLERANCE = 1e-6
@@ -95,7 +92,7 @@ def satorra_bentler_2010(restricted, full) -> ScaledDifference:
         return ScaledDifference(float("nan"), m, unscaled, why)
     fit0, fit1 = restricted._internal, full._internal
     t1 = _saturated_trace(fit1)
-    r0c0 = (t1 - model_trace(fit0.problem, fit0.theta, fit0.bread())) if r0 > 0 else 0.0
+    r0c0 = (t1 - trace_ratio(fit0.bread(), fit0.meat)) if r0 > 0 else 0.0
     if r0 > 0 and r0c0 < 0:
         return ScaledDifference(float("nan"), m, unscaled, "the restricted model's own scaling factor is negative")
     if r0 == 0:
@@ -117,10 +114,8 @@ def satorra_bentler_2010(restricted, full) -> ScaledDifference:
 
 
 def _saturated_trace(fitted) -> float:
-    """``tr(A_1^-1 B_1)`` of the saturated model at its estimates, as :mod:`.robust` computes it."""
-    sat, theta1 = saturated_problem(fitted.problem, fitted.h1, fitted.x_indices())
-    info1 = observed_information(theta1, sat) if fitted.missing == "fiml" else expected_information(theta1, sat)
-    return trace_ratio(info1, score_meat(casewise_scores(theta1, sat), sat.data))
+    """``tr(A_1^-1 B_1)`` of the saturated model at its estimates, as :mod:`.robust` computes (and remembers) it."""
+    return saturated_side(fitted).t1
 
 
 def _restricted_values(restricted, full) -> tuple[np.ndarray | None, str]:

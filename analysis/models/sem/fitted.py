@@ -60,10 +60,27 @@ class Fitted:
         return self.problem.data
 
     def bread(self) -> np.ndarray:
-        """Information matrix for SEs: observed (analytic Hessian) for FIML and MLR, expected otherwise (lavaan)."""
+        """Information matrix for SEs: observed (analytic Hessian) for FIML and MLR, expected otherwise (lavaan).
+
+        Computed once (the SEs and the scaled test both use it); the array is read-only.
+        """
+        return self._bread
+
+    @cached_property
+    def _bread(self) -> np.ndarray:
         if self.missing == "fiml" or self.estimator == "mlr":
-            return observed_information(self.theta, self.problem)
-        return expected_information(self.theta, self.problem)
+            info = observed_information(self.theta, self.problem)
+        else:
+            info = expected_information(self.theta, self.problem)
+        info.setflags(write=False)
+        return info
+
+    @cached_property
+    def meat(self) -> np.ndarray:
+        """First-order information: cross-products of the case-wise scores (under the survey design, if any)."""
+        meat = score_meat(casewise_scores(self.theta, self.problem), self.sample)
+        meat.setflags(write=False)
+        return meat
 
     @cached_property
     def cov(self) -> Covariance:
@@ -75,7 +92,7 @@ class Fitted:
 
     def covariance(self) -> Covariance:
         if self.estimator == "mlr":
-            return sandwich(self.bread(), score_meat(casewise_scores(self.theta, self.problem), self.sample))
+            return sandwich(self.bread(), self.meat)
         return invert_information(self.bread())
 
     # ---- labels and defined parameters --------------------------------------

@@ -90,7 +90,7 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
     problem = fitted.problem
     observed = fitted.missing == "fiml"
     ref = _reference_side(fitted, base_problem, base_theta)
-    c = factor(ref.t1, model_trace(problem, fitted.theta, fitted.bread()), df)
+    c = factor(ref.t1, trace_ratio(fitted.bread(), fitted.meat), df)
     scaled = chisq / c if np.isfinite(c) else float("nan")
     out = {
         "chisq_scaled": scaled,
@@ -130,42 +130,73 @@ class ReferenceSide:
     k_base: float  # FIML-corrected trace of the baseline model (NaN without missing data)
 
 
+@dataclass(frozen=True)
+class SaturatedSide:
+    """The saturated model's part of the scaled tests (also of scaled difference tests)."""
+
+    t1: float
+    fc: FimlCorrection | None
+
+
+_SATURATED: OrderedDict[tuple, SaturatedSide] = OrderedDict()
 _REFERENCE: OrderedDict[tuple, ReferenceSide] = OrderedDict()
-_REFERENCE_SIZE = 8
+_CACHE_SIZE = 8
 
 
-def _reference_side(fitted, base_problem: Problem, base_theta: np.ndarray) -> ReferenceSide:
-    """The saturated and baseline pieces of the scaled tests, remembered per data set and design.
+def _remember(cache: OrderedDict, key: tuple, value):
+    cache[key] = value
+    if len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
 
-    Comparing models on one data set (crosslag's comparison table, invariance tests) then
-    computes the saturated model's information, scores and their cross-products once, also for
-    models that order the variables differently (computed in the data summary's canonical order,
-    :mod:`.reorder`).
-    """
+
+def _data_side(fitted) -> tuple[tuple, object, list[int]]:
+    """Key of the data set, design and fixed-x covariates; the canonical summary and its x positions."""
     problem = fitted.problem
-    observed = fitted.missing == "fiml"
     found = origin(problem.data)
     data, perm = (problem.data, np.arange(len(problem.data.ov_names))) if found is None else found
     x_idx = sorted(int(perm[i]) for i in fitted.x_indices())
-    key = (tuple(data_key(g) for g in data.groups), _design_key(data), tuple(x_idx), observed,
+    key = (tuple(data_key(g) for g in data.groups), _design_key(data), tuple(x_idx), fitted.missing == "fiml",
            problem.meanstructure)
-    if key in _REFERENCE:
-        _REFERENCE.move_to_end(key)
-        return _REFERENCE[key]
+    return key, data, x_idx
+
+
+def saturated_side(fitted) -> SaturatedSide:
+    """``tr(A_1^-1 B_1)`` of the saturated model and its FIML pieces, remembered per data set and design.
+
+    Comparing models on one data set (crosslag's comparison table, group and invariance tests and
+    their scaled differences) then computes the saturated model's information, scores and their
+    cross-products once, also for models that order the variables differently (computed in the
+    data summary's canonical order, :mod:`.reorder`).
+    """
+    key, data, x_idx = _data_side(fitted)
+    if key in _SATURATED:
+        _SATURATED.move_to_end(key)
+        return _SATURATED[key]
+    problem = fitted.problem
+    observed = fitted.missing == "fiml"
     h1 = [saturated(g, len(data.ov_names)) for g in data.groups]
     sat, theta1 = saturated_problem(Problem(structure=problem.structure, data=data,
                                             meanstructure=problem.meanstructure), h1, x_idx)
     info1 = observed_information(theta1, sat) if observed else expected_information(theta1, sat)
     meat1 = score_meat(casewise_scores(theta1, sat), sat.data)
-    base_info = observed_information(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
     fc = FimlCorrection(sat, theta1, Wm=info1, Jm=meat1) if observed else None
-    ref = ReferenceSide(t1=trace_ratio(info1, meat1), t0_base=model_trace(base_problem, base_theta, base_info), fc=fc,
-                        k_base=fiml_correction(fc, problem).trace(base_theta, base_problem) if observed
+    return _remember(_SATURATED, key, SaturatedSide(t1=trace_ratio(info1, meat1), fc=fc))
+
+
+def _reference_side(fitted, base_problem: Problem, base_theta: np.ndarray) -> ReferenceSide:
+    """The saturated and baseline pieces of the scaled tests, remembered per data set and design."""
+    key = _data_side(fitted)[0]
+    if key in _REFERENCE:
+        _REFERENCE.move_to_end(key)
+        return _REFERENCE[key]
+    side = saturated_side(fitted)
+    observed = fitted.missing == "fiml"
+    base_info = observed_information(base_theta, base_problem) if observed else expected_information(base_theta, base_problem)
+    ref = ReferenceSide(t1=side.t1, t0_base=model_trace(base_problem, base_theta, base_info), fc=side.fc,
+                        k_base=fiml_correction(side.fc, fitted.problem).trace(base_theta, base_problem) if observed
                         else float("nan"))
-    _REFERENCE[key] = ref
-    if len(_REFERENCE) > _REFERENCE_SIZE:
-        _REFERENCE.popitem(last=False)
-    return ref
+    return _remember(_REFERENCE, key, ref)
 
 
 def fiml_correction(fc: FimlCorrection, problem: Problem) -> FimlCorrection:
