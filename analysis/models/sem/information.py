@@ -153,6 +153,8 @@ def group_information(theta: np.ndarray, gs: GroupStructure, gd: GroupData, mean
     p = gs.p
     D = combine(dS_e.reshape(-1, p * p), pos, own.size)
     Dm = combine(dmu_e, pos, own.size)
+    if not observed and len(gd.patterns) == 1 and gd.patterns[0].observed.size == p:
+        return own, _complete_expected(D, Dm, imp.sigma, float(gd.patterns[0].n), meanstructure)
     R, Cr, Wsum, G, gmu = moment_information(gd, imp.sigma, imp.mu, meanstructure, observed=observed)
     H = D @ R @ D.T
     if meanstructure:
@@ -164,3 +166,20 @@ def group_information(theta: np.ndarray, gs: GroupStructure, gd: GroupData, mean
         curv = curvature(gs, imp, G, gmu if meanstructure else np.zeros(p))
         H += combine(combine(curv, pos, own.size, axis=0), pos, own.size, axis=1)
     return own, 0.5 * (H + H.T)
+
+
+def _complete_expected(D: np.ndarray, Dm: np.ndarray, sigma: np.ndarray, n: float, meanstructure: bool) -> np.ndarray:
+    """Expected information of one complete pattern: ``n/2 tr(W dS_a W dS_b) + n dmu_a' W dmu_b``.
+
+    With every variable observed there is one ``W``, so ``W dS_b W`` is formed for each parameter
+    (``q p^3``) instead of the patterns' ``p^2 x p^2`` operator (``q p^4``): the model fitted to the
+    saturated moments for start values (:mod:`.warm`) and complete-data fits.
+    """
+    p = sigma.shape[0]
+    W = np.linalg.inv(sigma)
+    q = D.shape[0]
+    X = (W @ D.reshape(q, p, p) @ W).reshape(q, p * p)
+    H = 0.5 * n * (D @ X.T)
+    if meanstructure:
+        H += n * (Dm @ W @ Dm.T)
+    return 0.5 * (H + H.T)
