@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.cli._disclosure import add_threshold, shown, write_results
-from analysis.cli._parser import add_spec_and_data, comma_list
+from analysis.cli._parser import add_spec_and_data, comma_list, whole_number
 from analysis.errors import UsageError
 
 HELP = "fit a cross-lagged panel model (CLPM, RI-CLPM or DPM) of two constructs"
@@ -55,6 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weight-rule", choices=("last", "first"), default="last",
                    help="which weight: the longitudinal weight of the last wave analysed (default, as the "
                         "data producers advise) or the first wave's weight (later drop-outs count through FIML)")
+    p.add_argument("--jobs", type=whole_number(1, 2), default=None, metavar="N",
+                   help="processes: 2 (default where two cores are free) compares the --group groups in a second "
+                        "process while this one fits the model; 1 does both in turn (same results)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     add_threshold(p)
     p.set_defaults(run=run)
@@ -75,44 +78,64 @@ def run(args: argparse.Namespace) -> int:
 
         known_names(args.group, panel.groupings, what="grouping")
         group_levels(panel.long[args.group], args.group, exclude=args.exclude_groups)
-    res = fit_crosslag(
-        panel, x=args.x, y=args.y, model=args.model, waves=args.waves, lags=args.lags,
-        innovations=args.innovations, covariates=args.covariates, estimator=args.estimator,
-        compare=not args.no_compare, sensitivity=args.sensitivity,
-        survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
-        allow_unequal_intervals=args.allow_unequal_intervals,
-    )
+    # The group comparison is independent of the single-group fits: with two cores it runs in a
+    # second process meanwhile (analysis.background; the same output as in turn, --jobs 1).
+    compare = None
+    if args.group and not crossed:
+        from analysis import background
+        from analysis.models.crosslag import default_waves
+
+        waves = tuple(args.waves) if args.waves else default_waves(panel, (args.x, args.y))
+        compare = background.start(lambda: _group_comparison(args, panel, waves), jobs=args.jobs)
+    try:
+        res = fit_crosslag(
+            panel, x=args.x, y=args.y, model=args.model, waves=args.waves, lags=args.lags,
+            innovations=args.innovations, covariates=args.covariates, estimator=args.estimator,
+            compare=not args.no_compare, sensitivity=args.sensitivity,
+            survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
+            allow_unequal_intervals=args.allow_unequal_intervals,
+        )
+    except BaseException:
+        if compare is not None:
+            compare.cancel()
+        raise
     print(shown(res.summary(), args))
-    comparison = None
     if crossed:
         return _run_crossed(args, panel, res, crossed)
+    comparison = None
     if args.group:
-        from analysis.models.groups import compare_groups
-
-        comparison = compare_groups(
-            panel, x=args.x, y=args.y, grouping=args.group, model=args.model, waves=args.waves or res.waves,
-            lags=args.lags, innovations=args.innovations, estimator=args.estimator,
-            exclude_groups=args.exclude_groups, survey="none" if args.unweighted else "spec",
-            weight_rule=args.weight_rule, allow_unequal_intervals=args.allow_unequal_intervals,
-        )
-        print(shown(comparison.summary(), args))
+        comparison = compare.result() if compare is not None else _group_comparison(args, panel, res.waves)
+        print(shown(comparison["summary"], args))
     if args.json:
         out = res.to_dict()
         if comparison is not None:
-            block = comparison.to_dict()
+            block = comparison["block"]
             out["groups"] = {lv: {"x_to_y": paths["x_to_y"], "y_to_x": paths["y_to_x"]}
                              for lv, paths in block["groups"].items()}
             out["group_tests"] = block["group_tests"]
             # Each group's lag matrix and its covariance, so 'pool --groups' can pool life stages (issue 19).
-            from analysis.models.crosslag_results import group_lag_matrices
-
-            out["group_lag_matrices"] = group_lag_matrices(comparison)
+            out["group_lag_matrices"] = comparison["lag_matrices"]
             out["group_comparison"] = {k: block[k] for k in
                                        ("grouping", "group_sizes", "not_grouped", "pairwise", "syntax", "fit", "warnings",
                                         "design", "notes")}
             out["notes"] = [*out.get("notes", []), *(n for n in block["notes"] if n not in out.get("notes", []))]
         write_results(out, args)
     return 0
+
+
+def _group_comparison(args: argparse.Namespace, panel, waves) -> dict:
+    """The multigroup comparison by ``--group``, as the text and JSON-ready blocks the command writes."""
+    from analysis.models.crosslag_results import group_lag_matrices
+    from analysis.models.groups import compare_groups
+
+    comparison = compare_groups(
+        panel, x=args.x, y=args.y, grouping=args.group, model=args.model, waves=waves,
+        lags=args.lags, innovations=args.innovations, estimator=args.estimator,
+        exclude_groups=args.exclude_groups, survey="none" if args.unweighted else "spec",
+        weight_rule=args.weight_rule, allow_unequal_intervals=args.allow_unequal_intervals,
+    )
+    return {"summary": comparison.summary(), "block": comparison.to_dict(),
+            "lag_matrices": group_lag_matrices(comparison)}
 
 
 def _crossed_groupings(text: str, exclude: list[str], panel) -> tuple[str, ...]:

@@ -36,6 +36,11 @@ from analysis.models.sem import SEMResults, TestResult, lrt
 from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
 
 
+def default_waves(panel: Any, constructs: Sequence[str]) -> tuple[str, ...]:
+    """The waves a model of ``constructs`` uses by default: every wave in which all were scored."""
+    return tuple(w for w in panel.waves if all(w in panel.construct_waves.get(c, ()) for c in constructs))
+
+
 def wide_design(
     panel: Any,
     *,
@@ -75,8 +80,7 @@ def wide_design(
                     raise DataError(f"Wave {w!r} is not in the data; the waves found are {', '.join(panel.waves)}.")
             # Constructs not measured in a requested wave: Panel.wide says which and why.
         if waves is None:
-            common = [w for w in panel.waves if all(w in panel.construct_waves.get(c, ()) for c in constructs)]
-            wave_list = tuple(common)
+            wave_list = default_waves(panel, constructs)
         else:
             wave_list = tuple(str(w) for w in waves)
         wide = panel.wide(constructs, waves=wave_list, groupings=[group] if group else [],

@@ -102,3 +102,35 @@ def test_counts_under_the_threshold_are_not_shown(cohort, tmp_path):
                "--no-compare", "--json", str(default)).returncode == 0
     d = json.loads(default.read_text())
     assert d["disclosure"] == {"threshold": 10, "counts_hidden": 0} and d["fit"]["nobs"] > 10
+
+
+def test_group_comparison_in_a_second_process_gives_the_same_output(cohort, tmp_path):
+    """--jobs 2 (the default on two cores) compares the groups in a forked process meanwhile: same text, same JSON."""
+    outs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"g{jobs}.json"
+        res = run("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "ghq_likert", "--model", "riclpm",
+                  "--group", "life_stage", "--jobs", jobs, "--json", str(out))
+        assert res.returncode == 0, res.stderr
+        d = json.loads(out.read_text())
+        d["fit"].pop("fit_seconds", None)
+        d.pop("fit_seconds", None)
+        outs[jobs] = (res.stdout.replace(str(out), "OUT"), _no_timings(d))
+    assert outs["1"] == outs["2"]
+    assert set(outs["2"][1]["groups"]) == {"16-29", "30-64", "65+"}
+
+
+def test_an_error_in_the_group_comparison_is_one_sentence_from_either_process(cohort):
+    for jobs in ("1", "2"):
+        res = run("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "ghq_likert", "--model", "clpm",
+                  "--no-compare", "--group", "life_stage", "--exclude-groups", "16-29,30-64", "--jobs", jobs)
+        assert res.returncode == 2, res.stderr
+        assert "Traceback" not in res.stderr and "fewer than two groups" in res.stderr
+
+
+def _no_timings(obj):
+    if isinstance(obj, dict):
+        return {k: _no_timings(v) for k, v in obj.items() if k != "fit_seconds"}
+    if isinstance(obj, list):
+        return [_no_timings(v) for v in obj]
+    return obj

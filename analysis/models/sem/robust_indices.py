@@ -96,18 +96,41 @@ def complete_statistic(theta: np.ndarray, problem: Problem, h1: list[Saturated])
     return float(total)
 
 
+def _blockwise(blocks: list[np.ndarray], M: np.ndarray, fn) -> np.ndarray:
+    """``fn`` applied to each diagonal block of a block-diagonal ``M`` (zero elsewhere)."""
+    if len(blocks) == 1:
+        return fn(M)
+    out = np.zeros_like(M)
+    for b in blocks:
+        out[np.ix_(b, b)] = fn(M[np.ix_(b, b)])
+    return out
+
+
+def _left(blocks: list[np.ndarray], M: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``M @ X`` for a block-diagonal ``M``."""
+    if len(blocks) == 1:
+        return M @ X
+    out = np.empty((M.shape[0], X.shape[1]))
+    for b in blocks:
+        out[b] = M[np.ix_(b, b)] @ X[b]
+    return out
+
+
 class FimlCorrection:
     """The saturated-model pieces shared by the fitted and the baseline model's FIML-corrected statistics."""
 
     def __init__(self, sat: Problem, theta1: np.ndarray, *, Wm: np.ndarray, Jm: np.ndarray):
         self.sat = sat
         self.Wm = Wm
-        self.Wm_inv = np.linalg.inv(Wm)
-        self.Gamma = self.Wm_inv @ Jm @ self.Wm_inv
+        # Wm and Wc are block diagonal over groups (each group's saturated moments are its own);
+        # Jm is not under a design whose PSUs span groups.  Products with them go block by block.
+        blocks = [np.unique(gs.free_idx) for gs in sat.structure.groups]
+        self.Wm_inv = _blockwise(blocks, Wm, np.linalg.inv)
+        self.Gamma = _left(blocks, self.Wm_inv, _left(blocks, self.Wm_inv, Jm).T).T
         self.Wc = complete_information(sat, theta1)
-        self._B = self.Wm_inv @ self.Wc @ self.Wm_inv
-        # The model-free parts of trace(): P = B Wm Gamma and tr(Wm B Wm Gamma).
-        self._P = self._B @ self.Wm @ self.Gamma
+        self._B = _left(blocks, self.Wm_inv, _left(blocks, self.Wm_inv, self.Wc).T).T
+        # The model-free parts of trace(): P = B Wm Gamma = Wm^-1 Wc Gamma and tr(Wm P).
+        self._P = _left(blocks, _left(blocks, self.Wm_inv, self.Wc), self.Gamma)
         self._t_sat = float(np.sum(self.Wm * self._P.T))
 
     def addressed(self, sat: Problem) -> FimlCorrection:
