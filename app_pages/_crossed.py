@@ -20,7 +20,7 @@ from analysis.errors import WorkbenchError
 from analysis.interpret import effect_size_scale, plain_numbers
 from analysis.runs.disclosure import scrub_text
 
-from app_pages import _results, _shared
+from app_pages import _progress, _results, _shared
 from app_pages._glossary import tip
 from app_pages._shared import Dataset
 
@@ -50,18 +50,31 @@ def crossed_key(ds: Dataset, s: dict) -> tuple:
 
 
 def crossed(ds: Dataset, s: dict):
-    """``compare_crossed`` for settings ``s``, kept in the server's store."""
+    """``compare_crossed`` for settings ``s``, kept in the server's store, with a progress bar.
+
+    The bar follows the library's progress: first the model in every cell, then the tests' restricted
+    models as a step of their own (its clock starts again, so the time left is estimated from tests only;
+    the model in every cell takes longer than a test).
+    """
     from analysis.models.crossed import compare_crossed
 
     key = crossed_key(ds, s)
     _, x, y, groupings, model, lags, waves, exclude = key
     p = _shared.panel(ds)
+    crossing = " × ".join(_shared.grouping_name(p, g) for g in groupings)
 
     def compute():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the results keep their warnings; the page shows them
-            return compare_crossed(p, x=x, y=y, groupings=groupings, model=model, lags=lags, waves=waves,
-                                   exclude_groups=exclude)
+        with _progress.bar(f"Fitting the model in every cell of {crossing}") as bar:
+            def show(done: int, total: int, step: str) -> None:
+                if done == 0:
+                    bar(0, total, f"Fitting the model in every cell of {crossing} (then {total - 1} tests)")
+                else:  # the tests, counted on their own
+                    bar(done - 1, total - 1, f"Fitting the {total - 1} tests' models")
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the results keep their warnings; the page shows them
+                return compare_crossed(p, x=x, y=y, groupings=groupings, model=model, lags=lags, waves=waves,
+                                       exclude_groups=exclude, progress=show)
 
     return _results.kept("crossed", key, compute)
 
@@ -126,7 +139,7 @@ def show(ds: Dataset, p: Panel, *, x0: str, y0: str, model0: str = "riclpm", lag
     with _shared.friendly("comparing the crossed groups", stop=False):
         try:
             res = _results.cached("crossed", key)
-            if res is None:
+            if res is None:  # the elapsed time, and a progress bar following the fits
                 crossing = " × ".join(plain_group[g] for g in s["groupings"])
                 with st.spinner(f"Fitting the model in every cell of {crossing} and its tests…", show_time=True):
                     res = crossed(ds, s)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -153,6 +153,7 @@ def compare_crossed(
     weight_rule: WeightRule = "last",
     allow_unequal_intervals: bool = False,
     tests: Sequence[TestFamily] = TEST_FAMILIES,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> CrossedComparison:
     """Multigroup cross-lagged model over the cells of crossed groupings, with factorial tests.
 
@@ -176,6 +177,13 @@ def compare_crossed(
         Which tests to fit: ``"omnibus"`` (all cells equal), ``"main"`` (each grouping's
         difference) and ``"interaction"`` (default all three; the Holm adjustment is over
         the tests fitted).  Fewer tests are faster, e.g. in simulations.
+    progress : callable, optional
+        Called as ``progress(done, total, step)`` before the model over the cells is
+        fitted and before each test's restricted model (``done`` fits of ``total``
+        finished so far, ``step`` saying in words what is fitted next), and once more
+        with ``done == total`` at the end, e.g. to move a progress bar.  ``total`` is
+        one plus the number of restricted models (tests that cannot be formed fit
+        nothing and are not counted); it is known before the first fit.
 
     Returns
     -------
@@ -252,8 +260,19 @@ def compare_crossed(
              "the same groups, so only the test of all cells equal is computed (the main differences and "
              "interactions are reported as missing). Leave out a whole group instead to compare a complete table.")
     G = len(cells)
+    counts = [len(found["levels"][g]) for g in names]
+    # Which restricted models will be fitted, known before the first fit so a progress bar has its total.
+    planned = [(key, hyp) for key in ("x_to_y", "y_to_x") for hyp in hypotheses(names, counts)
+               if {"additive": "interaction"}.get(hyp.kind, hyp.kind) in tests and (complete or hyp.kind == "omnibus")]
+    total = 1 + len(planned)
+
+    def report(done: int, step: str) -> None:
+        if progress is not None:
+            progress(done, total, step)
+
     kw = {"estimator": estimator, "missing": "fiml", **resolve_design(panel, wide, survey).fit_options()}
     free_syntax = build_syntax(model, design, lags=lags, innovations=innovations, groups=Groups(n=G))
+    report(0, f"Fitting the model in each of the {G} cells of {' × '.join(names)}")
     try:
         free = fit_panel(free_syntax, wide, group=column, group_levels=cells, **kw)
     except ConvergenceError as exc:
@@ -267,8 +286,8 @@ def compare_crossed(
     paths = lag_paths(model, design)
     per_cell = {c: {key: summarise_path(free, paths[key], wave_list, group=c, level=level)
                     for key in ("x_to_y", "y_to_x")} for c in cells}
-    counts = [len(found["levels"][g]) for g in names]
     found_tests: list[CrossedTest] = []
+    fitted = 0
     for key in ("x_to_y", "y_to_x"):
         intervals = [(lhs, rhs, str(t + 2)) for t, (lhs, rhs) in enumerate(paths[key])]
         for hyp in hypotheses(names, counts):
@@ -281,6 +300,9 @@ def compare_crossed(
             contrast = hyp.contrast if complete else np.eye(G)[:-1] - np.eye(G)[1:]
             syntax = restricted_syntax(free_syntax, path=key, lags=lags, intervals=intervals, n_cells=G,
                                        basis=null_basis(contrast), anchor=design.x[0])
+            fitted += 1
+            report(fitted, f"Test {fitted} of {len(planned)}: {_test_words(hyp)}, "
+                           f"{x if key == 'x_to_y' else y} → later {y if key == 'x_to_y' else x}")
             try:
                 restricted = fit_panel(syntax, wide, group=column, group_levels=cells, se="none", **kw)
             except ConvergenceError:
@@ -290,6 +312,7 @@ def compare_crossed(
             t = lrt(restricted, free)
             found_tests.append(CrossedTest(hyp.kind, hyp.groupings, key, t.chisq, t.df, t.pvalue, float("nan"),
                                            t.description))
+    report(total, f"Fitted the model in every cell and {len(planned)} test{'s' if len(planned) != 1 else ''}")
     found_tests = _with_holm(found_tests)
     failed = [t for t in found_tests if t.description == NOT_CONVERGED]
     if failed:
@@ -308,6 +331,17 @@ def compare_crossed(
         levels={g: tuple(found["levels"][g]) for g in names}, cells=tuple(cells), sizes=sizes,
         not_grouped=found["not_grouped"], sem=free, groups=per_cell, tests=tuple(found_tests),
         warnings=tuple(messages), notes=tuple(notes))
+
+
+def _test_words(hyp: Any) -> str:
+    """What a test's restricted model holds, in a few words for a progress bar (variable names as they are)."""
+    if hyp.kind == "omnibus":
+        return "all cells equal"
+    if hyp.kind == "main":
+        return f"no difference by {hyp.groupings[0]}"
+    if hyp.kind == "additive":
+        return "no interaction of any order"
+    return f"no interaction {' × '.join(hyp.groupings)}"
 
 
 def _with_holm(tests: list[CrossedTest]) -> list[CrossedTest]:

@@ -124,3 +124,36 @@ def test_crossed_life_stage_by_stigma_answer_first_plot_tests_and_cells(app, mon
     assert _results.computations().get("crossed") == fitted + 1
     at.radio(key="gr_view").set_value("single").run()
     assert not at.exception and at.radio(key="gr_grouping").value == "life_stage"
+
+
+def test_crossed_view_moves_a_progress_bar_with_the_fits(app, monkeypatch):
+    # compare_crossed is replaced by one that only reports progress and then refuses a cell, so no model is fitted.
+    from app_support import REPO
+
+    monkeypatch.syspath_prepend(str(REPO))
+    import analysis.models.crossed as crossed_module
+    from analysis.errors import ModelSpecificationError
+    from app_pages import _progress
+
+    seen, shown = [], []
+
+    def fake(panel, *, progress=None, **kw):
+        assert progress is not None, "the page passes its progress bar"
+        for done in (0, 1, 2, 3):
+            seen.append(done)
+            progress(done, 3, "step")
+        raise ModelSpecificationError("The cell '16-29 × none' has fewer than 20 persons.")
+
+    monkeypatch.setattr(crossed_module, "compare_crossed", fake)
+    original = _progress.Bar.__call__
+    monkeypatch.setattr(_progress.Bar, "__call__",
+                        lambda self, done, total, step=None: (shown.append((done, total, step)),
+                                                               original(self, done, total, step))[1])
+    at = _crossed(app("groups"), ["discrimination_group", "diagnosed_condition"])
+    assert not at.exception
+    assert seen == [0, 1, 2, 3]
+    assert shown[0] == (0, 3, "Fitting the model in every cell of experienced discrimination group × diagnosed "
+                              "condition (then 2 tests)")
+    assert shown[1:] == [(0, 2, "Fitting the 2 tests' models"), (1, 2, "Fitting the 2 tests' models"),
+                         (2, 2, "Fitting the 2 tests' models")]
+    assert "'16-29 × none'" in joined(at, "error")

@@ -237,3 +237,21 @@ def test_all_cells_equal_is_compare_groups_test_over_the_cells_scaled_the_same_w
         mine, theirs = res.test("omnibus", path), single.group_tests[path]
         assert mine.df == theirs.df == 3 and "Satorra-Bentler" in mine.description
         assert mine.chisq == pytest.approx(theirs.chisq, rel=1e-6) and mine.pvalue == pytest.approx(theirs.pvalue, rel=1e-6)
+
+
+def test_progress_is_reported_before_each_fit_up_to_the_total(cells):
+    calls = []
+    res = crossed(cells, model="clpm", exclude_groups=["65+"], tests=("omnibus", "interaction"),
+                  progress=lambda done, total, step: calls.append((done, total, step)))
+    done, totals, steps = zip(*calls)
+    assert set(totals) == {1 + 4}, "the main fit and the restricted model of 2 tests in each direction"
+    assert list(done) == [0, 1, 2, 3, 4, 5], "before each fit, and once more at the end"
+    assert steps[0] == "Fitting the model in each of the 6 cells of life_stage × stigma_group"
+    assert steps[1] == "Test 1 of 4: all cells equal, L → later M"
+    assert steps[4] == "Test 4 of 4: no interaction life_stage × stigma_group, M → later L"
+    assert len(res.tests) == 4
+    # A test that cannot be formed (incomplete table) fits nothing and is not counted.
+    calls.clear()
+    crossed(cells, model="clpm", exclude_groups=["65+ × high"], tests=("omnibus", "interaction"),
+            progress=lambda done, total, step: calls.append((done, total)))
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
