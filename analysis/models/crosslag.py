@@ -232,7 +232,7 @@ def fit_crosslag(
     if compare:
         other = "free" if lags == "invariant" else "invariant"
         alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
-                        **fit_kw)
+                        start=res, **fit_kw)
         fits[f"{model}/{other}"] = alt
         restricted, full = (res, alt) if lags == "invariant" else (alt, res)
         time_invariance = lrt(restricted, full)

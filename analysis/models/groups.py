@@ -319,7 +319,8 @@ def compare_groups(
     tests = {}
     for name, equal in (("x_to_y", frozenset({"x_to_y"})), ("y_to_x", frozenset({"y_to_x"})),
                         ("omnibus", frozenset({"x_to_y", "y_to_x"}))):
-        restricted = fit_panel(syntax_for(equal), wide, group=grouping, group_levels=levels, se="none", **kw)
+        restricted = fit_panel(syntax_for(equal), wide, group=grouping, group_levels=levels, se="none", start=free,
+                               **kw)
         t = lrt(restricted, free)
         tests[name] = TestResult(t.chisq, t.df, t.pvalue, f"equal {name} across {grouping} groups ({t.description})")
     for sentence in scaled_test_notes(tests, f"across {grouping} groups"):

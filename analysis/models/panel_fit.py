@@ -26,12 +26,14 @@ def panel_sem(syntax: str) -> SEM:
 def fit_panel(syntax: str, data: pd.DataFrame, *, group: str | None = None, group_levels: Sequence | None = None,
               estimator: Literal["ml", "mlr"] = "ml", missing: Literal["fiml", "listwise", "auto"] = "fiml",
               se: Literal["standard", "none"] = "standard", weights: str | None = None,
-              cluster: str | None = None, strata: str | None = None) -> SEMResults:
+              cluster: str | None = None, strata: str | None = None, start: SEMResults | None = None) -> SEMResults:
     """Fit a builder's syntax; engine warnings are kept in ``results.warnings``, not printed.
 
-    ``weights``, ``cluster`` and ``strata`` are the survey-design columns (see ``SEM.fit``).
+    ``weights``, ``cluster`` and ``strata`` are the survey-design columns and ``start`` a related
+    fit to start from (see ``SEM.fit``).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return panel_sem(syntax).fit(data, group=group, group_levels=group_levels, missing=missing,
-                                     estimator=estimator, se=se, weights=weights, cluster=cluster, strata=strata)
+                                     estimator=estimator, se=se, weights=weights, cluster=cluster, strata=strata,
+                                     start=start)

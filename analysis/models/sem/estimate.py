@@ -26,7 +26,7 @@ from analysis.models.sem.partable import syntax_summary, variable_names
 from analysis.models.sem.results import SEMResults
 from analysis.models.sem.saturated import Saturated, saturated
 from analysis.models.sem.structure import implied
-from analysis.models.sem.warm import warm_start
+from analysis.models.sem.warm import admissible, start_from, warm_start
 
 Missing = Literal["auto", "fiml", "listwise"]
 Estimator = Literal["ml", "mlr"]
@@ -62,6 +62,7 @@ def estimate(
     weights: str | None = None,
     cluster: str | None = None,
     strata: str | None = None,
+    start: SEMResults | None = None,
 ) -> SEMResults:
     """Fit ``model`` to ``data``; see :class:`analysis.models.sem.SEM` for the options."""
     t0 = time.perf_counter()
@@ -118,7 +119,11 @@ def estimate(
         compiled = compiled.with_structure_from(_fill_exogenous(pt, ov, h1))
         pt = compiled.partable
     theta0 = compiled.start(sample, moments=[(h.mean, h.cov) for h in h1])
-    opt = compiled.maximise(sample, warm_start(compiled, sample, h1, theta0) if miss == "fiml" else theta0)
+    if start is not None and admissible(compiled, sample, given := start_from(compiled, start, theta0)):
+        theta0 = given
+    elif miss == "fiml":
+        theta0 = warm_start(compiled, sample, h1, theta0)
+    opt = compiled.maximise(sample, theta0)
     if not opt.converged:
         message = (
             f"The model did not converge in {opt.iterations} iterations. Try: (1) checking that every "

@@ -87,6 +87,7 @@ class SEM:
         weights: str | None = None,
         cluster: str | None = None,
         strata: str | None = None,
+        start: SEMResults | None = None,
     ) -> SEMResults:
         """Estimate the model; the model object is not changed.
 
@@ -119,6 +120,11 @@ class SEM:
             Column of strata (needs ``cluster``): PSU totals are centred within strata with
             the ``n_h/(n_h-1)`` factor (Stata ``svy``, R ``survey``, Mplus ``COMPLEX``).
             Any of the three makes the estimator MLR (robust SEs and test), as in lavaan.
+        start
+            Another fit whose estimates start this one (lavaan's ``start = fit``): each
+            parameter starts at that fit's estimate of the same ``lhs op rhs`` in the same
+            group (e.g. the free model for a model with equality constraints).  Only where
+            to start: the estimates are the same as without it.
         """
         with one_blas_thread():  # the engine's matrices are small: BLAS threads only wait for each other
             return estimate(
@@ -136,6 +142,7 @@ class SEM:
                 weights=weights,
                 cluster=cluster,
                 strata=strata,
+                start=start,
             )
 
     def compile(self, columns: Sequence[str], *, groups: Sequence[str] = ()) -> CompiledSEM:
