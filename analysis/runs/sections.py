@@ -41,6 +41,16 @@ class Context:
         Counts of persons in text cells (notes, messages) are reworded the same way.
         """
         safe, cells = suppress_counts(frame, counts, threshold=self.threshold, dependent=dependent, also=also)
+        return self.protected_table(name, safe, cells=cells)
+
+    def protected_table(self, name: str, safe: pd.DataFrame, *, cells: int) -> pd.DataFrame:
+        """Write ``tables/<name>.csv`` from a table that has passed disclosure control already.
+
+        For a table protected by the rule the report and the dashboard share (e.g.
+        :func:`analysis.reporting.crossed_report.safe_cells`), ``cells`` being the cells it
+        blanked; counts in text cells are reworded as :meth:`table` does.  Returns what was written.
+        """
+        safe = safe.copy()
         for col in safe.columns:
             if safe[col].dtype == object:
                 safe[col] = safe[col].map(lambda v: scrub_text(v, self.threshold) if isinstance(v, str) else v)
@@ -204,10 +214,6 @@ def groups(ctx: Context, item: GroupsItem) -> dict:
             "figure": f"forest_{tag}"}
 
 
-#: Columns of a crossed comparison's cells table computed from the cell's persons.
-CROSSED_DEPENDENT = ("est", "se", "ci_lower", "ci_upper", "pvalue", "std_all", "std_all_ci_lower", "std_all_ci_upper")
-
-
 def check_crossed(ctx: Context, item: GroupsItem, where: str) -> tuple[str, ...]:
     """A groups item's ``crossed`` groupings (and cells to exclude) checked against the panel before any fit.
 
@@ -243,7 +249,8 @@ def crossed_groups(ctx: Context, item: GroupsItem) -> dict:
     """
     from analysis.models.crossed import compare_crossed
     from analysis.reporting.crossed_plot import crossed_forest_plot
-    from analysis.runs.disclosure import hide_group_sizes, is_small
+    from analysis.reporting.crossed_report import crossed_caption, safe_cells
+    from analysis.runs.disclosure import is_small
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -251,26 +258,15 @@ def crossed_groups(ctx: Context, item: GroupsItem) -> dict:
                               waves=item.waves, lags=item.lags, exclude_groups=item.exclude_groups,
                               allow_unequal_intervals=item.allow_unequal_intervals, **survey_options(ctx))
     tag = f"{item.x}_{item.y}_{'_'.join(res.groupings)}"
-    table = res.to_frame()
-    # A cell under the threshold loses its estimates too, whatever hides its size first.
-    small = np.array([is_small(v, ctx.threshold) for v in table["n"]], dtype=bool)
-    # The cells' sizes plus the persons without a cell add up to the persons analysed (issue 17).
-    table, hidden = hide_group_sizes(table.assign(grouping="cells"), {"cells": res.not_grouped},
-                                     threshold=ctx.threshold, group="cell")
-    table = table.drop(columns="grouping")
-    ctx.suppressed_cells += hidden
-    safe = ctx.table(f"crossed_{tag}", table, counts=("n",), dependent={"n": CROSSED_DEPENDENT},
-                     also={"n": small})
+    # The report's and the dashboard's rule: a cell under the threshold loses its size and estimates, and a
+    # size that would give back the persons without a cell is hidden (issue 17).
+    safe, cells = safe_cells(res.to_frame(), res.not_grouped, threshold=ctx.threshold)
+    safe = ctx.protected_table(f"crossed_{tag}", safe, cells=cells)
     tests = res.tests_frame()
     ctx.table(f"crossed_tests_{tag}", tests)
-    x, y = name_of(item.x), name_of(item.y)
-    first = name_of(res.groupings[0])
     ctx.figure(f"crossed_forest_{tag}", crossed_forest_plot(safe, x=item.x, y=item.y, groupings=res.groupings,
-                                                              threshold=ctx.threshold), caption=(
-        f"Cross-lagged effects of {x} and {y} in each cell of {' × '.join(name_of(g) for g in res.groupings)}"
-        f" (standardized, 95% confidence intervals): one panel per {first} group, so the pattern can be compared "
-        f"across panels. Blue solid: {x} → later {y}; orange dashed: {y} → later {x}. Cells of fewer than "
-        f"{ctx.threshold} persons are not drawn."))
+                                                              threshold=ctx.threshold),
+               caption=crossed_caption(item.x, item.y, res.groupings, threshold=ctx.threshold))
     block = res.to_dict()
     shown = safe.drop_duplicates("cell").set_index("cell")["n"]
     for c in list(block["groups"]):
