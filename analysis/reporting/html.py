@@ -19,8 +19,9 @@ from analysis.outputs import write_text_atomic
 from analysis.models.survey_design import design_sentence
 from analysis.reporting.between import (analysed_sentence, between_html, between_words, fit_flags,
                                         fit_flags_html)
-from analysis.reporting.headline import Headline, causal_headline, crosslag_headline, groups_headline
+from analysis.reporting.headline import Headline, causal_headline, run_headline
 from analysis.reporting.methods import methods_html
+from analysis.reporting.moderation_report import main_points as moderation_points
 from analysis.reporting.tables import cell
 from analysis.reporting.pooling import pooling_html
 
@@ -123,15 +124,10 @@ def figure_html(folder: Path, figures: dict, name: str) -> str:
 
 
 def report_headline(results: dict) -> Headline | None:
-    """The headline of a run: its first cross-lagged model, with the group comparison of the same measures."""
-    cls = results.get("crosslag") or []
-    if cls:
-        cl = cls[0]
-        groups = next((g for g in results.get("groups", []) if (g["x"], g["y"]) == (cl["x"], cl["y"])), None)
-        return crosslag_headline(cl, groups)
-    if results.get("groups"):
-        return groups_headline(results["groups"][0])
-    return None
+    """The headline of a run (:func:`analysis.reporting.headline.run_headline`): its first cross-lagged model
+    with the single and crossed group comparisons of the same measures; else its first group comparison;
+    else its first crossed comparison alone (a run with only crossed groupings); None without any."""
+    return run_headline(results)
 
 
 def _main_points(results: dict, *, weight_rule: str | None = None) -> str:
@@ -146,8 +142,8 @@ def _main_points(results: dict, *, weight_rule: str | None = None) -> str:
         items += [between_words(cl)] if between_words(cl) else []
         items.append(analysed_sentence(cl, persons=results["data"]["persons"], weight_rule=weight_rule))
         items.append(design_sentence(cl.get("design")))
-    for m in results.get("moderation", []):
-        items.append(m["interpretation"])
+    for m in results.get("moderation", []):  # fixed effects, inside the RI-CLPM, or both (issue 20)
+        items += moderation_points(m)
     for c in results.get("causal", []):
         items.append("Causal analysis: " + causal_headline(c).text)
     if not items:

@@ -76,6 +76,19 @@ def sem_html(m: dict) -> str:
     return "".join(parts)
 
 
+def main_points(m: dict) -> list[str]:
+    """The report's main points for one moderation item, each a sentence or two, in the section's order.
+
+    A fixed-effects item gives its interpretation; with ``method: sem`` the item's
+    interpretation is the SEM's answer already; with ``method: both`` the SEM's answer comes
+    first, then the fixed-effects sentence, each saying which model it is from.
+    """
+    if m.get("method", "fixed-effects") != "both":
+        return [m["interpretation"]]
+    return [f"Inside the cross-lagged model (within persons): {m['sem']['answer']}",
+            f"In the fixed-effects regressions: {m['interpretation']}"]
+
+
 def moderation_html(m: dict) -> str:
     """The whole section for one moderation item; a fixed-effects item is as before the SEM existed."""
     head = f"<section id='moderation'><h2>Stigma as a moderator: {html.escape(name_of(m['moderator']))}</h2>"

@@ -96,6 +96,20 @@ def test_report_gives_the_sentence_figure_and_tests(crossed_run):
     assert not re.search(r"\b([1-9]|[1-9]\d) persons", text)
 
 
+def test_a_run_with_only_crossed_groupings_is_headed_by_the_crossed_answer(crossed_run):
+    from analysis.reporting.crossed_headline import crossed_headline
+
+    text = crossed_run.report.read_text()
+    results = json.loads((crossed_run.folder / "results.json").read_text())
+    assert set(results) & {"crosslag", "groups"} == set()  # only crossed groupings
+    answer = crossed_headline(results["crossed_groups"][0])
+    assert answer.text == "The links do not clearly differ between life stages or stigma groups, alone or in combination."
+    after = text.split("</h1>", 1)[1].lstrip()
+    assert after.startswith(f"<p id='headline'>{html.escape(answer.text)}</p>"), "the headline first, after the title"
+    caveats = re.search(r"<ul id='headline-caveats' class='note'>(.*?)</ul>", text, re.S).group(1)
+    assert "Holm adjustment" in caveats and "does not by itself show why it arises" in caveats
+
+
 def test_verify_reruns_the_crossed_run_identically(crossed_run, tmp_path):
     assert verify_run(crossed_run.folder).identical  # the manifest's config (groupings: all recorded) loads again
 

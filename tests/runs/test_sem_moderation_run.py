@@ -103,6 +103,23 @@ def test_report_answers_first_then_table_then_caveat(run):
     assert "random-intercept cross-lagged panel model itself" in methods
 
 
+def test_main_points_give_the_sem_answer_beside_the_fixed_effects_sentence(run):
+    import html
+
+    from analysis.interpret import plain_numbers
+
+    res, results = run
+    fe, both, sem = results["moderation"]
+    summary = re.search(r"<section id='summary'>.*?</section>", res.report.read_text(), re.S).group(0)
+    points = [html.unescape(p) for p in re.findall(r"<li>(.*?)</li>", summary, re.S)]
+    expected = [fe["interpretation"],
+                f"Inside the cross-lagged model (within persons): {both['sem']['answer']}",
+                f"In the fixed-effects regressions: {both['interpretation']}",
+                sem["sem"]["answer"]]  # method: sem, whose interpretation is the SEM's answer
+    assert points == [plain_numbers(e) for e in expected]
+    assert both["sem"]["answer"] != both["interpretation"] and sem["interpretation"] == sem["sem"]["answer"]
+
+
 def test_rerun_is_identical(run):
     res, _ = run
     out = verify_run(res.folder)
