@@ -56,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="which weight: the longitudinal weight of the last wave analysed (default, as the "
                         "data producers advise) or the first wave's weight (later drop-outs count through FIML)")
     p.add_argument("--jobs", type=whole_number(1, 2), default=None, metavar="N",
-                   help="processes: 2 (default where two cores are free) compares the --group groups in a second "
-                        "process while this one fits the model; 1 does both in turn (same results)")
+                   help="processes: 2 (default where two cores are free) fits the comparison models, or compares "
+                        "the --group groups, in a second process meanwhile; 1 does everything in turn (same results)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     add_threshold(p)
     p.set_defaults(run=run)
@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             compare=not args.no_compare, sensitivity=args.sensitivity,
             survey="none" if args.unweighted else "spec", weight_rule=args.weight_rule,
             allow_unequal_intervals=args.allow_unequal_intervals,
+            jobs=1 if compare is not None else args.jobs,  # one second process at a time
         )
     except BaseException:
         if compare is not None:

@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.errors import DataError, UsageError
 from analysis.models.builders import (
@@ -29,9 +28,13 @@ from analysis.models.builders import (
     build_syntax,
     lag_paths,
 )
+from analysis import background
+from analysis.models.crosslag_compare import comparison_row, comparison_table, other_models
+from analysis.models.crosslag_compare import model_comparison  # noqa: F401 - its home before crosslag_compare
 from analysis.models.crosslag_results import CrossLagResults, PathSummary
 from analysis.models.intervals import check_intervals, wave_years
 from analysis.models.panel_fit import fit_panel
+from analysis.models.sem.distributions import norm_ppf, norm_sf
 from analysis.models.sem import SEMResults, TestResult, lrt
 from analysis.models.survey_design import Design, Survey, WeightRule, resolve_design
 
@@ -117,7 +120,7 @@ def summarise_path(res: SEMResults, paths: Sequence[tuple[str, str]], waves: Seq
     (est,), (se,) = res.delta_method(raw, parameters=own)
     (std_est,), (std_se,) = res.delta_method(std, parameters=own)
     est, se, std_est, std_se = float(est), float(se), float(std_est), float(std_se)
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = norm_ppf(0.5 + level / 2)
     z = est / se if se > 0 else float("nan")
     by_wave = []
     std_vals = res.standardized(triples, group=group)
@@ -126,11 +129,11 @@ def summarise_path(res: SEMResults, paths: Sequence[tuple[str, str]], waves: Seq
         s = float(np.sqrt(vcov[idx[k], idx[k]]))
         by_wave.append({"from_wave": str(waves[k]), "to_wave": str(waves[k + 1]), "est": e, "se": s,
                         "ci_lower": e - q * s, "ci_upper": e + q * s,
-                        "pvalue": float(2 * stats.norm.sf(abs(e / s))) if s > 0 else float("nan"),
+                        "pvalue": float(2 * norm_sf(abs(e / s))) if s > 0 else float("nan"),
                         "std": float(sv)})
     return PathSummary(
         est=est, se=se, ci_lower=est - q * se, ci_upper=est + q * se,
-        pvalue=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else float("nan"),
+        pvalue=float(2 * norm_sf(abs(z))) if np.isfinite(z) else float("nan"),
         std=std_est, std_se=std_se, std_ci_lower=std_est - q * std_se, std_ci_upper=std_est + q * std_se,
         time_invariant=len(set(idx.tolist())) == 1, by_wave=tuple(by_wave),
     )
@@ -168,6 +171,7 @@ def fit_crosslag(
     survey: Survey | Design = "spec",
     weight_rule: WeightRule = "last",
     allow_unequal_intervals: bool = False,
+    jobs: int | None = 1,
 ) -> CrossLagResults:
     """Fit a cross-lagged panel model of ``x`` and ``y`` and summarise both directions.
 
@@ -209,6 +213,9 @@ def fit_crosslag(
         When the waves are unequally spaced (a wave in between missing or skipped), lags
         equal over waves are refused unless this is True; either way ``notes`` says how the
         intervals differ (:mod:`analysis.models.intervals`).
+    jobs
+        1 (default): everything in this process; 2 or None: the comparison models are fitted in a
+        second process meanwhile where that is safe (:mod:`analysis.background`; same results).
     """
     if model not in MODEL_TYPES:
         raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
@@ -221,30 +228,33 @@ def fit_crosslag(
     syntax = build_syntax(model, design, lags=lags, innovations=innovations)
     fit_kw = {"estimator": estimator, "missing": missing, **survey_design.fit_options()}
     res = fit_panel(syntax, wide, **fit_kw)
-    rows = lag_paths(model, design)
-    x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
-    y_to_x = summarise_path(res, rows["y_to_x"], wave_list, level=level)
-    direction = direction_test(res, rows["x_to_y"], rows["y_to_x"])
+    others, job = None, None
+    if compare:  # the other model types meanwhile, in a second process where allowed (jobs)
+        def fit_others() -> dict:
+            return other_models(res, wide, design, model=model, lags=lags, innovations=innovations, fit_kw=fit_kw)
 
-    time_invariance = None
-    comparison = None
-    fits: dict[str, SEMResults] = {f"{model}/{lags}": res}
-    if compare:
-        other = "free" if lags == "invariant" else "invariant"
-        alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
-                        start=res, **fit_kw)
-        fits[f"{model}/{other}"] = alt
-        restricted, full = (res, alt) if lags == "invariant" else (alt, res)
-        time_invariance = lrt(restricted, full)
-        for m in MODEL_TYPES:
-            if m == model:
-                continue
-            try:
-                fits[f"{m}/{lags}"] = fit_panel(build_syntax(m, design, lags=lags, innovations=innovations), wide,
-                                                se="none", **fit_kw)
-            except Exception as exc:  # a comparison model that fails must not hide the main result
-                fits[f"{m}/{lags}"] = exc
-        comparison = model_comparison(fits, lags=lags)
+        job = background.start(fit_others, jobs=jobs)
+    try:
+        rows = lag_paths(model, design)
+        x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
+        y_to_x = summarise_path(res, rows["y_to_x"], wave_list, level=level)
+        direction = direction_test(res, rows["x_to_y"], rows["y_to_x"])
+        time_invariance = None
+        comparison = None
+        if compare:
+            other = "free" if lags == "invariant" else "invariant"
+            alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
+                            start=res, **fit_kw)
+            restricted, full = (res, alt) if lags == "invariant" else (alt, res)
+            time_invariance = lrt(restricted, full)
+            others = job.result() if job is not None else fit_others()
+            job = None
+            comparison = comparison_table(
+                [comparison_row(f"{model}/{lags}", res), comparison_row(f"{model}/{other}", alt), *others["rows"]],
+                lags=lags, note=others["clpm_note"])
+    finally:
+        if job is not None:
+            job.cancel()
     sens = None
     if sensitivity:
         from analysis.models.sensitivity import sensitivity_table
@@ -260,32 +270,3 @@ def fit_crosslag(
         notes=notes, wave_years=None if (yrs := wave_years(panel, wave_list)) is None else tuple(yrs),
         cohort=getattr(getattr(panel, "spec", None), "cohort", None),
     )
-
-
-def model_comparison(fits: dict[str, Any], *, lags: str) -> pd.DataFrame:
-    """CLPM vs RI-CLPM vs DPM (and free vs invariant lags): fit, AIC, BIC, and LRTs where nested.
-
-    The CLPM is nested in the RI-CLPM (random-intercept variances fixed at zero); as that
-    puts parameters on the boundary, the reported LRT p-value is conservative (a
-    chi-bar-square mixture would give a smaller one).
-    """
-    rows = []
-    for name, r in fits.items():
-        model, lag = name.split("/")
-        if isinstance(r, Exception):
-            rows.append({"model": model, "lags": lag, "converged": False, "note": str(r)})
-            continue
-        f = r.fit
-        rows.append({"model": model, "lags": lag, "converged": r.converged, "npar": f["npar"], "chisq": f["chisq"],
-                     "df": f["df"], "pvalue": f["pvalue"], "cfi": f["cfi"], "tli": f["tli"], "rmsea": f["rmsea"],
-                     "srmr": f["srmr"], "logl": f["logl"], "aic": f["aic"], "bic": f["bic"], "note": ""})
-    table = pd.DataFrame(rows)
-    clpm, riclpm = fits.get(f"clpm/{lags}"), fits.get(f"riclpm/{lags}")
-    if isinstance(clpm, SEMResults) and isinstance(riclpm, SEMResults) and clpm.fit["nobs"] == riclpm.fit["nobs"]:
-        try:
-            t = lrt(clpm, riclpm)
-            table.loc[(table.model == "clpm") & (table.lags == lags), "note"] = (
-                f"LRT against RI-CLPM: chisq {t.chisq:.2f}, df {t.df}, p {t.pvalue:.3g} (boundary: conservative)")
-        except UsageError:
-            pass
-    return table

@@ -143,3 +143,16 @@ def test_repr_is_one_short_line_and_summary_answers_first(riclpm_fit):
     assert text.startswith("CrossLagResults(RI-CLPM of x and y") and "\n" not in text and len(text) < 160
     first = riclpm_fit.summary().splitlines()[0]
     assert "x" in first and ("both ways" in first or "clear link" in first or "directions differ" in first)
+
+
+def test_comparison_models_in_a_second_process_give_the_same_table(riclpm_fit, standin_wide):
+    """jobs=2 fits the other model types in a forked process meanwhile: the same table, test and estimates."""
+    from analysis import background
+
+    if not background.can_fork():
+        pytest.skip("this test process cannot fork safely here (other threads or one core)")
+    forked = fit_crosslag(standin_wide, x="x", y="y", waves=WAVES, model="riclpm", lags="invariant", jobs=2)
+    pd.testing.assert_frame_equal(forked.comparison, riclpm_fit.comparison)
+    assert forked.time_invariance_test == riclpm_fit.time_invariance_test
+    assert forked.x_to_y == riclpm_fit.x_to_y and forked.y_to_x == riclpm_fit.y_to_x
+    assert "LRT against RI-CLPM" in forked.comparison.set_index("model").loc["clpm", "note"]

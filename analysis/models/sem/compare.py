@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from scipy import stats
 
 from analysis.errors import UsageError
+from analysis.models.sem.distributions import chi2_sf
 from analysis.models.sem.inference import TestResult
 from analysis.models.sem.results import PARAMETER_COLUMNS, SEMResults
 from analysis.outputs import json_safe
@@ -127,12 +127,12 @@ def lrt(restricted: SEMResults, full: SEMResults) -> TestResult:
             sb = satorra_bentler_2010(restricted, full)
             if sb.scaling_factor > 0:
                 diff = diff / sb.scaling_factor
-                return TestResult(diff, int(ddf), float(stats.chi2.sf(diff, ddf)),
+                return TestResult(diff, int(ddf), float(chi2_sf(diff, ddf)),
                                   "Satorra-Bentler (2010) scaled difference, as the 2001 scaling factor was not "
                                   "positive")
             return TestResult(float("nan"), int(ddf), float("nan"),
                               "no scaled difference: the Satorra-Bentler (2001) scaling factor is not positive, and "
                               f"the 2010 one cannot be computed ({sb.reason})")
         diff = diff / cd
-    return TestResult(diff, int(ddf), float(stats.chi2.sf(diff, ddf)),
+    return TestResult(diff, int(ddf), float(chi2_sf(diff, ddf)),
                       "Satorra-Bentler (2001) scaled difference" if robust else "chi-square difference")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+
+from analysis.models.sem.distributions import chi2_sf, ncx2_noncentrality
 
 
 def chisq_test(logl: float, logl_h1: float, df: int) -> tuple[float, float]:
     """Likelihood-ratio test of the model against the saturated model."""
     chisq = max(2.0 * (logl_h1 - logl), 0.0)
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
+    pvalue = float(chi2_sf(chisq, df)) if df > 0 else float("nan")
     return chisq, pvalue
 
 
@@ -54,14 +55,8 @@ def rmsea_ci(chisq: float, df: int, N: int, G: int, *, level: float = 0.90) -> t
     lower_p = (1.0 - level) / 2.0  # 0.05
 
     def ncp_for(p_target: float) -> float:
-        # Find lambda with P(X <= chisq | df, lambda) = p_target.
-        f = lambda lam: stats.ncx2.cdf(chisq, df, lam) - p_target if lam > 0 else stats.chi2.cdf(chisq, df) - p_target
-        if f(0.0) < 0:
-            return 0.0
-        hi = max(chisq, 1.0)
-        while f(hi) > 0:
-            hi *= 2.0
-        return optimize.brentq(f, 0.0, hi, xtol=1e-12, rtol=1e-14, maxiter=500)
+        # lambda with P(X <= chisq | df, lambda) = p_target.
+        return ncx2_noncentrality(chisq, df, p_target)
 
     lam_l = ncp_for(upper_p)
     lam_u = ncp_for(lower_p)

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from analysis.models.sem.distributions import chi2_sf, norm_ppf, norm_sf
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,10 @@ def z_tests(est: np.ndarray, se: np.ndarray, *, level: float = 0.95) -> dict[str
     """Wald z statistics, two-sided p-values and normal-theory confidence limits."""
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, est / se, np.nan)
-    q = stats.norm.ppf(0.5 + level / 2.0)
+    q = norm_ppf(0.5 + level / 2.0)
     return {
         "z": z,
-        "pvalue": 2.0 * stats.norm.sf(np.abs(z)),
+        "pvalue": 2.0 * norm_sf(np.abs(z)),
         "ci_lower": est - q * se,
         "ci_upper": est + q * se,
     }
@@ -104,5 +105,5 @@ def wald_test(
     V = J @ vcov @ J.T
     stat = float(h @ np.linalg.solve(V, h))
     df = int(h.size)
-    return TestResult(stat, df, float(stats.chi2.sf(stat, df)), description)
+    return TestResult(stat, df, float(chi2_sf(stat, df)), description)
 

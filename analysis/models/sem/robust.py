@@ -20,9 +20,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from analysis.models.sem import fit_indices as fi
+from analysis.models.sem.distributions import chi2_sf
 from analysis.models.sem.hessian import observed_information
 from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
 from analysis.models.sem.robust_indices import FimlCorrection, complete_statistic, robust_indices
@@ -95,7 +95,7 @@ def yuan_bentler(fitted, chisq: float, df: int, chisq_b: float, df_b: int, base_
     out = {
         "chisq_scaled": scaled,
         "df_scaled": int(df),
-        "pvalue_scaled": float(stats.chi2.sf(scaled, df)) if np.isfinite(scaled) and df > 0 else float("nan"),
+        "pvalue_scaled": float(chi2_sf(scaled, df)) if np.isfinite(scaled) and df > 0 else float("nan"),
         "chisq_scaling_factor": c,
     }
     cb = factor(ref.t1, ref.t0_base, df_b)
