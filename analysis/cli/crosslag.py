@@ -133,7 +133,7 @@ def _group_comparison(args: argparse.Namespace, panel, waves) -> dict:
         panel, x=args.x, y=args.y, grouping=args.group, model=args.model, waves=waves,
         lags=args.lags, innovations=args.innovations, estimator=args.estimator,
         exclude_groups=args.exclude_groups, survey="none" if args.unweighted else "spec",
-        weight_rule=args.weight_rule, allow_unequal_intervals=args.allow_unequal_intervals,
+        weight_rule=args.weight_rule, allow_unequal_intervals=args.allow_unequal_intervals, jobs=args.jobs,
     )
     return {"summary": comparison.summary(), "block": comparison.to_dict(),
             "lag_matrices": group_lag_matrices(comparison)}

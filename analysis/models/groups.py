@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analysis import background
 from analysis.errors import ConvergenceError, DataError, ModelSpecificationError, UsageError
 from analysis.interpret import format_p, readable, significant
 from analysis.models.builders import MODEL_TYPES, Groups, Innovations, Lags, ModelType, build_syntax, lag_paths
@@ -35,6 +35,9 @@ from analysis.naming import name_of
 
 MIN_GROUP_N = 20
 WARN_GROUP_N = 200
+
+#: The restricted models of a group comparison: which lags are held equal across groups.
+EQUAL_SETS = {"x_to_y": ("x_to_y",), "y_to_x": ("y_to_x",), "omnibus": ("x_to_y", "y_to_x")}
 
 
 class SmallGroupWarning(UserWarning):
@@ -224,6 +227,7 @@ def compare_groups(
     survey: Survey | Design = "spec",
     weight_rule: WeightRule = "last",
     allow_unequal_intervals: bool = False,
+    jobs: int | None = 1,
 ) -> GroupComparison:
     """Multigroup cross-lagged model by ``grouping`` with tests of equal effects across groups.
 
@@ -243,6 +247,9 @@ def compare_groups(
         difference tests, Satorra-Bentler 2001), or ``"none"``.
     allow_unequal_intervals
         As :func:`analysis.models.crosslag.fit_crosslag`.
+    jobs
+        1 (default): everything in this process; 2 or None: two of the three restricted fits
+        in a second process meanwhile where that is safe (:mod:`analysis.background`; same results).
     """
     if model not in MODEL_TYPES:
         raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
@@ -308,21 +315,36 @@ def compare_groups(
         raise ModelSpecificationError(f"The multigroup model by {grouping} is not identified in every group; "
                                       "check that each group has persons observed at several waves.")
     messages += [w for w in free.warnings if w not in messages]
-    per_group = {}
-    rows = {}
-    paths = lag_paths(model, design)
-    for lv in levels:
-        rows[lv] = {key: [free.free_index(lhs, "~", rhs, group=lv) for lhs, rhs in paths[key]]
-                    for key in ("x_to_y", "y_to_x")}
-        per_group[lv] = {key: summarise_path(free, paths[key], wave_list, group=lv, level=level)
-                         for key in ("x_to_y", "y_to_x")}
-    tests = {}
-    for name, equal in (("x_to_y", frozenset({"x_to_y"})), ("y_to_x", frozenset({"y_to_x"})),
-                        ("omnibus", frozenset({"x_to_y", "y_to_x"}))):
-        restricted = fit_panel(syntax_for(equal), wide, group=grouping, group_levels=levels, se="none", start=free,
-                               **kw)
-        t = lrt(restricted, free)
-        tests[name] = TestResult(t.chisq, t.df, t.pvalue, f"equal {name} across {grouping} groups ({t.description})")
+
+    def equal_tests(names: Sequence[str]) -> dict[str, TestResult]:
+        """The restricted fits with the named lags equal across groups, tested against ``free``."""
+        out = {}
+        for name in names:
+            equal = frozenset(EQUAL_SETS[name])
+            restricted = fit_panel(syntax_for(equal), wide, group=grouping, group_levels=levels, se="none",
+                                   start=free, **kw)
+            t = lrt(restricted, free)
+            out[name] = TestResult(t.chisq, t.df, t.pvalue, f"equal {name} across {grouping} groups ({t.description})")
+        return out
+
+    # Two of the three restricted fits in a second process where allowed (jobs; same results).
+    there = ("y_to_x", "omnibus")
+    job = background.start(lambda: equal_tests(there), jobs=jobs)
+    try:
+        tests = equal_tests(("x_to_y",))
+        per_group = {}
+        rows = {}
+        paths = lag_paths(model, design)
+        for lv in levels:
+            rows[lv] = {key: [free.free_index(lhs, "~", rhs, group=lv) for lhs, rhs in paths[key]]
+                        for key in ("x_to_y", "y_to_x")}
+            per_group[lv] = {key: summarise_path(free, paths[key], wave_list, group=lv, level=level)
+                             for key in ("x_to_y", "y_to_x")}
+        tests.update(job.result() if job is not None else equal_tests(there))
+        job = None
+    finally:
+        if job is not None:
+            job.cancel()
     for sentence in scaled_test_notes(tests, f"across {grouping} groups"):
         messages.append(sentence)
         notes.append(sentence)

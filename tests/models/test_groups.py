@@ -180,3 +180,16 @@ def test_summary_writes_numbers_for_people_and_tables_keep_full_precision(mg_dat
     assert "Fewer than 10 persons" in text and "3 persons" not in text
     # analysts' tables keep every digit
     assert extreme.to_frame().loc[0, "est"] == 3.72e-05 and extreme.pairwise["pvalue_holm"].iloc[0] == 1e-12
+
+
+def test_restricted_fits_in_a_second_process_give_the_same_tests(mg_data):
+    """jobs=2 fits two of the three restricted models in a forked process meanwhile: identical results."""
+    from analysis import background
+
+    if not background.can_fork():
+        pytest.skip("this test process cannot fork safely here (other threads or one core)")
+    here = compare_groups(mg_data, x="x", y="y", grouping="G", waves=WAVES)
+    forked = compare_groups(mg_data, x="x", y="y", grouping="G", waves=WAVES, jobs=2)
+    assert forked.group_tests == here.group_tests
+    assert list(forked.group_tests) == ["x_to_y", "y_to_x", "omnibus"]
+    assert forked.to_dict() == here.to_dict()
