@@ -34,8 +34,9 @@ def estimate_words(done: int, total: int, elapsed: float) -> str:
 class Bar:
     """``st.progress`` fed by a library's ``progress(done, total[, step])`` callback.
 
-    A new ``step`` (e.g. the checks after the bootstrap) starts the bar and its clock again, so the
-    estimate is always made from steps of one kind.
+    A new ``step`` that starts from nothing done (e.g. the checks after the bootstrap) starts the
+    clock again, so the estimate is made from steps of one kind; a step text that only names the
+    current item (``Comparing life stage (2 of 4 groupings)``) keeps it.
     """
 
     def __init__(self, what: str) -> None:
@@ -46,7 +47,9 @@ class Bar:
 
     def __call__(self, done: int, total: int, step: str | None = None) -> None:
         if step != self._step:
-            self._step, self._started = step, time.perf_counter()
+            if done == 0:
+                self._started = time.perf_counter()
+            self._step = step
         elapsed = time.perf_counter() - self._started
         fraction = min(max(done / total, 0.0), 1.0) if total else 0.0
         self._bar.progress(fraction, text=f"{step or self.what}: {estimate_words(done, total, elapsed)}")

@@ -139,3 +139,29 @@ def test_progress_estimate_words(monkeypatch):
     assert estimate_words(3, 600, 30.0) == "3 of 600 done, about 99 min left"
     assert estimate_words(4, 4, 9.0) == "4 of 4 done"
     assert duration_words(125) == "2 min 5 s"
+
+
+def test_progress_bar_keeps_its_clock_when_only_the_item_named_changes(monkeypatch):
+    """'Comparing X (2 of 4 groupings)': the step text changes every call, the estimate must not restart."""
+    from app_pages import _progress
+
+    shown = []
+
+    class FakeBar:
+        def progress(self, fraction, text):
+            shown.append(text)
+
+        def empty(self):
+            pass
+
+    clock = iter([0.0, 0.0, 0.0, 10.0, 20.0, 20.0, 20.0, 25.0])  # __init__, then (restart,) elapsed per call
+    monkeypatch.setattr(_progress.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(_progress.st, "progress", lambda *a, **k: FakeBar())
+    bar = _progress.Bar("Fitting")                   # clock 0
+    bar(0, 4, "Comparing A (1 of 4 groupings)")      # 0: a new step from nothing done restarts at 0
+    bar(1, 4, "Comparing B (2 of 4 groupings)")      # 10 s for 1 of 4: about 30 s left
+    bar(2, 4, "Comparing C (3 of 4 groupings)")      # 20 s for 2: about 20 s left
+    assert shown[1].endswith("about 30 s left") and shown[2].endswith("about 20 s left")
+    bar(0, 2, "Running the checks")                  # a new step from nothing: clock restarts at 20
+    bar(1, 2, "Running the checks")                  # 5 s for 1 of 2: about 5 s left
+    assert shown[-1].endswith("about 5 s left")
