@@ -27,31 +27,33 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=900)
 
 
-@pytest.mark.skip(reason="Measured 2026-11-27 (issue 16): the synthetic cohort's stigma items are trait-like, so "
-                  "the item-level RI-CLPM's within-person factor variances go to zero (wy1 2.6e-4, wy2 -5.6e-4 "
-                  "after 100 iterations, random-intercept variances negative; the implied covariance stays positive "
-                  "definite). There the parameters tied to a zero-variance factor are not identified (flat "
-                  "directions, a singular Hessian), so even Newton steps with the analytic observed information "
-                  "converge only linearly: -loglik/N falls about 6e-8 per iteration with gradient 0.05-0.16 per "
-                  "case, and 500 iterations (187 s under load) end in ConvergenceError. Re-enable when the "
-                  "optimiser steps in the identified subspace at such points, or the generator gives stigma "
-                  "within-person change.")
 def test_invariance_over_waves_json_contract(cohort, tmp_path):
     out = tmp_path / "inv.json"
-    res = run("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "perceived_stigma",
+    res = run("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "ghq_likert",
               "--json", str(out))
     assert res.returncode == 0, res.stderr
     d = json.loads(out.read_text())
-    assert d["kind"] == "waves" and d["constructs"] == ["loneliness", "perceived_stigma"]
+    assert d["kind"] == "waves" and d["constructs"] == ["loneliness", "ghq_likert"]
     assert d["waves"] == ["a", "b", "c"] and d["group"] is None
     assert [r["level"] for r in d["table"]] == ["configural", "metric", "scalar"]
     for row in d["table"]:
         assert {"npar", "chisq", "df", "cfi", "rmsea", "aic", "bic", "chisq_diff", "df_diff", "pvalue"} <= set(row)
-    # Metric: two free loadings of loneliness and five of perceived stigma held equal over three waves.
-    assert d["table"][1]["df_diff"] == 2 * 2 + 5 * 2
+    # Metric: two free loadings of loneliness and eleven of the GHQ-12 held equal over three waves.
+    assert d["table"][1]["df_diff"] == 2 * 2 + 11 * 2
     assert d["table"][0]["pvalue"] is None and 0 <= d["table"][1]["pvalue"] <= 1
     assert d["spec"] == SPEC
     assert "Measurement invariance over waves" in res.stdout and "scalar" in res.stdout
+
+
+def test_items_that_do_not_change_within_persons_are_a_clear_refusal(cohort):
+    """The synthetic stigma items are trait-like: the within-person factor's variance goes to zero and its
+    loadings are not determined. The fit stops early (Newton steps without headway) and says which
+    estimates the data do not determine, in one line with exit code 2."""
+    res = run("--spec", SPEC, "--data", str(cohort), "--x", "loneliness", "--y", "perceived_stigma")
+    assert res.returncode == 2, res.stdout
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert "did not converge" in res.stderr and "do not determine" in res.stderr
+    assert "Variances near zero or negative" in res.stderr and "wy1~~wy1" in res.stderr
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -35,23 +35,16 @@ def test_invariance_key_is_validated(tmp_path):
         load_config(config(tmp_path, [{"x": "loneliness", "y": "discrimination", "over_waves": "strict"}]))
 
 
-@pytest.mark.skip(reason="Measured 2026-11-27 (issue 16): the synthetic cohort's stigma items are trait-like, so "
-                  "the item-level RI-CLPM's within-person factor variances go to zero (wy1 2.6e-4, wy2 -5.6e-4 "
-                  "after 100 iterations, random-intercept variances negative; the implied covariance stays positive "
-                  "definite). There the parameters tied to a zero-variance factor are not identified (flat "
-                  "directions, a singular Hessian), so even Newton steps with the analytic observed information "
-                  "converge only linearly: -loglik/N falls about 6e-8 per iteration with gradient 0.05-0.16 per "
-                  "case, and 500 iterations (187 s under load) end in ConvergenceError. Re-enable when the "
-                  "optimiser steps in the identified subspace at such points, or the generator gives stigma "
-                  "within-person change.")
 def test_invariance_run_writes_results_table_and_report(tmp_path):
-    res = run_analysis(config(tmp_path, [{"x": "loneliness", "y": "perceived_stigma"}]), out=tmp_path / "runs",
+    # GHQ-12 items change within persons; the synthetic stigma items are trait-like, so their
+    # within-person factor has no variance (see tests/cli/test_invariance_cli.py).
+    res = run_analysis(config(tmp_path, [{"x": "loneliness", "y": "ghq_likert"}]), out=tmp_path / "runs",
                        quiet=True)
     results = json.loads((res.folder / "results.json").read_text())
     (block,) = results["invariance"]
-    assert block["kind"] == "waves" and (block["x"], block["y"]) == ("loneliness", "perceived_stigma")
+    assert block["kind"] == "waves" and (block["x"], block["y"]) == ("loneliness", "ghq_likert")
     assert [r["level"] for r in block["table"]] == ["configural", "metric", "scalar"]
     assert block["interpretation"]
-    assert (res.folder / "tables" / "invariance_loneliness_perceived_stigma.csv").is_file()
+    assert (res.folder / "tables" / "invariance_loneliness_ghq_likert.csv").is_file()
     report = res.report.read_text()
     assert "id='invariance'" in report and block["interpretation"].split(",")[0] in report

@@ -19,6 +19,7 @@ import pandas as pd
 from analysis.errors import ConvergenceError, UsageError
 from analysis.models.sem.compiled import compile_model
 from analysis.models.sem.data import check_variances, prepare_data
+from analysis.models.sem.diagnose import stalled_message
 from analysis.models.sem.fit_measures import fit_measures
 from analysis.models.sem.fitted import Fitted
 from analysis.models.sem.inference import Covariance
@@ -124,13 +125,16 @@ def estimate(
     elif miss == "fiml":
         theta0 = warm_start(compiled, sample, h1, theta0)
     opt = compiled.maximise(sample, theta0)
-    if not opt.converged:
+    if not opt.converged and opt.stalled:
+        message = stalled_message(compiled, sample, opt.theta, opt.iterations)
+    elif not opt.converged:
         message = (
             f"The model did not converge in {opt.iterations} iterations. Try: (1) checking that every "
             "latent variable has a scale (a loading or variance fixed to 1); (2) giving start values "
             "with start(); (3) fewer free parameters (e.g. time-invariant lags); (4) rescaling variables "
             "whose variances differ by orders of magnitude."
         )
+    if not opt.converged:
         design_notes.append(f"Not converged: {message} The estimates are those of the last iteration.")
     theta = opt.theta
     fitted = Fitted(problem=compiled.problem(sample), pt=pt, theta=theta, h1=h1, estimator=estimator, missing=miss,

@@ -34,6 +34,7 @@ class OptimResult:
     gradient: np.ndarray
     iterations: int
     converged: bool
+    stalled: bool = False  # stopped early: Newton steps made no headway (a flat likelihood)
 
 
 def _safe_objective(theta: np.ndarray, problem: Problem) -> tuple[float, np.ndarray | None]:
@@ -67,14 +68,19 @@ def _information(theta: np.ndarray, problem: Problem, N: float, *, newton: bool)
 
 
 def fisher_scoring(
-    theta0: np.ndarray, problem: Problem, *, max_iter: int = 500, tol: float = 1e-13, newton_after: int = 60
+    theta0: np.ndarray, problem: Problem, *, max_iter: int = 500, tol: float = 1e-13, newton_after: int = 60,
+    newton_max: int = 60,
 ) -> OptimResult:
     """Minimise ``-loglik/N``; converged when the Newton decrement ``g' I^-1 g`` < ``tol``.
 
     Newton steps (observed information) replace Fisher scoring after ``newton_after``
     iterations, or after five steps in a row that cut the decrement by less than a fifth
     (a Newton step costs an analytic Hessian, a few gradient evaluations, so it is kept for
-    fits that crawl; most fits converge by Fisher scoring in 10-40 iterations).
+    fits that crawl; most fits converge by Fisher scoring in 10-40 iterations).  Newton's
+    method converges in a few steps near a regular optimum; ``newton_max`` Newton steps
+    without convergence mean the likelihood is flat in some direction (e.g. a latent
+    variance going to zero while its loadings grow), and the fit stops there, ``stalled``,
+    instead of crawling to ``max_iter``.
     """
     N = problem.data.nobs
     theta = theta0.copy()
@@ -88,8 +94,13 @@ def fisher_scoring(
         )
     ridge = 0.0
     slow, previous = 0, np.inf
+    newton_steps = 0
     for it in range(1, max_iter + 1):
-        info = _information(theta, problem, N, newton=it > newton_after or slow >= 5)
+        newton = it > newton_after or slow >= 5
+        newton_steps += newton
+        if newton_steps > newton_max:
+            return OptimResult(theta, f, g, it - 1, False, stalled=True)
+        info = _information(theta, problem, N, newton=newton)
         step, decrement = _solve(info, g, ridge)
         if decrement < tol:
             return OptimResult(theta, f, g, it, True)
