@@ -153,8 +153,12 @@ def note_lines(block: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return notes, others
 
 
-def crossed_html(folder: Path, figures: dict, block: dict[str, Any]) -> str:
-    """The subsection: the interpretation first, the small-multiples figure, the tests, the notes."""
+def crossed_html(folder: Path, figures: dict, block: dict[str, Any], *, figure_on_top: bool = False) -> str:
+    """The subsection: the interpretation first, the small-multiples figure, the tests, the notes.
+
+    ``figure_on_top``: the figure is the report's key figure at its top (a run whose only
+    comparison is this one), so the subsection points to it instead of repeating it.
+    """
     from analysis.reporting.html import figure_html, table_html
 
     x, y = name_of(block["x"]), name_of(block["y"])
@@ -168,7 +172,8 @@ def crossed_html(folder: Path, figures: dict, block: dict[str, Any]) -> str:
     return (f"<section id='crossed-{html.escape(tag)}' class='crossed'><h3>For whom, exactly? {html.escape(title)}"
             "</h3>"
             + f"<p class='crossed-interpretation'>{html.escape(plain_numbers(block['interpretation']))}</p>"
-            + figure_html(folder, figures, block["figure"])
+            + ("<p class='note'>The figure at the top of the report shows these estimates.</p>" if figure_on_top
+               else figure_html(folder, figures, block["figure"]))
             + "<h4>Tests of equal effects across the cells</h4>"
             + table_html(test_rows(block), ["test", "df", "xy_chisq", "xy_p", "yx_chisq", "yx_p"], labels=labels,
                          csv=f"tables/crossed_tests_{tag}.csv")

@@ -163,10 +163,18 @@ def _estimate_note(cl: dict) -> str:
             f"{analysed_sentence(cl)}")
 
 
+def _crossed_on_top(results: dict) -> bool:
+    """A run whose comparisons are all of crossed groupings shows the first one's figure at the top."""
+    return not results.get("groups") and bool(results.get("crossed_groups"))
+
+
 def _key_figure(folder: Path, figures: dict, results: dict) -> str:
-    """The figure that shows the answer: the forest plot by group, else the path diagram."""
+    """The figure that shows the answer: the forest plot by group, else the first crossed groupings'
+    small multiples, else the path diagram."""
     for g in results.get("groups", []):
         return figure_html(folder, figures, g["figure"])
+    if _crossed_on_top(results):
+        return figure_html(folder, figures, results["crossed_groups"][0]["figure"])
     for cl in results.get("crosslag", []):
         return figure_html(folder, figures, cl["figure"])
     return ""
@@ -265,7 +273,8 @@ def build_report(folder: Path, *, cfg, results: dict, figures: dict, blocks: dic
         from analysis.reporting.crossed_report import crossed_html
 
         parts.append("<section id='crossed'><h2>Who is most affected? Groupings crossed</h2>"
-                     + "".join(crossed_html(folder, figures, c) for c in results["crossed_groups"]) + "</section>")
+                     + "".join(crossed_html(folder, figures, c, figure_on_top=k == 0 and _crossed_on_top(results))
+                               for k, c in enumerate(results["crossed_groups"])) + "</section>")
     if results.get("moderation"):  # fixed effects and/or inside the RI-CLPM (issue 20)
         from analysis.reporting.moderation_report import moderation_html
 

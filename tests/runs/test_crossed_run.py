@@ -86,11 +86,16 @@ def test_report_gives_the_sentence_figure_and_tests(crossed_run):
     section = text[text.index("<section id='crossed'>"):]
     sentence = html.escape(plain_numbers(block["interpretation"]))
     assert sentence in section
-    assert section.index(sentence) < section.index("<figure") < section.index("Tests of equal effects")
-    assert "<img alt='Cross-lagged effects of loneliness and GHQ-12 distress in each cell" in section
+    # The run's only comparison is this one, so its figure is the report's key figure, at the top, and the
+    # section points to it instead of repeating it.
+    alt = "<img alt='Cross-lagged effects of loneliness and GHQ-12 distress in each cell"
+    assert text.count(alt) == 1 and text.index(alt) < text.index("<section id='crossed'>")
+    assert text.index("<p id='headline'>") < text.index(alt)
+    assert (section.index(sentence) < section.index("The figure at the top of the report shows these estimates.")
+            < section.index("Tests of equal effects"))
     assert "No interaction: the differences between stigma groups are the same in all life stages" in section
     assert "No difference between life stages (averaged over the stigma groups)" in section
-    assert "e-0" not in section.split("<figure")[0] and "pvalue_holm</th>" not in section
+    assert "e-0" not in section.split("Tests of equal effects")[0] and "pvalue_holm</th>" not in section
     assert "Crossed groupings were compared" in text  # methods
     assert "16-29 × medium (fewer than 100 persons)" in section  # the small cells in one sentence, no count
     assert not re.search(r"\b([1-9]|[1-9]\d) persons", text)
