@@ -125,7 +125,6 @@ def show(ds: Dataset, p: Panel, *, x0: str, y0: str, model0: str = "riclpm", lag
     """The crossed view: choices, then the answer in words, the small multiples, the tests and the cells."""
     from analysis.reporting.crossed_plot import crossed_forest_plot
     from analysis.reporting.crossed_report import crossed_caption, note_lines, safe_cells, test_rows
-    from analysis.reporting.tables import for_people
 
     s = _form(ds, p, x0=x0, y0=y0, model0=model0, lags0=lags0, waves=waves)
     if s is None:
@@ -197,14 +196,10 @@ def show(ds: Dataset, p: Panel, *, x0: str, y0: str, model0: str = "riclpm", lag
     st.subheader("Estimates by cell")
     shown = safe.assign(path=[f"{_shared.short_name(a)} → later {_shared.short_name(b)}"
                               for a, b in zip(safe["from"], safe["to"])])
-    columns = {**{g: plain_group.get(g, g) for g in res.groupings}, "n": "People", "path": "Path",
-               "est": "Estimate", "ci_lower": "95% CI from", "ci_upper": "95% CI to", "pvalue": "p",
-               "std_all": "Standardized", "std_all_ci_lower": "Std. 95% CI from", "std_all_ci_upper": "Std. 95% CI to"}
+    columns = {**{g: plain_group.get(g, g) for g in res.groupings}, **_shared.ESTIMATE_COLUMNS}
     shown = shown[[*columns, *(["suppressed"] if safe["suppressed"].any() else [])]].rename(columns=columns)
-    st.dataframe(for_people(shown.rename(columns={"p": "pvalue"}), labels={"pvalue": "p", "People": "People"}),
-                 hide_index=True, width="stretch")
-    st.download_button("Download the cells' estimates at full precision (CSV)", shown.to_csv(index=False).encode(),
-                       file_name=f"crossed_{tag}.csv", mime="text/csv", key="grc_table_csv")
+    _shared.show_estimates(shown, label="Download the cells' estimates at full precision (CSV)",
+                           file_name=f"crossed_{tag}.csv", key="grc_table_csv")
     st.caption("**People**: persons in the cell (at their first wave analysed). **Estimate**: the cell's cross-lagged "
                "effect in the measures' own points; **Standardized**: in standard deviations "
                f"(about {effect_size_scale()}). Cells with fewer than {_shared.THRESHOLD} people would be blanked, "

@@ -246,3 +246,19 @@ def header(title: str, intro: str) -> tuple[Dataset, Panel]:
     st.title(title)
     st.markdown(intro)
     return dataset_and_panel()
+
+
+#: Column names people read for a table of group or cell estimates (the library's columns -> words).
+ESTIMATE_COLUMNS = {"n": "People", "path": "Path", "est": "Estimate", "ci_lower": "95% CI from",
+                    "ci_upper": "95% CI to", "pvalue": "p", "std_all": "Standardized",
+                    "std_all_ci_lower": "Std. 95% CI from", "std_all_ci_upper": "Std. 95% CI to"}
+
+
+def show_estimates(table: pd.DataFrame, *, label: str, file_name: str, key: str) -> None:
+    """A table of estimates (``ESTIMATE_COLUMNS`` names) as people read it, with its full-precision CSV."""
+    from analysis.reporting.tables import for_people
+
+    st.dataframe(for_people(table.rename(columns={"p": "pvalue"}), labels={"pvalue": "p", "People": "People"}),
+                 hide_index=True, width="stretch")
+    st.download_button(label, table.to_csv(index=False).encode(), file_name=file_name, mime="text/csv", key=key)
+

@@ -136,16 +136,11 @@ table, _ = hide_group_sizes(table, {g: c.not_grouped for g, c in allg.comparison
 shown = table.assign(grouping=table["grouping"].map(plain_group),
                      path=[f"{name(a)} → later {name(b)}" for a, b in zip(table["from"], table["to"])])
 shown = shown[["grouping", "group", "n", "path", "est", "ci_lower", "ci_upper", "pvalue", "std_all", "std_all_ci_lower",
-               "std_all_ci_upper"]].rename(columns={
-                   "grouping": "Grouping", "group": "Group", "n": "People", "path": "Path", "est": "Estimate",
-                   "ci_lower": "95% CI from", "ci_upper": "95% CI to", "pvalue": "p", "std_all": "Standardized",
-                   "std_all_ci_lower": "Std. 95% CI from", "std_all_ci_upper": "Std. 95% CI to"})
+               "std_all_ci_upper"]].rename(columns={"grouping": "Grouping", "group": "Group", **_shared.ESTIMATE_COLUMNS})
 stats = ["Estimate", "95% CI from", "95% CI to", "p", "Standardized", "Std. 95% CI from", "Std. 95% CI to"]
 safe = _shared.disclosure_safe(shown, ["People"], {"People": stats})
-st.dataframe(for_people(safe.rename(columns={"p": "pvalue"}), labels={"pvalue": "p", "People": "People"}),
-             hide_index=True, width="stretch")
-st.download_button("Download the estimates at full precision (CSV)", safe.to_csv(index=False).encode(),
-                   file_name=f"groups_{allg.x}_{allg.y}.csv", mime="text/csv", key="gr_table_csv")
+_shared.show_estimates(safe, label="Download the estimates at full precision (CSV)",
+                       file_name=f"groups_{allg.x}_{allg.y}.csv", key="gr_table_csv")
 st.caption("**People**: persons in the group (at their first wave analysed). **Estimate**: the group's cross-lagged "
            "effect in the measures' own points; **Standardized**: in standard deviations "
            f"(about {effect_size_scale()}). **95% CI**: values compatible with the data. Groups with fewer than "
