@@ -128,6 +128,12 @@ def add_spec_and_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, metavar="DIR", help="folder with the data files the spec names")
 
 
+def add_constructs(p: argparse.ArgumentParser, *, note: str = "") -> None:
+    """The ``--x X --y Y`` pair of commands that model two constructs (``note``: e.g. what they need)."""
+    p.add_argument("--x", required=True, help=f"first construct{note}, e.g. loneliness")
+    p.add_argument("--y", required=True, help=f"second construct{note}, e.g. ghq_likert")
+
+
 def add_parallel_options(p: argparse.ArgumentParser, *, what: str) -> None:
     """Options shared by commands that run many replicates: backend, scheduler, jobs, out, json, quiet."""
     p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",

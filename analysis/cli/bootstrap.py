@@ -8,6 +8,7 @@ from pathlib import Path
 
 from analysis.cli._disclosure import add_threshold, protected, shown
 from analysis.cli._parser import (
+    add_constructs,
     add_parallel_options,
     check_parallel_options,
     comma_list,
@@ -36,8 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", required=True, metavar="DIR|FILE",
                    help="folder with the files the spec names, or (without --spec) one wide file with columns "
                         "{construct}_{wave}, e.g. loneliness_1 (.csv, .sav, .dta or .parquet)")
-    p.add_argument("--x", required=True, help="first construct, e.g. loneliness")
-    p.add_argument("--y", required=True, help="second construct, e.g. ghq_likert")
+    add_constructs(p)
     p.add_argument("--waves", type=comma_list, metavar="LIST",
                    help="comma-separated waves (default with --spec: every wave with both constructs; "
                         "required for a wide file)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.cli._disclosure import add_threshold, shown, write_results
-from analysis.cli._parser import add_spec_and_data, comma_list, whole_number
+from analysis.cli._parser import add_constructs, add_spec_and_data, comma_list, whole_number
 from analysis.errors import UsageError
 
 HELP = "fit a cross-lagged panel model (CLPM, RI-CLPM or DPM) of two constructs"
@@ -23,8 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
     )
     add_spec_and_data(p)
-    p.add_argument("--x", required=True, help="first construct, e.g. loneliness")
-    p.add_argument("--y", required=True, help="second construct, e.g. ghq_likert")
+    add_constructs(p)
     p.add_argument("--model", choices=("clpm", "riclpm", "dpm"), default="riclpm", help="model type (default riclpm)")
     p.add_argument("--waves", type=comma_list, metavar="LIST",
                    help="comma-separated wave names, e.g. i,j,k,l,m (default: every wave with both constructs)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.cli._disclosure import add_threshold, protected, shown
-from analysis.cli._parser import add_spec_and_data, comma_list
+from analysis.cli._parser import add_constructs, add_spec_and_data, comma_list
 
 HELP = "test measurement invariance of two constructs' items over waves or across groups"
 
@@ -23,8 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
     )
     add_spec_and_data(p)
-    p.add_argument("--x", required=True, help="first construct (at least two items), e.g. loneliness")
-    p.add_argument("--y", required=True, help="second construct (at least two items), e.g. ghq_likert")
+    add_constructs(p, note=" (at least two items)")
     p.add_argument("--waves", type=comma_list, metavar="LIST",
                    help="comma-separated wave names, e.g. a,b,c (default: every wave with both constructs)")
     p.add_argument("--group", metavar="GROUPING",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.cli._disclosure import add_threshold, shown, write_results
-from analysis.cli._parser import add_spec_and_data, comma_list
+from analysis.cli._parser import add_constructs, add_spec_and_data, comma_list
 
 HELP = "a continuous moderator (e.g. stigma) of the cross-lags: fixed effects, inside the RI-CLPM, or both"
 
@@ -26,8 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
     )
     add_spec_and_data(p)
-    p.add_argument("--x", required=True, help="first construct, e.g. loneliness")
-    p.add_argument("--y", required=True, help="second construct, e.g. ghq_likert")
+    add_constructs(p)
     p.add_argument("--moderator", required=True, help="the continuous moderator, e.g. perceived_stigma")
     p.add_argument("--by", metavar="GROUPING",
                    help="with --method sem or both: one interaction per group of this grouping, e.g. life_stage, "
