@@ -1,44 +1,75 @@
-"""analysis.background: a forked child computes beside this process, with the same outcome as in turn."""
+"""analysis.background: a forked child computes beside this process, with the same outcome as in turn.
+
+Each case runs in a fresh interpreter (one thread, so forking is allowed there); the test process
+itself may have threads left by earlier tests (Dask, Streamlit), where start() rightly refuses.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 import threading
-import time
+from pathlib import Path
 
 import pytest
 
 from analysis import background
-from analysis.errors import DataError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or background.available_cores() < 2,
-                                reason="needs fork and two cores")
+                                reason="needs fork and two cores (the CI machine has both)")
 
 
-def _only_thread() -> bool:
-    return threading.active_count() == 1
+def in_fresh_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
 
 
 def test_the_child_computes_in_another_process_and_returns_its_value():
-    if not _only_thread():
-        pytest.skip("other threads are running in this test process, so nothing is forked here")
-    parent = os.getpid()
-    job = background.start(lambda: {"pid": os.getpid(), "sum": sum(range(1000))})
-    assert job is not None
-    got = job.result()
-    assert got["sum"] == 499500 and got["pid"] != parent
+    res = in_fresh_python("""
+        import os
+        from analysis import background
+        parent = os.getpid()
+        job = background.start(lambda: {"pid": os.getpid(), "sum": sum(range(1000))})
+        assert job is not None, "a single-threaded process on two cores forks"
+        got = job.result()
+        assert got["sum"] == 499500 and got["pid"] != parent
+        print("ok")
+    """)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
 
 
 def test_the_childs_exception_is_raised_in_the_parent_with_its_type_and_sentence():
-    if not _only_thread():
-        pytest.skip("other threads are running in this test process, so nothing is forked here")
+    res = in_fresh_python("""
+        from analysis import background
+        from analysis.errors import DataError
 
-    def fails():
-        raise DataError("Column 'x' is missing.")
+        def fails():
+            raise DataError("Column 'x' is missing.")
 
-    job = background.start(fails)
-    with pytest.raises(DataError, match="Column 'x' is missing."):
-        job.result()
+        job = background.start(fails)
+        try:
+            job.result()
+        except DataError as exc:
+            print(type(exc).__name__, exc)
+    """)
+    assert res.returncode == 0 and res.stdout.strip() == "DataError Column 'x' is missing.", res.stderr
+
+
+def test_cancel_stops_a_child_that_is_still_working():
+    res = in_fresh_python("""
+        import time
+        from analysis import background
+        job = background.start(lambda: time.sleep(60))
+        t0 = time.perf_counter()
+        job.cancel()
+        job.cancel()  # twice is harmless
+        print(round(time.perf_counter() - t0))
+    """)
+    assert res.returncode == 0 and int(res.stdout) < 10, res.stderr
 
 
 def test_jobs_1_and_a_second_thread_mean_no_fork():
@@ -52,13 +83,3 @@ def test_jobs_1_and_a_second_thread_mean_no_fork():
     finally:
         stop.set()
         t.join()
-
-
-def test_cancel_stops_a_child_that_is_still_working():
-    if not _only_thread():
-        pytest.skip("other threads are running in this test process, so nothing is forked here")
-    job = background.start(lambda: time.sleep(60))
-    t0 = time.perf_counter()
-    job.cancel()
-    assert time.perf_counter() - t0 < 10
-    job.cancel()  # twice is harmless
