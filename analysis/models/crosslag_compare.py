@@ -8,6 +8,7 @@ table's rows and the CLPM-vs-RI-CLPM note, computed exactly as in one process.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -37,6 +38,8 @@ def clpm_note(fits: dict[str, Any], *, lags: str) -> str | None:
             t = lrt(clpm, riclpm)
         except UsageError:
             return None
+        if not math.isfinite(t.chisq):  # said, never a bare 'nan'
+            return f"LRT against RI-CLPM: not available, {t.description}"
         return f"LRT against RI-CLPM: chisq {t.chisq:.2f}, df {t.df}, p {t.pvalue:.3g} (boundary: conservative)"
     return None
 
@@ -60,15 +63,16 @@ def model_comparison(fits: dict[str, Any], *, lags: str) -> pd.DataFrame:
 
 
 def other_models(main: SEMResults, wide: pd.DataFrame, design, *, model: str, lags: str, innovations: str,
-                 fit_kw: dict) -> dict:
-    """Fit the model types other than ``model`` (a failure is kept as its row's note, never raised).
+                 fit_kw: dict, types: tuple[str, ...] | None = None) -> dict:
+    """Fit model types other than ``model`` (``types``, default all; a failure is kept as its row's note,
+    never raised).
 
-    Returns ``rows`` (their comparison rows, in :data:`MODEL_TYPES` order) and ``clpm_note``
-    (the CLPM-vs-RI-CLPM test, using ``main`` when it is one of the two).
+    Returns ``rows`` (their comparison rows, in :data:`MODEL_TYPES` order) and ``clpm_note`` (the
+    CLPM-vs-RI-CLPM test, using ``main`` when it is one of the two; None unless both are here).
     """
     fits: dict[str, Any] = {f"{model}/{lags}": main}
     for m in MODEL_TYPES:
-        if m == model:
+        if m == model or (types is not None and m not in types):
             continue
         try:
             fits[f"{m}/{lags}"] = fit_panel(build_syntax(m, design, lags=lags, innovations=innovations), wide,
@@ -77,3 +81,16 @@ def other_models(main: SEMResults, wide: pd.DataFrame, design, *, model: str, la
             fits[f"{m}/{lags}"] = exc
     return {"rows": [comparison_row(n, r) for n, r in fits.items() if n != f"{model}/{lags}"],
             "clpm_note": clpm_note(fits, lags=lags)}
+
+
+def split_types(model: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The other model types in two shares for two processes: first the ones the CLPM-vs-RI-CLPM
+    test needs with ``model`` (so one process has both), then the rest."""
+    others = tuple(m for m in MODEL_TYPES if m != model)
+    paired = tuple(m for m in others if m in ("clpm", "riclpm"))
+    return paired, tuple(m for m in others if m not in paired)
+
+
+def ordered_rows(rows: list[dict]) -> list[dict]:
+    """Comparison rows of the other model types in :data:`MODEL_TYPES` order."""
+    return sorted(rows, key=lambda r: MODEL_TYPES.index(r["model"]))

@@ -180,3 +180,16 @@ def test_comparison_models_in_a_second_process_give_the_same_table():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
                          cwd=here.parents[1])
     assert res.returncode == 0 and res.stdout.strip() == "same", res.stderr
+
+
+
+def test_a_clpm_test_that_cannot_be_scaled_says_why_instead_of_nan(riclpm_fit, monkeypatch):
+    """On the 40,000 x 14 cohort neither scaled difference exists; the table said 'chisq nan, p nan'."""
+    from analysis.models import crosslag_compare
+    from analysis.models.sem import TestResult
+
+    why = "no scaled difference: the Satorra-Bentler (2001) scaling factor is not positive"
+    monkeypatch.setattr(crosslag_compare, "lrt", lambda a, b: TestResult(float("nan"), 3, float("nan"), why))
+    fits = {"clpm/invariant": riclpm_fit.sem, "riclpm/invariant": riclpm_fit.sem}
+    note = crosslag_compare.clpm_note(fits, lags="invariant")
+    assert note == f"LRT against RI-CLPM: not available, {why}" and "nan" not in note
