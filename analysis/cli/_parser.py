@@ -134,6 +134,19 @@ def add_constructs(p: argparse.ArgumentParser, *, note: str = "") -> None:
     p.add_argument("--y", required=True, help=f"second construct{note}, e.g. ghq_likert")
 
 
+def add_survey_options(p: argparse.ArgumentParser, *, unweighted: str = "unweighted, simple-random-sample SEs") -> None:
+    """``--unweighted`` and ``--weight-rule``: the spec's survey design, or a sensitivity check without it.
+
+    ``unweighted``: what the command does without the design (e.g. "persons resampled, unweighted fits").
+    """
+    p.add_argument("--unweighted", action="store_true",
+                   help=f"ignore the spec's weights, PSUs and strata ({unweighted}): a sensitivity check; the "
+                        "output says so")
+    p.add_argument("--weight-rule", choices=("last", "first"), default="last",
+                   help="which weight each person carries: the longitudinal weight of the last wave analysed "
+                        "(default, as the data producers advise) or the first wave's weight")
+
+
 def add_parallel_options(p: argparse.ArgumentParser, *, what: str) -> None:
     """Options shared by commands that run many replicates: backend, scheduler, jobs, out, json, quiet."""
     p.add_argument("--backend", choices=("joblib", "dask", "serial"), default="joblib",

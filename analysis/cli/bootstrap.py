@@ -10,6 +10,7 @@ from analysis.cli._disclosure import add_threshold, protected, shown
 from analysis.cli._parser import (
     add_constructs,
     add_parallel_options,
+    add_survey_options,
     check_parallel_options,
     comma_list,
     fraction,
@@ -56,10 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="jackknife blocks for the BCa acceleration (default: leave-one-out up to 200 persons, "
                         "else 200 blocks of persons)")
     p.add_argument("--seed", type=seed, default=1, help="random seed (default 1)")
-    p.add_argument("--unweighted", action="store_true",
-                   help="ignore the spec's weights, PSUs and strata (persons resampled, unweighted fits)")
-    p.add_argument("--weight-rule", choices=("last", "first"), default="last",
-                   help="the last wave's longitudinal weight (default) or the first wave's weight")
+    add_survey_options(p, unweighted="persons resampled, unweighted fits")
     add_parallel_options(p, what="data and settings")
     add_threshold(p)
     p.set_defaults(run=run)

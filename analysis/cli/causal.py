@@ -6,7 +6,7 @@ import argparse
 import math
 
 from analysis.cli._disclosure import add_threshold, shown, write_results
-from analysis.cli._parser import add_spec_and_data, comma_list, fraction, seed, whole_number
+from analysis.cli._parser import add_spec_and_data, add_survey_options, comma_list, fraction, seed, whole_number
 from analysis.limits import MAX_CAUSAL_RESAMPLES
 
 HELP = "estimate a causal effect with DoWhy (graph, identification, estimate, refutations)"
@@ -90,12 +90,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--level", type=fraction, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--seed", type=seed, default=0, help="random seed of the bootstrap and refutations (default 0)")
     p.add_argument("--graph", metavar="FILE", help="also draw the causal graph to FILE (.png, .svg or .pdf)")
-    p.add_argument("--unweighted", action="store_true",
-                   help="ignore the spec's weights, PSUs and strata (unweighted estimates, persons resampled): "
-                        "a sensitivity check; the output says so")
-    p.add_argument("--weight-rule", choices=("last", "first"), default="last",
-                   help="which weight each person carries: the weight of the last wave analysed (default, as the "
-                        "data producers advise for a longitudinal analysis) or of the first")
+    add_survey_options(p, unweighted="unweighted estimates, persons resampled")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     add_threshold(p)
     p.set_defaults(run=run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.cli._disclosure import add_threshold, shown, write_results
-from analysis.cli._parser import add_constructs, add_spec_and_data, comma_list, whole_number
+from analysis.cli._parser import add_constructs, add_spec_and_data, add_survey_options, comma_list, whole_number
 from analysis.errors import UsageError
 
 HELP = "fit a cross-lagged panel model (CLPM, RI-CLPM or DPM) of two constructs"
@@ -48,12 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exclude-groups", type=comma_list, default=[], metavar="LIST",
                    help="with --group: group values to leave out on purpose (reported); with crossed groupings "
                         "cells ('65+ × high') or groups of one grouping ('65+')")
-    p.add_argument("--unweighted", action="store_true",
-                   help="ignore the spec's weights, PSUs and strata (unweighted, simple-random-sample SEs): "
-                        "a sensitivity check; the output says so")
-    p.add_argument("--weight-rule", choices=("last", "first"), default="last",
-                   help="which weight: the longitudinal weight of the last wave analysed (default, as the "
-                        "data producers advise) or the first wave's weight (later drop-outs count through FIML)")
+    add_survey_options(p)
     p.add_argument("--jobs", type=whole_number(1, 2), default=None, metavar="N",
                    help="processes: 2 (default where two cores are free) fits the comparison models, or compares "
                         "the --group groups, in a second process meanwhile; 1 does everything in turn (same results)")

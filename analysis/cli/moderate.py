@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.cli._disclosure import add_threshold, shown, write_results
-from analysis.cli._parser import add_constructs, add_spec_and_data, comma_list
+from analysis.cli._parser import add_constructs, add_spec_and_data, add_survey_options, comma_list
 
 HELP = "a continuous moderator (e.g. stigma) of the cross-lags: fixed effects, inside the RI-CLPM, or both"
 
@@ -40,11 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-unequal-intervals", action="store_true",
                    help="when a wave in between is missing or skipped, pool intervals of unequal length anyway "
                         "(refused without it; said in the output)")
-    p.add_argument("--unweighted", action="store_true",
-                   help="ignore the spec's weights, PSUs and strata (unweighted, simple-random-sample SEs): "
-                        "a sensitivity check; the output says so")
-    p.add_argument("--weight-rule", choices=("last", "first"), default="last",
-                   help="which weight: the longitudinal weight of the last wave analysed (default) or the first's")
+    add_survey_options(p)
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to this file")
     add_threshold(p)
     p.set_defaults(run=run)
