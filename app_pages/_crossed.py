@@ -204,9 +204,5 @@ def show(ds: Dataset, p: Panel, *, x0: str, y0: str, model0: str = "riclpm", lag
                "effect in the measures' own points; **Standardized**: in standard deviations "
                f"(about {effect_size_scale()}). Cells with fewer than {_shared.THRESHOLD} people would be blanked, "
                "and a cell's size is hidden when it would give away the people without a cell.")
-    if others:
-        with st.expander(f"Notes ({len(others)})"):
-            for w in others:
-                st.markdown(f"- {_shared.plain(plain_numbers(scrub_text(w, _shared.THRESHOLD)), p)}")
-    st.caption("Groups are compared on associations over time; a difference between groups does not by itself show "
-               "why it arises. " + _shared.CAUTION)
+    _shared.notes_expander([_shared.plain(plain_numbers(scrub_text(w, _shared.THRESHOLD)), p) for w in others])
+    st.caption(_shared.COMPARE_CAUTION)

@@ -262,3 +262,16 @@ def show_estimates(table: pd.DataFrame, *, label: str, file_name: str, key: str)
                  hide_index=True, width="stretch")
     st.download_button(label, table.to_csv(index=False).encode(), file_name=file_name, mime="text/csv", key=key)
 
+
+#: Said under every comparison of groups or cells.
+COMPARE_CAUTION = ("Groups are compared on associations over time; a difference between groups does not by itself show "
+                   "why it arises. " + CAUTION)
+
+
+def notes_expander(notes: list[str]) -> None:
+    """The notes of a comparison (already in plain words), folded away under their count."""
+    if notes:
+        with st.expander(f"Notes ({len(notes)})"):
+            for note in notes:
+                st.markdown(f"- {note}")
+

@@ -158,10 +158,5 @@ with st.expander("Pairs of groups"):
                                         "words": "in words"}), hide_index=True)
         st.caption("Each pair of groups compared directly (Wald test). **difference**: first group's effect minus the "
                    "second's, in points. **p (Holm-adjusted)**: adjusted for the number of pairs (Holm).")
-notes = [w for c in allg.comparisons.values() for w in c.warnings]
-if notes:
-    with st.expander(f"Notes ({len(notes)})"):
-        for w in notes:
-            st.markdown(f"- {_shared.plain(w, p)}")
-st.caption("Groups are compared on associations over time; a difference between groups does not by itself show "
-           "why it arises. " + _shared.CAUTION)
+_shared.notes_expander([_shared.plain(w, p) for c in allg.comparisons.values() for w in c.warnings])
+st.caption(_shared.COMPARE_CAUTION)

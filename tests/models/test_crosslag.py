@@ -149,20 +149,9 @@ def test_comparison_models_in_a_second_process_give_the_same_table():
     """jobs=2 fits the other model types in a forked process meanwhile: the same table, test and estimates.
 
     In a fresh interpreter (one thread, so it may fork); this test process may hold other tests' threads."""
-    import os
-    import subprocess
-    import sys
-    import textwrap
-    from pathlib import Path
+    from fresh_python import run_forking_case
 
-    from analysis import background
-
-    if not hasattr(os, "fork") or background.available_cores() < 2:
-        pytest.skip("needs fork and two cores (the CI machine has both)")
-    here = Path(__file__).resolve().parent
-    code = textwrap.dedent(f"""
-        import sys
-        sys.path[:0] = [{str(here)!r}, {str(here / "sem")!r}]
+    res = run_forking_case("""
         import pandas as pd
         from test_crosslag import WAVES, wide
         from analysis import background
@@ -177,10 +166,7 @@ def test_comparison_models_in_a_second_process_give_the_same_table():
         assert "LRT against RI-CLPM" in two.comparison.set_index("model").loc["clpm", "note"]
         print("same")
     """)
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
-                         cwd=here.parents[1])
     assert res.returncode == 0 and res.stdout.strip() == "same", res.stderr
-
 
 
 def test_a_clpm_test_that_cannot_be_scaled_says_why_instead_of_nan(riclpm_fit, monkeypatch):

@@ -186,20 +186,9 @@ def test_restricted_fits_in_a_second_process_give_the_same_tests():
     """jobs=2 fits two of the three restricted models in a forked process meanwhile: identical results.
 
     In a fresh interpreter (one thread, so it may fork); this test process may hold other tests' threads."""
-    import os
-    import subprocess
-    import sys
-    import textwrap
-    from pathlib import Path
+    from fresh_python import run_forking_case
 
-    from analysis import background
-
-    if not hasattr(os, "fork") or background.available_cores() < 2:
-        pytest.skip("needs fork and two cores (the CI machine has both)")
-    here = Path(__file__).resolve().parent
-    code = textwrap.dedent(f"""
-        import sys
-        sys.path[:0] = [{str(here)!r}, {str(here / "sem")!r}]
+    res = run_forking_case("""
         from test_groups import WAVES, mg_wide
         from analysis import background
         from analysis.models.groups import compare_groups
@@ -212,6 +201,4 @@ def test_restricted_fits_in_a_second_process_give_the_same_tests():
         assert two.to_dict() == one.to_dict()
         print("same")
     """)
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
-                         cwd=here.parents[1])
     assert res.returncode == 0 and res.stdout.strip() == "same", res.stderr
