@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         group_levels(panel.long[args.group], args.group, exclude=args.exclude_groups)
     # The group comparison is independent of the single-group fits: with two cores it runs in a
     # second process meanwhile (analysis.background; the same output as in turn, --jobs 1).
-    compare = None
+    compare, waves = None, None
     if args.group and not crossed:
         from analysis import background
         from analysis.models.crosslag import default_waves
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_crossed(args, panel, res, crossed)
     comparison = None
     if args.group:
-        comparison = compare.result() if compare is not None else _group_comparison(args, panel, res.waves)
+        comparison = compare.result() if compare is not None else _group_comparison(args, panel, waves)
         print(shown(comparison["summary"], args))
     if args.json:
         out = res.to_dict()

@@ -30,7 +30,6 @@ from analysis.models.builders import (
 )
 from analysis import background
 from analysis.models.crosslag_compare import comparison_row, comparison_table, ordered_rows, other_models, split_types
-from analysis.models.crosslag_compare import model_comparison  # noqa: F401 - its home before crosslag_compare
 from analysis.models.crosslag_results import CrossLagResults, PathSummary
 from analysis.models.intervals import check_intervals, wave_years
 from analysis.models.panel_fit import fit_panel

@@ -45,21 +45,16 @@ def clpm_note(fits: dict[str, Any], *, lags: str) -> str | None:
 
 
 def comparison_table(rows: list[dict], *, lags: str, note: str | None) -> pd.DataFrame:
-    """The rows as a table, the CLPM row carrying ``note``."""
+    """The rows as a table, the CLPM row carrying ``note``.
+
+    The CLPM is nested in the RI-CLPM (random-intercept variances fixed at zero); as that puts
+    parameters on the boundary, the LRT p-value in the note is conservative (a chi-bar-square
+    mixture would give a smaller one).
+    """
     table = pd.DataFrame(rows)
     if note is not None:
         table.loc[(table.model == "clpm") & (table.lags == lags), "note"] = note
     return table
-
-
-def model_comparison(fits: dict[str, Any], *, lags: str) -> pd.DataFrame:
-    """CLPM vs RI-CLPM vs DPM (and free vs invariant lags): fit, AIC, BIC, and LRTs where nested.
-
-    The CLPM is nested in the RI-CLPM (random-intercept variances fixed at zero); as that
-    puts parameters on the boundary, the reported LRT p-value is conservative (a
-    chi-bar-square mixture would give a smaller one).
-    """
-    return comparison_table([comparison_row(n, r) for n, r in fits.items()], lags=lags, note=clpm_note(fits, lags=lags))
 
 
 def other_models(main: SEMResults, wide: pd.DataFrame, design, *, model: str, lags: str, innovations: str,

@@ -27,11 +27,6 @@ def norm_sf(z):
     return special.ndtr(-np.asarray(z, dtype=float))
 
 
-def norm_cdf(z):
-    """Lower tail area of the standard normal (``scipy.stats.norm.cdf``)."""
-    return special.ndtr(z)
-
-
 def norm_ppf(q):
     """Quantile of the standard normal (``scipy.stats.norm.ppf``)."""
     return special.ndtri(q)
