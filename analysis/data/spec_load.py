@@ -27,8 +27,8 @@ from analysis.errors import SpecError
 PLACEHOLDER = "<spec>"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML loader that refuses repeated keys in a mapping."""
+class _UniqueKeys:
+    """Refuse repeated keys in a mapping (mixed into a safe YAML loader)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: list = []
@@ -39,6 +39,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.append(key)
         return super().construct_mapping(node, deep=deep)
+
+
+class _UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
+    """Safe YAML loader (pure Python) that refuses repeated keys in a mapping."""
+
+
+#: The same with libyaml's parser where PyYAML has it (several times faster); a file it refuses is read
+#: again by the pure-Python loader, whose messages the errors quote.
+_FAST = (yaml.CSafeLoader, type("_CUniqueKeyLoader", (_UniqueKeys, yaml.CSafeLoader), {})) \
+    if getattr(yaml, "__with_libyaml__", False) else None
 
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:
@@ -112,23 +122,33 @@ def load_yaml(text: str, *, source: str) -> Any:
     SpecError
         Naming ``source`` and the line: not valid YAML, a repeated key, or nested too deeply.
     """
+    if _FAST is not None:
+        try:
+            return _parse(text, source, *_FAST)
+        except (yaml.YAMLError, RecursionError):
+            pass  # said below, in the pure-Python parser's words
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise SpecError(f"{source}: line {event.start_mark.line + 1}, column "
-                                    f"{event.start_mark.column + 1}: nested more than {MAX_DEPTH} levels deep; a "
-                                    "spec or config needs a few levels (see data_specs/synthetic.yaml).")
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        return _parse(text, source, yaml.SafeLoader, _UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise SpecError(_yaml_message(source, exc)) from None
     except RecursionError:  # aliases can nest without nesting the text
         raise SpecError(f"{source}: nested too deeply to read (anchors and aliases within each other?); "
                         "a spec or config needs a few levels.") from None
+
+
+def _parse(text: str, source: str, events_loader: type, loader: type) -> Any:
+    """The depth check on the event stream, then the values."""
+    depth = 0
+    for event in yaml.parse(text, Loader=events_loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise SpecError(f"{source}: line {event.start_mark.line + 1}, column "
+                                f"{event.start_mark.column + 1}: nested more than {MAX_DEPTH} levels deep; a "
+                                "spec or config needs a few levels (see data_specs/synthetic.yaml).")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return yaml.load(text, Loader=loader)  # noqa: S506 (safe loaders)
 
 
 def _yaml_message(source: str, exc: yaml.YAMLError) -> str:

@@ -426,8 +426,17 @@ def design_columns(data: pd.DataFrame, *, weights: str | None, cluster: str | No
         if column.isna().any():
             raise DataError(f"The {role} column {col!r} is empty in {int(column.isna().sum())} rows; "
                             "every row needs one for design-based standard errors.")
-        codes.append(pd.factorize(column.astype(str), sort=True)[0])
+        codes.append(_text_codes(column))
     return w, codes[0], codes[1]
+
+
+def _text_codes(column: pd.Series) -> np.ndarray:
+    """Codes 0, 1, ... of a column's values in the sorted order of their text (as
+    ``pd.factorize(column.astype(str), sort=True)``, converting only the distinct values)."""
+    codes, uniques = pd.factorize(column)
+    text = np.array([str(v) for v in uniques], dtype=object)
+    order = np.unique(text, return_inverse=True)[1]  # values with the same text (1 and "1") share a code
+    return order[codes]
 
 
 def _check_design(groups: list[GroupData], design: SampleDesign) -> None:

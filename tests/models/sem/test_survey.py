@@ -178,3 +178,19 @@ def test_groups_are_domains_of_one_stratified_design():
             data, group="group", missing="fiml", weights="w", cluster="psu", strata="stratum")
     assert res.identified and np.isfinite(res.std_errors).all()
     assert res.design["n_strata"] == 20 and res.design["n_psu"] == 60
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series([12, 9, 100, 9, 1, 12]),  # as text: "1" < "100" < "12" < "9"
+    pd.Series([2.5, 10.0, 2.5, 1.0]),
+    pd.Series(["b", "B", "10", "9", "b"]),
+    pd.Series([1, "1", 2, "x"], dtype=object),  # 1 and "1" read the same, so they are one PSU
+    pd.Series([3, 1, 3, 2]).astype("Int64"),
+    pd.Series(["u", "v", "u"]).astype("category"),
+])
+def test_psu_and_stratum_codes_follow_the_order_of_their_text(column):
+    from analysis.models.sem.data import design_columns
+
+    frame = pd.DataFrame({"psu": column})
+    _, codes, _ = design_columns(frame, weights=None, cluster="psu", strata=None)
+    assert np.array_equal(codes, pd.factorize(column.astype(str), sort=True)[0])
