@@ -25,6 +25,10 @@ from analysis.models.sem.data import GroupData
 from analysis.models.sem.information import combine, entry_jacobian, own_parameters
 from analysis.models.sem.structure import MAT_A, MAT_M, MAT_S, GroupStructure, implied
 
+#: Entries of the score matrix computed at once (rows x free entries).
+CHUNK = 1 << 17
+
+
 def group_scores(theta: np.ndarray, gs: GroupStructure, gd: GroupData,
                  meanstructure: bool) -> tuple[np.ndarray, np.ndarray]:
     """Scores of one group's rows over its own parameters: (positions in theta, rows x own)."""
@@ -45,24 +49,33 @@ def group_scores(theta: np.ndarray, gs: GroupStructure, gd: GroupData,
     r, c = np.triu_indices(p)
     traces = np.empty((batch.size, dS.shape[0]))
     traces[np.concatenate(pat_order)] = batch.vech_rows(Ws) @ (dS[:, r, c] * np.where(r == c, -0.5, -1.0)).T
-    s = np.take(traces, np.repeat(np.arange(batch.size), np.diff(batch.row_start)), axis=0)
+    row_pattern = np.repeat(np.arange(batch.size), np.diff(batch.row_start))
     U = Z @ imp.E
-    rows, cols = gs.free_row, gs.free_col
-    a = _columns(gs.free_mat == MAT_A)
-    if rows[a].size:
-        V = Z @ imp.C[:p]
-        s[:, a] += U[:, rows[a]] * (V[:, cols[a]] + imp.Bm[cols[a]] if meanstructure else V[:, cols[a]])
-    sm = _columns(gs.free_mat == MAT_S)
-    s[:, sm] += U[:, rows[sm]] * U[:, cols[sm]] * np.where(rows[sm] == cols[sm], 0.5, 1.0)
-    mm = _columns(gs.free_mat == MAT_M)
-    if meanstructure and rows[mm].size:
-        s[:, mm] += U[:, rows[mm]]
+    V = Z @ imp.C[:p]
+    weights = None
     if any(b.row_weights is not None for b in batch.blocks):
         weights = np.ones(N)
         for b in batch.blocks:
             weights[b.row_dest] = b.row_weights
-        s *= weights[:, None]  # weighted likelihood: each row's score counts w_i times
-    return own, combine(s, pos, own.size, axis=1)
+    rows, cols = gs.free_row, gs.free_col
+    a, sm, mm = (_columns(gs.free_mat == m) for m in (MAT_A, MAT_S, MAT_M))
+    half = np.where(rows[sm] == cols[sm], 0.5, 1.0)
+    out = np.empty((N, own.size))
+    step = max(64, CHUNK // max(1, traces.shape[1]))
+    for lo in range(0, N, step):  # rows in chunks: the temporaries stay small (and in the CPU's cache)
+        hi = min(N, lo + step)
+        s = traces[row_pattern[lo:hi]]
+        u = U[lo:hi]
+        if rows[a].size:
+            v = V[lo:hi, cols[a]]
+            s[:, a] += u[:, rows[a]] * (v + imp.Bm[cols[a]] if meanstructure else v)
+        s[:, sm] += u[:, rows[sm]] * u[:, cols[sm]] * half
+        if meanstructure and rows[mm].size:
+            s[:, mm] += u[:, rows[mm]]
+        if weights is not None:
+            s *= weights[lo:hi, None]  # weighted likelihood: each row's score counts w_i times
+        out[lo:hi] = combine(s, pos, own.size, axis=1)
+    return own, out
 
 
 def _whiten(b, W: np.ndarray, centre: np.ndarray) -> np.ndarray:
