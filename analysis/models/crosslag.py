@@ -29,7 +29,7 @@ from analysis.models.builders import (
     lag_paths,
 )
 from analysis import background
-from analysis.models.crosslag_compare import comparison_row, comparison_table, ordered_rows, other_models, split_types
+from analysis.models.crosslag_compare import comparison_row, comparison_table, other_models
 from analysis.models.crosslag_results import CrossLagResults, PathSummary
 from analysis.models.intervals import check_intervals, wave_years
 from analysis.models.panel_fit import fit_panel
@@ -227,15 +227,13 @@ def fit_crosslag(
     syntax = build_syntax(model, design, lags=lags, innovations=innovations)
     fit_kw = {"estimator": estimator, "missing": missing, **survey_design.fit_options()}
     res = fit_panel(syntax, wide, **fit_kw)
-    others, job = None, None
-    if compare:  # some other model types meanwhile, in a second process where allowed (jobs)
-        there, here = split_types(model)
+    job = None
+    if compare:  # the other model types meanwhile, in a second process where allowed (jobs)
 
-        def fit_others(types: tuple[str, ...]) -> dict:
-            return other_models(res, wide, design, model=model, lags=lags, innovations=innovations, fit_kw=fit_kw,
-                                types=types)
+        def fit_others() -> dict:
+            return other_models(res, wide, design, model=model, lags=lags, innovations=innovations, fit_kw=fit_kw)
 
-        job = background.start(lambda: fit_others(there), jobs=jobs)
+        job = background.start(fit_others, jobs=jobs)
     try:
         rows = lag_paths(model, design)
         x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
@@ -243,18 +241,17 @@ def fit_crosslag(
         direction = direction_test(res, rows["x_to_y"], rows["y_to_x"])
         time_invariance = None
         comparison = None
-        if compare:
+        if compare:  # here: the other lag setting, which starts from this fit
             other = "free" if lags == "invariant" else "invariant"
             alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
                             start=res, **fit_kw)
             restricted, full = (res, alt) if lags == "invariant" else (alt, res)
             time_invariance = lrt(restricted, full)
-            rest = fit_others(here)
-            others = job.result() if job is not None else fit_others(there)
+            others = job.result() if job is not None else fit_others()
             job = None
             comparison = comparison_table(
-                [comparison_row(f"{model}/{lags}", res), comparison_row(f"{model}/{other}", alt),
-                 *ordered_rows(others["rows"] + rest["rows"])], lags=lags, note=others["clpm_note"])
+                [comparison_row(f"{model}/{lags}", res), comparison_row(f"{model}/{other}", alt), *others["rows"]],
+                lags=lags, note=others["clpm_note"])
     finally:
         if job is not None:
             job.cancel()

@@ -76,16 +76,3 @@ def other_models(main: SEMResults, wide: pd.DataFrame, design, *, model: str, la
             fits[f"{m}/{lags}"] = exc
     return {"rows": [comparison_row(n, r) for n, r in fits.items() if n != f"{model}/{lags}"],
             "clpm_note": clpm_note(fits, lags=lags)}
-
-
-def split_types(model: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The other model types in two shares for two processes: first the ones the CLPM-vs-RI-CLPM
-    test needs with ``model`` (so one process has both), then the rest."""
-    others = tuple(m for m in MODEL_TYPES if m != model)
-    paired = tuple(m for m in others if m in ("clpm", "riclpm"))
-    return paired, tuple(m for m in others if m not in paired)
-
-
-def ordered_rows(rows: list[dict]) -> list[dict]:
-    """Comparison rows of the other model types in :data:`MODEL_TYPES` order."""
-    return sorted(rows, key=lambda r: MODEL_TYPES.index(r["model"]))
