@@ -256,3 +256,28 @@ def test_values_outside_all_bands_are_counted(cohort_dirs, observed):
                 obs[obs["age"] < 20].groupby("wave").size().items()}
     assert dict(zip(rows["wave"], rows["count"])) == expected and sum(expected.values()) > 0
     assert panel.long.loc[panel.long["age"] < 20, "life_stage"].isna().all()
+
+
+@pytest.mark.parametrize("cohort, constructs, groupings", [
+    ("ukhls", ["loneliness", "ghq_likert"], []),
+    ("ukhls", ["mcs"], ["stigma_group", "diagnosed_condition", "life_stage"]),
+    ("elsa", ["cesd", "loneliness"], None),
+])
+def test_loading_some_constructs_gives_what_the_full_load_has(panels, cohort_dirs, cohort, constructs, groupings):
+    full = panels[(cohort, "dta")]
+    some = load_panel(SPEC_OF[cohort], data=cohort_dirs[(cohort, "dta")], constructs=constructs, groupings=groupings)
+    kept = list(full.groupings) if groupings is None else groupings
+    # the constructs asked for, and those the groupings are made of; nothing else
+    assert set(constructs) <= set(some.constructs) < set(full.constructs)
+    assert list(some.groupings) == kept
+    assert some.waves == full.waves
+    pd.testing.assert_frame_equal(some.long, full.long[list(some.long.columns)])
+    pd.testing.assert_frame_equal(some.wide(constructs, groupings=kept), full.wide(constructs, groupings=kept))
+
+
+def test_loading_an_unknown_construct_or_grouping_is_refused_by_name(cohort_dirs):
+    folder = cohort_dirs[("ukhls", "dta")]
+    with pytest.raises(DataError, match="'lonelyness' is not a construct of the spec; did you mean 'loneliness'"):
+        load_panel(SPEC_OF["ukhls"], data=folder, constructs=["lonelyness"])
+    with pytest.raises(DataError, match="'age_group' is not a grouping of the spec"):
+        load_panel(SPEC_OF["ukhls"], data=folder, constructs=["mcs"], groupings=["age_group"])
