@@ -228,12 +228,17 @@ def fit_crosslag(
     fit_kw = {"estimator": estimator, "missing": missing, **survey_design.fit_options()}
     res = fit_panel(syntax, wide, **fit_kw)
     job = None
-    if compare:  # the other model types meanwhile, in a second process where allowed (jobs)
+    other = "free" if lags == "invariant" else "invariant"
 
-        def fit_others() -> dict:
-            return other_models(res, wide, design, model=model, lags=lags, innovations=innovations, fit_kw=fit_kw)
+    def other_lags() -> dict:
+        """The other lag setting, started from this fit, and the time-invariance test against it."""
+        alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
+                        start=res, **fit_kw)
+        restricted, full = (res, alt) if lags == "invariant" else (alt, res)
+        return {"row": comparison_row(f"{model}/{other}", alt), "test": lrt(restricted, full)}
 
-        job = background.start(fit_others, jobs=jobs)
+    if compare:  # meanwhile, in a second process where allowed (jobs)
+        job = background.start(other_lags, jobs=jobs)
     try:
         rows = lag_paths(model, design)
         x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
@@ -241,17 +246,13 @@ def fit_crosslag(
         direction = direction_test(res, rows["x_to_y"], rows["y_to_x"])
         time_invariance = None
         comparison = None
-        if compare:  # here: the other lag setting, which starts from this fit
-            other = "free" if lags == "invariant" else "invariant"
-            alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
-                            start=res, **fit_kw)
-            restricted, full = (res, alt) if lags == "invariant" else (alt, res)
-            time_invariance = lrt(restricted, full)
-            others = job.result() if job is not None else fit_others()
+        if compare:  # here: the other model types
+            others = other_models(res, wide, design, model=model, lags=lags, innovations=innovations, fit_kw=fit_kw)
+            alt = job.result() if job is not None else other_lags()
             job = None
-            comparison = comparison_table(
-                [comparison_row(f"{model}/{lags}", res), comparison_row(f"{model}/{other}", alt), *others["rows"]],
-                lags=lags, note=others["clpm_note"])
+            time_invariance = alt["test"]
+            comparison = comparison_table([comparison_row(f"{model}/{lags}", res), alt["row"], *others["rows"]],
+                                          lags=lags, note=others["clpm_note"])
     finally:
         if job is not None:
             job.cancel()

@@ -1,9 +1,9 @@
 """crosslag's comparison models: the other model types and the other lag setting, as one table.
 
 The other model types (CLPM, RI-CLPM, DPM) are fitted to the same data independently of the
-model asked for, so :func:`other_models` can run in a second process (:mod:`analysis.background`)
-while the first summarises the main model and fits the other lag setting; it returns only the
-table's rows and the CLPM-vs-RI-CLPM note, computed exactly as in one process.
+model asked for; :func:`other_models` returns their table rows and the CLPM-vs-RI-CLPM note.
+``fit_crosslag`` fits the other lag setting in a second process meanwhile (:mod:`analysis.background`:
+a forked child's fits are slower, so it gets the one fit), which returns only its row and test.
 """
 
 from __future__ import annotations
