@@ -146,7 +146,8 @@ def test_repr_is_one_short_line_and_summary_answers_first(riclpm_fit):
 
 
 def test_comparison_models_in_a_second_process_give_the_same_table():
-    """jobs=2 fits the other model types in a forked process meanwhile: the same table, test and estimates.
+    """jobs=2 fits the other lag setting (and tests time-invariance) in a forked process meanwhile: the
+    same table, test and estimates.
 
     In a fresh interpreter (one thread, so it may fork); this test process may hold other tests' threads."""
     from fresh_python import run_forking_case
