@@ -162,7 +162,7 @@ def patterns(y: np.ndarray, *, weights: np.ndarray | None = None, clusters: np.n
         out.append(Pattern(observed=idx, n=n, mean=mean, cov=cov, rows=rows, weights=w,
                            clusters=None if clusters is None else clusters[members],
                            strata=None if strata is None else strata[members]))
-    out.sort(key=lambda p: (-p.observed.size, -p.rows.shape[0], tuple(p.observed)))
+    out.sort(key=lambda p: (-p.observed.size, -p.rows.shape[0], p.observed.tolist()))
     return tuple(out)
 
 

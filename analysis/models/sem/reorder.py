@@ -57,7 +57,7 @@ def reordered(sample: SampleData, ov_names) -> SampleData:
                                 cov=pat.cov[np.ix_(order, order)], rows=pat.rows[:, order], weights=pat.weights,
                                 clusters=pat.clusters, strata=pat.strata))
         # The order .data.patterns gives: largest patterns first, then by size and columns.
-        pats.sort(key=lambda p: (-p.observed.size, -p.rows.shape[0], tuple(p.observed)))
+        pats.sort(key=lambda p: (-p.observed.size, -p.rows.shape[0], p.observed.tolist()))
         new = replace(gd, patterns=tuple(pats))
         new.__dict__[_ORIGIN] = (gd, perm)
         groups.append(new)
