@@ -213,8 +213,9 @@ def fit_crosslag(
         equal over waves are refused unless this is True; either way ``notes`` says how the
         intervals differ (:mod:`analysis.models.intervals`).
     jobs
-        1 (default): everything in this process; 2 or None: the comparison models are fitted in a
-        second process meanwhile where that is safe (:mod:`analysis.background`; same results).
+        1 (default): everything in this process; 2 or None: with ``compare``, the main fit's
+        summaries and the other lag setting come from a second process while this one fits the
+        other model types, where that is safe (:mod:`analysis.background`; same results).
     """
     if model not in MODEL_TYPES:
         raise UsageError(f"model must be one of {', '.join(MODEL_TYPES)}, not {model!r}.")
@@ -227,35 +228,37 @@ def fit_crosslag(
     syntax = build_syntax(model, design, lags=lags, innovations=innovations)
     fit_kw = {"estimator": estimator, "missing": missing, **survey_design.fit_options()}
     res = fit_panel(syntax, wide, **fit_kw)
-    job = None
+    rows = lag_paths(model, design)
     other = "free" if lags == "invariant" else "invariant"
 
-    def other_lags() -> dict:
-        """The other lag setting, started from this fit, and the time-invariance test against it."""
-        alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
-                        start=res, **fit_kw)
-        restricted, full = (res, alt) if lags == "invariant" else (alt, res)
-        return {"row": comparison_row(f"{model}/{other}", alt), "test": lrt(restricted, full)}
+    def from_main() -> dict:
+        """What follows from the main fit alone: the paths' summaries and the direction test, and
+        with ``compare`` the other lag setting (started from this fit) with the time-invariance test."""
+        out = {k: summarise_path(res, rows[k], wave_list, level=level) for k in ("x_to_y", "y_to_x", "ar_x", "ar_y")}
+        out["direction"] = direction_test(res, rows["x_to_y"], rows["y_to_x"])
+        if compare:
+            alt = fit_panel(build_syntax(model, design, lags=other, innovations=innovations), wide, se="none",
+                            start=res, **fit_kw)
+            restricted, full = (res, alt) if lags == "invariant" else (alt, res)
+            out["alt_row"], out["time_invariance"] = comparison_row(f"{model}/{other}", alt), lrt(restricted, full)
+        return out
 
-    if compare:  # meanwhile, in a second process where allowed (jobs)
-        job = background.start(other_lags, jobs=jobs)
+    # With the comparison, that goes to a second process where allowed (jobs) while this one fits the
+    # other model types: two shares of about equal time (a forked process's fits are slower at first).
+    job = background.start(from_main, jobs=jobs) if compare else None
     try:
-        rows = lag_paths(model, design)
-        x_to_y = summarise_path(res, rows["x_to_y"], wave_list, level=level)
-        y_to_x = summarise_path(res, rows["y_to_x"], wave_list, level=level)
-        direction = direction_test(res, rows["x_to_y"], rows["y_to_x"])
-        time_invariance = None
         comparison = None
-        if compare:  # here: the other model types
-            others = other_models(res, wide, design, model=model, lags=lags, innovations=innovations, fit_kw=fit_kw)
-            alt = job.result() if job is not None else other_lags()
-            job = None
-            time_invariance = alt["test"]
-            comparison = comparison_table([comparison_row(f"{model}/{lags}", res), alt["row"], *others["rows"]],
+        others = other_models(res, wide, design, model=model, lags=lags, innovations=innovations,
+                              fit_kw=fit_kw) if compare else None
+        main = job.result() if job is not None else from_main()
+        job = None
+        if compare:
+            comparison = comparison_table([comparison_row(f"{model}/{lags}", res), main["alt_row"], *others["rows"]],
                                           lags=lags, note=others["clpm_note"])
     finally:
         if job is not None:
             job.cancel()
+    x_to_y, y_to_x = main["x_to_y"], main["y_to_x"]
     sens = None
     if sensitivity:
         from analysis.models.sensitivity import sensitivity_table
@@ -264,10 +267,9 @@ def fit_crosslag(
                                  sem_nobs=int(res.fit["nobs"]), survey=survey_design)
     return CrossLagResults(
         model=model, x=x, y=y, waves=wave_list, lags=lags, innovations=innovations, syntax=syntax, sem=res,
-        x_to_y=x_to_y, y_to_x=y_to_x, direction_test=direction, time_invariance_test=time_invariance,
-        comparison=comparison, sensitivity=sens,
-        ar_x=summarise_path(res, rows["ar_x"], wave_list, level=level),
-        ar_y=summarise_path(res, rows["ar_y"], wave_list, level=level),
+        x_to_y=x_to_y, y_to_x=y_to_x, direction_test=main["direction"],
+        time_invariance_test=main.get("time_invariance"), comparison=comparison, sensitivity=sens,
+        ar_x=main["ar_x"], ar_y=main["ar_y"],
         notes=notes, wave_years=None if (yrs := wave_years(panel, wave_list)) is None else tuple(yrs),
         cohort=getattr(getattr(panel, "spec", None), "cohort", None),
     )

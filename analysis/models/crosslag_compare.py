@@ -2,8 +2,8 @@
 
 The other model types (CLPM, RI-CLPM, DPM) are fitted to the same data independently of the
 model asked for; :func:`other_models` returns their table rows and the CLPM-vs-RI-CLPM note.
-``fit_crosslag`` fits the other lag setting in a second process meanwhile (:mod:`analysis.background`:
-a forked child's fits are slower, so it gets the one fit), which returns only its row and test.
+``fit_crosslag`` summarises the main fit and fits the other lag setting in a second process
+meanwhile (:mod:`analysis.background`), which returns only the summaries, the row and the test.
 """
 
 from __future__ import annotations

@@ -146,8 +146,8 @@ def test_repr_is_one_short_line_and_summary_answers_first(riclpm_fit):
 
 
 def test_comparison_models_in_a_second_process_give_the_same_table():
-    """jobs=2 fits the other lag setting (and tests time-invariance) in a forked process meanwhile: the
-    same table, test and estimates.
+    """jobs=2 summarises the main fit and fits the other lag setting (testing time-invariance) in a
+    forked process meanwhile: the same table, tests and estimates.
 
     In a fresh interpreter (one thread, so it may fork); this test process may hold other tests' threads."""
     from fresh_python import run_forking_case
@@ -164,6 +164,7 @@ def test_comparison_models_in_a_second_process_give_the_same_table():
         pd.testing.assert_frame_equal(two.comparison, one.comparison)
         assert two.time_invariance_test == one.time_invariance_test
         assert two.x_to_y == one.x_to_y and two.y_to_x == one.y_to_x
+        assert two.ar_x == one.ar_x and two.ar_y == one.ar_y and two.direction_test == one.direction_test
         assert "LRT against RI-CLPM" in two.comparison.set_index("model").loc["clpm", "note"]
         print("same")
     """)
