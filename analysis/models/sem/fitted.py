@@ -27,13 +27,13 @@ from analysis.models.sem.inference import (
     wald_test,
     z_tests,
 )
-from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
+from analysis.models.sem.objectives import Problem, expected_information
 from analysis.models.sem.expressions import evaluate_expression
 from analysis.models.sem.partable import variable_names
 from analysis.models.sem.saturated import Saturated
 from analysis.models.sem.standardize import std_all_value
 from analysis.models.sem.structure import implied
-from analysis.models.sem.survey import score_meat
+from analysis.models.sem.survey import design_meat
 
 Estimator = Literal["ml", "mlr"]
 STRUCTURAL_OPS = ("=~", "~", "~~", "~1")
@@ -78,7 +78,7 @@ class Fitted:
     @cached_property
     def meat(self) -> np.ndarray:
         """First-order information: cross-products of the case-wise scores (under the survey design, if any)."""
-        meat = score_meat(casewise_scores(self.theta, self.problem), self.sample)
+        meat = design_meat(self.theta, self.problem)
         meat.setflags(write=False)
         return meat
 

@@ -24,12 +24,12 @@ import numpy as np
 from analysis.models.sem import fit_indices as fi
 from analysis.models.sem.distributions import chi2_sf
 from analysis.models.sem.hessian import observed_information
-from analysis.models.sem.objectives import Problem, casewise_scores, expected_information
+from analysis.models.sem.objectives import Problem, expected_information
 from analysis.models.sem.robust_indices import FimlCorrection, complete_statistic, robust_indices
 from analysis.models.sem.reorder import origin, relabel_saturated
 from analysis.models.sem.saturated import Saturated, data_key, saturated
 from analysis.models.sem.structure import MAT_M, MAT_S, GroupStructure, ModelStructure
-from analysis.models.sem.survey import score_meat
+from analysis.models.sem.survey import design_meat
 from analysis.models.sem.threads import single_blas_thread
 
 
@@ -72,7 +72,7 @@ def trace_ratio(info: np.ndarray, meat: np.ndarray) -> float:
 
 def model_trace(problem: Problem, theta: np.ndarray, info0: np.ndarray) -> float:
     """``tr(A_0^-1 B_0)`` of a model at its estimates (``B_0`` under the survey design, if any)."""
-    return trace_ratio(info0, score_meat(casewise_scores(theta, problem), problem.data))
+    return trace_ratio(info0, design_meat(theta, problem))
 
 
 def factor(t1: float, t0: float, df: int) -> float:
@@ -179,7 +179,7 @@ def saturated_side(fitted) -> SaturatedSide:
     sat, theta1 = saturated_problem(Problem(structure=problem.structure, data=data,
                                             meanstructure=problem.meanstructure), h1, x_idx)
     info1 = observed_information(theta1, sat) if observed else expected_information(theta1, sat)
-    meat1 = score_meat(casewise_scores(theta1, sat), sat.data)
+    meat1 = design_meat(theta1, sat)
     fc = FimlCorrection(sat, theta1, Wm=info1, Jm=meat1) if observed else None
     return _remember(_SATURATED, key, SaturatedSide(t1=trace_ratio(info1, meat1), fc=fc))
 

@@ -18,6 +18,8 @@ count ``w_i`` times.  Rows come out in the order of the group's patterns.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from analysis.models.sem.batch import inverses
@@ -32,6 +34,18 @@ CHUNK = 1 << 17
 def group_scores(theta: np.ndarray, gs: GroupStructure, gd: GroupData,
                  meanstructure: bool) -> tuple[np.ndarray, np.ndarray]:
     """Scores of one group's rows over its own parameters: (positions in theta, rows x own)."""
+    own, N, blocks = score_blocks(theta, gs, gd, meanstructure)
+    out = np.empty((N, own.size))
+    for lo, hi, s in blocks:
+        out[lo:hi] = s
+    return own, out
+
+
+def score_blocks(theta: np.ndarray, gs: GroupStructure, gd: GroupData,
+                 meanstructure: bool) -> tuple[np.ndarray, int, Iterator[tuple[int, int, np.ndarray]]]:
+    """The scores of :func:`group_scores` a block of rows at a time: ``(own, N, blocks)`` with
+    ``blocks`` yielding ``(lo, hi, scores of rows lo:hi)``, so that what is made of them (cross-products,
+    PSU totals) never needs all N rows at once."""
     imp = implied(theta, gs)
     p = gs.p
     batch = gd.batch(p)
@@ -60,22 +74,24 @@ def group_scores(theta: np.ndarray, gs: GroupStructure, gd: GroupData,
     rows, cols = gs.free_row, gs.free_col
     a, sm, mm = (_columns(gs.free_mat == m) for m in (MAT_A, MAT_S, MAT_M))
     half = np.where(rows[sm] == cols[sm], 0.5, 1.0)
-    out = np.empty((N, own.size))
     step = max(64, CHUNK // max(1, traces.shape[1]))
-    for lo in range(0, N, step):  # rows in chunks: the temporaries stay small (and in the CPU's cache)
-        hi = min(N, lo + step)
-        s = traces[row_pattern[lo:hi]]
-        u = U[lo:hi]
-        if rows[a].size:
-            v = V[lo:hi, cols[a]]
-            s[:, a] += u[:, rows[a]] * (v + imp.Bm[cols[a]] if meanstructure else v)
-        s[:, sm] += u[:, rows[sm]] * u[:, cols[sm]] * half
-        if meanstructure and rows[mm].size:
-            s[:, mm] += u[:, rows[mm]]
-        if weights is not None:
-            s *= weights[lo:hi, None]  # weighted likelihood: each row's score counts w_i times
-        out[lo:hi] = combine(s, pos, own.size, axis=1)
-    return own, out
+
+    def blocks() -> Iterator[tuple[int, int, np.ndarray]]:
+        for lo in range(0, N, step):  # rows in blocks: the temporaries stay small (and in the CPU's cache)
+            hi = min(N, lo + step)
+            s = traces[row_pattern[lo:hi]]
+            u = U[lo:hi]
+            if rows[a].size:
+                v = V[lo:hi, cols[a]]
+                s[:, a] += u[:, rows[a]] * (v + imp.Bm[cols[a]] if meanstructure else v)
+            s[:, sm] += u[:, rows[sm]] * u[:, cols[sm]] * half
+            if meanstructure and rows[mm].size:
+                s[:, mm] += u[:, rows[mm]]
+            if weights is not None:
+                s *= weights[lo:hi, None]  # weighted likelihood: each row's score counts w_i times
+            yield lo, hi, combine(s, pos, own.size, axis=1)
+
+    return own, N, blocks()
 
 
 def _whiten(b, W: np.ndarray, centre: np.ndarray) -> np.ndarray:

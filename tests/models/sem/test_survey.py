@@ -194,3 +194,25 @@ def test_psu_and_stratum_codes_follow_the_order_of_their_text(column):
     frame = pd.DataFrame({"psu": column})
     _, codes, _ = design_columns(frame, weights=None, cluster="psu", strata=None)
     assert np.array_equal(codes, pd.factorize(column.astype(str), sort=True)[0])
+
+
+@pytest.mark.parametrize("design", ["none", "weights", "psu", "psu_unweighted", "strata"])
+def test_the_meat_added_up_block_by_block_equals_the_meat_of_all_scores(design, monkeypatch):
+    """design_meat never holds the N x parameters scores; it must give what score_meat gives from them."""
+    from analysis.models.sem import scores
+    from analysis.models.sem.objectives import casewise_scores
+    from analysis.models.sem.survey import design_meat, score_meat
+
+    fx, data = _fixture("weighted_multigroup_clpm")
+    kw = {"none": {}, "weights": {"weights": "w"}, "psu": {"weights": "w", "cluster": "psu"},
+          "psu_unweighted": {"cluster": "psu"},
+          "strata": {"weights": "w", "cluster": "psu", "strata": "stratum"}}[design]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = SEM(fx["model"], defaults="lavaan", fixed_x=False).fit(data, group="group", missing="fiml",
+                                                                     estimator="mlr", **kw)
+    fitted = res._internal
+    whole = score_meat(casewise_scores(fitted.theta, fitted.problem), fitted.problem.data)
+    monkeypatch.setattr(scores, "CHUNK", 2_000)  # many blocks, PSUs split across them
+    blocks = design_meat(fitted.theta, fitted.problem)
+    assert np.abs(blocks - whole).max() <= 1e-12 * np.abs(whole).max()
