@@ -58,16 +58,15 @@ def comparison_table(rows: list[dict], *, lags: str, note: str | None) -> pd.Dat
 
 
 def other_models(main: SEMResults, wide: pd.DataFrame, design, *, model: str, lags: str, innovations: str,
-                 fit_kw: dict, types: tuple[str, ...] | None = None) -> dict:
-    """Fit model types other than ``model`` (``types``, default all; a failure is kept as its row's note,
-    never raised).
+                 fit_kw: dict) -> dict:
+    """Fit the model types other than ``model`` (a failure is kept as its row's note, never raised).
 
     Returns ``rows`` (their comparison rows, in :data:`MODEL_TYPES` order) and ``clpm_note`` (the
-    CLPM-vs-RI-CLPM test, using ``main`` when it is one of the two; None unless both are here).
+    CLPM-vs-RI-CLPM test when ``model`` is one of the two, using ``main``, its fit).
     """
     fits: dict[str, Any] = {f"{model}/{lags}": main}
     for m in MODEL_TYPES:
-        if m == model or (types is not None and m not in types):
+        if m == model:
             continue
         try:
             fits[f"{m}/{lags}"] = fit_panel(build_syntax(m, design, lags=lags, innovations=innovations), wide,
