@@ -7,29 +7,19 @@ itself may have threads left by earlier tests (Dask, Streamlit), where start() r
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 import threading
-from pathlib import Path
 
 import pytest
+from fresh_python import run_forking_case  # tests/models, on the path through tests/conftest.py
 
 from analysis import background
-
-ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or background.available_cores() < 2,
                                 reason="needs fork and two cores (the CI machine has both)")
 
 
-def in_fresh_python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
-
-
 def test_the_child_computes_in_another_process_and_returns_its_value():
-    res = in_fresh_python("""
+    res = run_forking_case("""
         import os
         from analysis import background
         parent = os.getpid()
@@ -43,7 +33,7 @@ def test_the_child_computes_in_another_process_and_returns_its_value():
 
 
 def test_the_childs_exception_is_raised_in_the_parent_with_its_type_and_sentence():
-    res = in_fresh_python("""
+    res = run_forking_case("""
         from analysis import background
         from analysis.errors import DataError
 
@@ -60,7 +50,7 @@ def test_the_childs_exception_is_raised_in_the_parent_with_its_type_and_sentence
 
 
 def test_cancel_stops_a_child_that_is_still_working():
-    res = in_fresh_python("""
+    res = run_forking_case("""
         import time
         from analysis import background
         job = background.start(lambda: time.sleep(60))

@@ -66,11 +66,9 @@ def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]
         message names the file, wave and column.
     """
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
-    unknown = [c for c in items if c not in spec.constructs]
-    if unknown:
-        hint = difflib.get_close_matches(unknown[0], list(spec.constructs), n=1)
-        raise DataError(f"{unknown[0]!r} is not a construct of the spec"
-                        + (f"; did you mean {hint[0]!r}?" if hint else f"; the constructs are {', '.join(spec.constructs)}."))
+    for what, names, known in (("construct", items, spec.constructs), ("construct", constructs, spec.constructs),
+                               ("grouping", groupings, spec.groupings)):
+        _check_known(names or (), known, what)
     items = tuple(dict.fromkeys(items))
     if constructs is not None or groupings is not None:
         spec = _restricted(spec, constructs, groupings, items)
@@ -84,15 +82,18 @@ def load_panel(spec: Spec | str | os.PathLike[str], data: str | os.PathLike[str]
     return _assemble(spec, str(folder), chunks, sources, labels, notes, items, audit=tuple(audit))
 
 
+def _check_known(names: Sequence[str], known, what: str) -> None:
+    """A name the spec does not have is refused in one sentence, with the nearest one or the list."""
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], list(known), n=1)
+        raise DataError(f"{unknown[0]!r} is not a {what} of the spec"
+                        + (f"; did you mean {hint[0]!r}?" if hint else f"; the {what}s are {', '.join(known)}."))
+
+
 def _restricted(spec: Spec, constructs: Sequence[str] | None, groupings: Sequence[str] | None,
                 items: tuple[str, ...]) -> Spec:
     """The spec with only the constructs and groupings asked for (and the constructs those groupings use)."""
-    for what, names, known in (("construct", constructs, spec.constructs), ("grouping", groupings, spec.groupings)):
-        unknown = [n for n in names or () if n not in known]
-        if unknown:
-            hint = difflib.get_close_matches(unknown[0], list(known), n=1)
-            raise DataError(f"{unknown[0]!r} is not a {what} of the spec"
-                            + (f"; did you mean {hint[0]!r}?" if hint else f"; the {what}s are {', '.join(known)}."))
     kept_groupings = spec.groupings if groupings is None else {n: spec.groupings[n] for n in dict.fromkeys(groupings)}
     if constructs is None:
         return spec.model_copy(update={"groupings": kept_groupings})

@@ -21,7 +21,6 @@ information of the weighted log-likelihood.
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from analysis.models.sem.data import SampleData
 from analysis.models.sem.scores import score_blocks
@@ -36,13 +35,16 @@ def score_meat(scores: np.ndarray, sample: SampleData) -> np.ndarray:
     With PSUs but no strata, PSUs are counted within each group (lavaan's ``cluster``).
     With strata, groups are domains of one design (as R ``survey`` and Stata ``svy,
     subpop``): a PSU's scores are added over the groups, and every PSU of a stratum
-    counts, also where a group has nobody in it.
+    counts, also where a group has nobody in it.  Fits use :func:`design_meat`, which never
+    holds all the scores.
     """
-    if not sample.clustered:
-        return scores.T @ scores
-    pairs, unit = _units(sample)
-    members = sparse.csr_matrix((np.ones(unit.size), (unit, np.arange(unit.size))), shape=(pairs.shape[0], unit.size))
-    return _from_totals(pairs, np.asarray(members @ scores), sample)
+    every = np.arange(scores.shape[1])
+    parts, start = [], 0
+    for g in sample.groups:
+        n = sum(p.rows.shape[0] for p in g.patterns)
+        parts.append((every, n, [(0, n, scores[start:start + n])]))
+        start += n
+    return _meat(parts, sample, scores.shape[1])
 
 
 @single_blas_thread
@@ -51,13 +53,16 @@ def design_meat(theta: np.ndarray, problem) -> np.ndarray:
     matrix of scores: cross-products and PSU totals are added up a block of rows at a time
     (:func:`.scores.score_blocks`), so a saturated model of 28 variables (434 parameters) on
     10,000 rows needs a few MB instead of 33 at a time.  The same numbers to rounding."""
-    sample = problem.data
-    npar = problem.structure.npar
-    parts = [(gs, gd) for gs, gd in zip(problem.structure.groups, sample.groups)]
+    parts = [score_blocks(theta, gs, gd, problem.meanstructure)
+             for gs, gd in zip(problem.structure.groups, problem.data.groups)]
+    return _meat(parts, problem.data, problem.structure.npar)
+
+
+def _meat(parts, sample: SampleData, npar: int) -> np.ndarray:
+    """``B`` from each group's ``(own, rows, blocks)``: blocks of rows ``(lo, hi, scores over own)``."""
     if not sample.clustered:
         meat = np.zeros((npar, npar))
-        for gs, gd in parts:
-            own, _, blocks = score_blocks(theta, gs, gd, problem.meanstructure)
+        for own, _, blocks in parts:
             acc = np.zeros((own.size, own.size))
             for _, _, s in blocks:
                 acc += s.T @ s
@@ -66,8 +71,7 @@ def design_meat(theta: np.ndarray, problem) -> np.ndarray:
     pairs, unit = _units(sample)
     totals = np.zeros((pairs.shape[0], npar))
     start = 0
-    for gs, gd in parts:
-        own, n, blocks = score_blocks(theta, gs, gd, problem.meanstructure)
+    for own, n, blocks in parts:
         for lo, hi, s in blocks:
             u = unit[start + lo:start + hi]
             order = np.argsort(u, kind="stable")
